@@ -139,6 +139,19 @@ public final class Stage2PageTable {
     return (long) ARENA.get(arena, index);
   }
 
+  /**
+   * The first arena index in {@code [start, end)} whose entry has all of {@code bits} set, or
+   * {@code end}. Plain reads (see {@link #getPlain}): the dirty scan's candidate filter, one tight
+   * loop over consecutive longs that runs at memory bandwidth; every hit is re-checked by a CAS.
+   */
+  public int findFirstWithBits(int start, int end, long bits) {
+    final long[] a = arena;
+    for (int i = start; i < end; i++) {
+      if (((long) ARENA.get(a, i) & bits) == bits) return i;
+    }
+    return end;
+  }
+
   public boolean compareAndSet(int index, long expect, long update) {
     return ARENA.compareAndSet(arena, index, expect, update);
   }
