@@ -355,7 +355,7 @@ public final class Stage2Mmu {
   public void kickAll() {
     vtcr.bumpKickGeneration();
     kicks.add(tlb.vcpus());
-    tlb.invalidateAll();
+    tlb.kickAll();
   }
 
   private static void spin(long nanos) {
