@@ -36,7 +36,7 @@ class BrokenVariantsConcurrentTest {
     while (lost == 0 && attempt < ATTEMPTS) {
       attempt++;
       StressRun run = new StressRun();
-      run.seed = (System.nanoTime() & 0xFFFF) + attempt;
+      run.seed = DirtyLogConcurrentTest.seed() + attempt;
       run.variant = variant;
       run.agingPerSec = agingPerSec;
       run.remapPerSec = remapPerSec;
