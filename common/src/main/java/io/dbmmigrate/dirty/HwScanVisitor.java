@@ -8,7 +8,7 @@ import io.dbmmigrate.mmu.Stage2PageTable;
 import io.dbmmigrate.mmu.Stage2Visitor;
 
 /**
- * The hardware-dirty scan over leaf tables (one instance per scan thread per sync): a plain read
+ * The hardware-dirty scan over leaf tables (one instance per scan thread per sync): an opaque read
  * of every PTE filters candidates (DBM + writable); only a candidate gets a CAS that clears its
  * write bit.
  *
@@ -18,10 +18,10 @@ import io.dbmmigrate.mmu.Stage2Visitor;
  * PTE invalid (the unmapper saved the dirty state, a duplicate report is harmless). The caller
  * invalidates the TLB after the scan, and only then returns the harvest.
  *
- * <p>A stale plain read can only miss a PTE whose write bit was set after the scan passed it; the
- * store behind it used a translation installed after that point, so the page is dirty again in the
- * next sync (DESIGN invariant: a page stored to after the sync that collected it is dirty again in
- * the next sync).
+ * <p>The filter's opaque read may miss a write bit that the hardware sets while the scan runs (see
+ * {@link Stage2PageTable#findFirstWithBits}); that PTE stays hardware-dirty, so the next sync
+ * collects it (DESIGN invariant: a page stored to after the sync that collected it is dirty again
+ * in the next sync).
  */
 final class HwScanVisitor implements Stage2Visitor {
   private static final long CANDIDATE = HW_DIRTY_BITS | TABLE_OR_PAGE;
