@@ -565,8 +565,8 @@ public final class PreCopyController {
     if (!vm.isRunning()) vm.resume();
     long t0 = clock.nanoTime();
     long s0 = vm.storesRetired();
-    long waitMillis = Math.max(settings.warmupMillis(), SAMPLE_PERIOD_MILLIS);
-    if (cancelled.await(waitMillis, TimeUnit.MILLISECONDS)) throw cancelledFailure();
+    if (settings.warmupMillis() == 0) return 0;
+    if (cancelled.await(settings.warmupMillis(), TimeUnit.MILLISECONDS)) throw cancelledFailure();
     return rate(vm.storesRetired() - s0, clock.nanoTime() - t0);
   }
 

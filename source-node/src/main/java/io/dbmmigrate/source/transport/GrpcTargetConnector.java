@@ -36,6 +36,7 @@ public final class GrpcTargetConnector implements TargetConnector {
     this.streamStallMillis = streamStallMillis;
   }
 
+  /** Test-fault gfn on the wire: 0 means none there, -1 means none here. */
   @Override
   public TargetSession open(VmShape shape, SessionOptions options, RateLimiter limiter)
       throws TransferException {
@@ -56,7 +57,7 @@ public final class GrpcTargetConnector implements TargetConnector {
                       .setMaxBatchBytes(options.batchBytes())
                       .setCompression(
                           options.compress() ? Compression.COMPRESSION_LZ4 : Compression.COMPRESSION_NONE)
-                      .setTestCorruptGfn(options.testCorruptGfn()))
+                      .setTestCorruptGfn(Math.max(0, options.testCorruptGfn())))
               .build();
       BeginSessionResponse resp;
       try {
