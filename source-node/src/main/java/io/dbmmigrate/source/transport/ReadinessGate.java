@@ -55,7 +55,8 @@ final class ReadinessGate {
     lock.lock();
     try {
       while (true) {
-        if (failure != null) throw new StreamFailedException("stream failed", failure);
+        if (failure != null)
+          throw new StreamFailedException("stream failed: " + GrpcErrors.describe(failure), failure);
         if (call.isReady()) return;
         long left = deadline - System.nanoTime();
         if (left <= 0)
