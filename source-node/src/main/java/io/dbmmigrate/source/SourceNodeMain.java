@@ -30,6 +30,8 @@ public final class SourceNodeMain implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new SourceNodeMain());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // The last occurrence wins, so wrapper scripts can pass defaults and users override them.
+    cl.setOverwrittenOptionsAllowed(true);
     return cl;
   }
 

@@ -50,6 +50,14 @@ public final class MigrateCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar (one line per round instead).")
   boolean noProgress;
 
+  @Option(
+      names = "--prefill",
+      paramLabel = "FRACTION",
+      description =
+          "Benchmarks: before the vCPUs start, fill this fraction (0..1) of guest RAM with non-zero,"
+              + " incompressible content, so that round 0 sends real pages. Default: 0.")
+  double prefill;
+
   @Override
   public Integer call() throws Exception {
     HostPort to;
@@ -66,6 +74,7 @@ public final class MigrateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw Usage.error(spec, e.getMessage());
     }
+    if (!(prefill >= 0 && prefill <= 1)) throw Usage.error(spec, "--prefill must be between 0 and 1, not " + prefill);
     VmHost host = new VmHost(false);
     MigrationRunner runner = NodeFactory.runner(host);
     runner.setWorkloadLabel(vmSpec.workload());
@@ -85,6 +94,10 @@ public final class MigrateCommand implements Callable<Integer> {
             "source-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     VirtualMachine vm = SimulatedVms.create(vmSpec);
+    if (prefill > 0) {
+      long pages = Prefill.fill(vm.memory(), prefill, vmSpec.seed());
+      log.info("prefilled {} pages with non-zero content", pages);
+    }
     host.host(vm);
     vm.resume();
     boolean bar = !noProgress && System.console() != null;
