@@ -1,5 +1,7 @@
 package io.dbmmigrate.net;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * Token bucket capping a byte rate (QEMU's {@code max-bandwidth}), shared by all page streams of one
  * migration.
@@ -62,9 +64,20 @@ public final class RateLimiter {
    * @throws InterruptedException when interrupted while waiting (nothing is debited then)
    */
   public void acquire(long bytes) throws InterruptedException {
+    acquire(bytes, () -> false);
+  }
+
+  /**
+   * Like {@link #acquire(long)}, but gives up (debiting nothing) as soon as {@code abandon} says so;
+   * it is checked at least every slice while waiting.
+   *
+   * @return true when the bytes were debited, false when abandoned
+   */
+  public boolean acquire(long bytes, BooleanSupplier abandon) throws InterruptedException {
     while (true) {
+      if (abandon.getAsBoolean()) return false;
       long waitNanos = tryAcquire(bytes);
-      if (waitNanos == 0) return;
+      if (waitNanos == 0) return true;
       clock.sleepNanos(Math.min(waitNanos, MAX_SLEEP_SLICE_NANOS));
     }
   }

@@ -86,4 +86,16 @@ class RateLimiterTest {
     RateLimiter limiter = new RateLimiter(1, clock);
     assertThatThrownBy(() -> limiter.setRate(-5)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void anAbandonedWaitDebitsNothing() throws InterruptedException {
+    FakeClock clock = new FakeClock();
+    RateLimiter limiter = new RateLimiter(1_000_000, clock);
+    limiter.acquire(1_000_000); // 1 s of debt
+    int[] checks = {0};
+    boolean got = limiter.acquire(1, () -> ++checks[0] > 3);
+    assertThat(got).isFalse();
+    assertThat(clock.slept).isLessThan(1_000_000_000L); // gave up before the debt was repaid
+    assertThat(limiter.tryAcquire(1)).isPositive(); // and the debt is what it was, minus time passed
+  }
 }

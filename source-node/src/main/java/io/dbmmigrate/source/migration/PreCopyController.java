@@ -173,6 +173,7 @@ public final class PreCopyController {
     long roundsStartStores = 0;
     double during = 0;
     try {
+      connector.warmUp();
       before = warmUp();
       tStart = clock.nanoTime();
       setPhase(MigrationPhase.SETUP, "opening session on the destination");
@@ -191,12 +192,19 @@ public final class PreCopyController {
         session = s;
       }
       checkCancelled();
+      final long tOpened = clock.nanoTime();
       bitmap = GfnBitmap.forMemory(vm.memory());
       DirtyLog dirtyLog = vm.dirtyLog();
       logMode = settings.dirtyLog().initialMode();
       dirtyLog.enable(logMode, settings.dirtyLogOptions());
       lastHarvestNanos = clock.nanoTime();
       setupNanos = lastHarvestNanos - tStart;
+      log.info(
+          "{}: session open in {} ms, dirty log ({}) enabled in {} ms",
+          migrationId,
+          (tOpened - tStart) / 1_000_000,
+          logMode,
+          (lastHarvestNanos - tOpened) / 1_000_000);
 
       setPhase(MigrationPhase.ROUNDS, "pre-copy with dirty log " + settings.dirtyLog().label());
       roundsStartNanos = clock.nanoTime();

@@ -12,4 +12,10 @@ public interface TargetConnector {
    */
   TargetSession open(VmShape shape, SessionOptions options, RateLimiter limiter)
       throws TransferException;
+
+  /**
+   * Optional: starts connecting in the background (called while the guest warms up), so that the
+   * session setup measures the protocol, not class loading and TCP connect. Never throws.
+   */
+  default void warmUp() {}
 }

@@ -16,7 +16,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.TimeUnit;
 
-/** Opens sessions on a destination's MigrationTarget service over gRPC. */
+/**
+ * Opens sessions on a destination's MigrationTarget service over gRPC. Thread-safe; {@link
+ * #warmUp} pre-connects the control channel that the next {@link #open} then uses.
+ */
 public final class GrpcTargetConnector implements TargetConnector {
   /** Per-message framing around a batch payload (session id, counters, CRC), generously. */
   static final int BATCH_OVERHEAD_BYTES = 4096;
@@ -27,6 +30,7 @@ public final class GrpcTargetConnector implements TargetConnector {
   private final String sourceId;
   private final long rpcTimeoutMillis;
   private final long streamStallMillis;
+  private ManagedChannel warmChannel; // guarded by this; handed to the first session
 
   public GrpcTargetConnector(
       HostPort target, String sourceId, long rpcTimeoutMillis, long streamStallMillis) {
@@ -38,9 +42,21 @@ public final class GrpcTargetConnector implements TargetConnector {
 
   /** Test-fault gfn on the wire: 0 means none there, -1 means none here. */
   @Override
+  public synchronized void warmUp() {
+    if (warmChannel == null) {
+      warmChannel = Channels.open(target);
+      warmChannel.getState(true); // connect now, in the background
+    }
+  }
+
+  @Override
   public TargetSession open(VmShape shape, SessionOptions options, RateLimiter limiter)
       throws TransferException {
-    ManagedChannel control = Channels.open(target);
+    ManagedChannel control;
+    synchronized (this) {
+      control = warmChannel != null ? warmChannel : Channels.open(target);
+      warmChannel = null;
+    }
     try {
       VmLayout.Builder layout =
           VmLayout.newBuilder().setVcpuCount(shape.vcpus()).setBackingPageBytes(shape.backing().bytes());

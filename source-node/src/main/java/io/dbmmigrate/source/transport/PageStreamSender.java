@@ -163,7 +163,8 @@ final class PageStreamSender {
     final int bytes = batch.getPayload().size();
     if (call.requests == null) call.open();
     call.gate.awaitReady(call.requests, stallNanos);
-    limiter.acquire(bytes);
+    if (!limiter.acquire(bytes, () -> cancelReason != null))
+      throw new StreamFailedException("cancelled: " + cancelReason, null);
     call.requests.onNext(batch);
     progress.batchSent(batchPages, bytes);
     return bytes;
