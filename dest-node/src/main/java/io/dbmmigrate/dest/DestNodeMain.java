@@ -2,8 +2,16 @@ package io.dbmmigrate.dest;
 
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.VmHost;
+import io.dbmmigrate.net.tls.AllowedIdentities;
+import io.dbmmigrate.net.tls.PeerAuthorizationInterceptor;
+import io.dbmmigrate.net.tls.TlsOptions;
+import io.dbmmigrate.net.tls.TransportSecurity;
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.wire.GrpcServers;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -13,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The destination node: receives one migration at a time, verifies it, resumes the VM. */
@@ -22,7 +31,9 @@ import picocli.CommandLine.Option;
     version = "dbm-migrate dest-node 0.1.0",
     description = {
       "Receives a live-migrated VM over gRPC, verifies its memory with SHA-256 and resumes it.",
-      "Prints 'DEST_LISTENING port=<n>' on stdout once it accepts connections."
+      "Prints 'DEST_LISTENING port=<n>' on stdout once it accepts connections.",
+      "Transport: mutual TLS with --tls-cert/--tls-key/--tls-ca (then --allowed-source is required);",
+      "plaintext with --plaintext; without either, plaintext only when bound to a loopback address."
     },
     sortOptions = false)
 public final class DestNodeMain implements Callable<Integer> {
@@ -53,6 +64,17 @@ public final class DestNodeMain implements Callable<Integer> {
       description = "Accept test-only fault injection (corrupting a page on request). Never in production.")
   boolean allowTestFaults;
 
+  @Mixin TlsOptions tls = new TlsOptions();
+
+  @Option(
+      names = "--allowed-source",
+      paramLabel = "IDENTITY",
+      description = {
+        "Source identity allowed to send a VM (repeatable): cn:NAME, uri:URI, dns:NAME, NAME (CN or URI SAN),",
+        "or '*' for any certificate from the CA. Required with mutual TLS; others get PERMISSION_DENIED."
+      })
+  List<String> allowedSources = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     if (port < 0 || port > 65535) throw usage("--port must be 0..65535, not " + port);
@@ -60,6 +82,25 @@ public final class DestNodeMain implements Callable<Integer> {
       throw usage("--max-batch-bytes must be between 4104 and 64m, not " + maxBatchBytes);
     if (maxStreams < 1 || maxStreams > 1024) throw usage("--max-streams must be 1..1024");
     if (sessionIdleTimeoutMillis < 100) throw usage("--session-idle-timeout-ms must be >= 100");
+    TransportSecurity.Mode mode;
+    ServerCredentials credentials;
+    List<ServerInterceptor> interceptors = new ArrayList<>();
+    try {
+      mode = tls.serverMode(bind);
+      if (mode == TransportSecurity.Mode.MUTUAL_TLS) {
+        if (allowedSources.isEmpty())
+          throw usage(
+              "--allowed-source is required with mutual TLS (e.g. --allowed-source cn:source-node;"
+                  + " '*' admits any certificate from the CA)");
+        interceptors.add(PeerAuthorizationInterceptor.forMigrationTarget(AllowedIdentities.parse(allowedSources)));
+      } else if (!allowedSources.isEmpty()) {
+        throw usage("--allowed-source needs mutual TLS (--tls-cert, --tls-key, --tls-ca): over plaintext no"
+            + " identity can be checked");
+      }
+      credentials = tls.serverCredentials(bind);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw usage(e.getMessage());
+    }
     TargetConfig config =
         new TargetConfig(
             allowTestFaults, (int) maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, MachineTuning.defaults());
@@ -72,7 +113,8 @@ public final class DestNodeMain implements Callable<Integer> {
     VmHost host = new VmHost(true);
     GrpcServers.Running server =
         GrpcServers.start(
-            GrpcServers.Settings.plaintext(bind, port, config.maxBatchBytes() + (1 << 20)),
+            new GrpcServers.Settings(
+                bind, port, config.maxInboundMessageBytes(), credentials, List.copyOf(interceptors)),
             TargetServices.create(host, config, scheduler));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -86,7 +128,12 @@ public final class DestNodeMain implements Callable<Integer> {
                   stopped.countDown();
                 },
                 "dest-shutdown"));
-    log.info("destination listening on {}:{}", bind, server.port());
+    if (mode == TransportSecurity.Mode.PLAINTEXT_LOOPBACK)
+      log.warn("plaintext on loopback {} (no TLS files given): only processes on this host can connect", bind);
+    else if (mode == TransportSecurity.Mode.PLAINTEXT_EXPLICIT)
+      log.warn("plaintext as asked (--plaintext): anyone who reaches {}:{} can send a VM", bind, server.port());
+    log.info("destination listening on {}:{} ({}{})", bind, server.port(), mode,
+        allowedSources.isEmpty() ? "" : ", allowed sources: " + String.join(", ", allowedSources));
     System.out.println("DEST_LISTENING port=" + server.port());
     System.out.flush();
     server.server().awaitTermination();

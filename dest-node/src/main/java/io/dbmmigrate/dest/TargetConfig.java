@@ -20,6 +20,15 @@ public record TargetConfig(
     MachineTuning tuning) {
   public static final int DEFAULT_MAX_BATCH_BYTES = 16 << 20;
 
+  /**
+   * The largest gRPC message the destination accepts (the server's maxInboundMessageSize): the
+   * largest batch plus room for its fields and compression overhead. Anything larger is refused
+   * by the transport with RESOURCE_EXHAUSTED before it is buffered.
+   */
+  public int maxInboundMessageBytes() {
+    return maxBatchBytes + (1 << 20);
+  }
+
   public static TargetConfig defaults() {
     return new TargetConfig(false, DEFAULT_MAX_BATCH_BYTES, 64, 30_000, MachineTuning.defaults());
   }
