@@ -22,7 +22,9 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The destination node: receives one migration at a time, verifies it, resumes the VM. */
 @Command(
@@ -63,6 +65,8 @@ public final class DestNodeMain implements Callable<Integer> {
       names = "--allow-test-faults",
       description = "Accept test-only fault injection (corrupting a page on request). Never in production.")
   boolean allowTestFaults;
+
+  @Spec CommandSpec spec;
 
   @Mixin TlsOptions tls = new TlsOptions();
 
@@ -142,7 +146,8 @@ public final class DestNodeMain implements Callable<Integer> {
   }
 
   private CommandLine.ParameterException usage(String message) {
-    return new CommandLine.ParameterException(new CommandLine(this), message);
+    // The spec's CommandLine is the one execute() runs, so the message goes to its configured err.
+    return new CommandLine.ParameterException(spec.commandLine(), message);
   }
 
   public static void main(String[] args) {
