@@ -53,6 +53,12 @@ public final class DestNodeMain implements Callable<Integer> {
       description = "Largest uncompressed page batch accepted (default: ${DEFAULT-VALUE} bytes = 16m).")
   long maxBatchBytes = TargetConfig.DEFAULT_MAX_BATCH_BYTES;
 
+  @Option(
+      names = "--max-guest-bytes",
+      converter = ByteSize.class,
+      description = "Largest guest a source may ask this node to allocate (default: ${DEFAULT-VALUE} bytes = 256g).")
+  long maxGuestBytes = TargetConfig.DEFAULT_MAX_GUEST_BYTES;
+
   @Option(names = "--max-streams", description = "Most parallel page streams per migration (default: ${DEFAULT-VALUE}).")
   int maxStreams = 64;
 
@@ -84,6 +90,7 @@ public final class DestNodeMain implements Callable<Integer> {
     if (port < 0 || port > 65535) throw usage("--port must be 0..65535, not " + port);
     if (maxBatchBytes < 4104 || maxBatchBytes > (64 << 20))
       throw usage("--max-batch-bytes must be between 4104 and 64m, not " + maxBatchBytes);
+    if (maxGuestBytes < (2L << 20)) throw usage("--max-guest-bytes must be at least 2m, not " + maxGuestBytes);
     if (maxStreams < 1 || maxStreams > 1024) throw usage("--max-streams must be 1..1024");
     if (sessionIdleTimeoutMillis < 100) throw usage("--session-idle-timeout-ms must be >= 100");
     TransportSecurity.Mode mode;
@@ -107,7 +114,8 @@ public final class DestNodeMain implements Callable<Integer> {
     }
     TargetConfig config =
         new TargetConfig(
-            allowTestFaults, (int) maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, MachineTuning.defaults());
+            allowTestFaults, (int) maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, MachineTuning.defaults(),
+            maxGuestBytes);
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(r -> {
           Thread t = new Thread(r, "dest-watchdog");

@@ -126,6 +126,14 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
       throw new TargetException(
           Status.PERMISSION_DENIED, "test fault injection refused: destination not started with --allow-test-faults");
     if (!req.hasLayout()) throw TargetException.invalid("layout missing");
+    long guestBytes = 0;
+    for (var slot : req.getLayout().getSlotsList()) {
+      long pagesInSlot = slot.getPageCount();
+      if (pagesInSlot < 0 || pagesInSlot > (config.maxGuestBytes() >>> GuestMemory.PAGE_SHIFT)
+          || (guestBytes += pagesInSlot << GuestMemory.PAGE_SHIFT) > config.maxGuestBytes())
+        throw TargetException.invalid(
+            "guest larger than this node accepts (" + config.maxGuestBytes() + " bytes; see --max-guest-bytes)");
+    }
     try {
       return ProtoConversions.specForIncoming(req.getLayout(), config.tuning());
     } catch (IllegalArgumentException e) {

@@ -38,6 +38,7 @@ class DestNodeMainCliTest {
     a.add(Arguments.of(List.of("--max-batch-bytes", "1q"), "not a size"));
     a.add(Arguments.of(List.of("--max-batch-bytes", "1g"), "--max-batch-bytes must be between"));
     a.add(Arguments.of(List.of("--max-streams", "0"), "--max-streams must be 1..1024"));
+    a.add(Arguments.of(List.of("--max-guest-bytes", "1m"), "--max-guest-bytes must be at least 2m"));
     a.add(Arguments.of(List.of("--session-idle-timeout-ms", "5"), "--session-idle-timeout-ms must be >= 100"));
     a.add(Arguments.of(List.of("--no-such-option"), "Unknown option"));
     a.add(Arguments.of(List.of("--bind", "0.0.0.0"), "refusing to listen on 0.0.0.0 without TLS"));
