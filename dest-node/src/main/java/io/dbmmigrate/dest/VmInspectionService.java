@@ -1,6 +1,5 @@
 package io.dbmmigrate.dest;
 
-import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
@@ -29,11 +28,11 @@ public final class VmInspectionService extends VmInspectionGrpc.VmInspectionImpl
       r.setHasVm(false).setVmState(state == VmHost.State.RECEIVING ? "receiving" : "none");
     } else {
       VirtualMachine m = vm.get();
-      Digest d = digester.digest(m.memory(), req.getIncludeChunks());
       r.setHasVm(true)
-          .setDigest(ProtoConversions.toProto(d))
           .setVmState(m.isRunning() ? "running" : "paused")
           .setStoresRetired(m.storesRetired());
+      if (!req.getProgressOnly())
+        r.setDigest(ProtoConversions.toProto(digester.digest(m.memory(), req.getIncludeChunks())));
     }
     out.onNext(r.build());
     out.onCompleted();
