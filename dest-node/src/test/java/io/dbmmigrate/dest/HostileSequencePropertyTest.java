@@ -173,7 +173,10 @@ class HostileSequencePropertyTest {
           List<PageBatch> toSend = new ArrayList<>(batches);
           Code expected = Code.OK;
           if (here && fault != Fault.STRAY_UNKNOWN_SESSION && fault != Fault.ABORT) {
-            expected = mutate(fault, toSend, rnd, vm, s, stream, r);
+            int sentInPreviousRound = 0; // so that a round-backwards batch is in sequence for its round
+            for (StreamManifest e : manifest)
+              if (e.getStream() == stream && e.getRound() == r - 1) sentInPreviousRound = e.getBatchCount();
+            expected = mutate(fault, toSend, rnd, vm, s, stream, r, sentInPreviousRound);
             if (expected == null) expected = Code.OK; // not applicable to this batch list: stays correct
             else applied = true;
           }
@@ -233,7 +236,8 @@ class HostileSequencePropertyTest {
   }
 
   /** Applies the fault to the batches of one (stream, round); returns the expected status or null. */
-  private static Code mutate(Fault f, List<PageBatch> b, Random rnd, VirtualMachine vm, String s, int stream, int round) {
+  private static Code mutate(
+      Fault f, List<PageBatch> b, Random rnd, VirtualMachine vm, String s, int stream, int round, int sentInPreviousRound) {
     int i = rnd.nextInt(b.size());
     PageBatch x = b.get(i);
     switch (f) {
@@ -269,7 +273,8 @@ class HostileSequencePropertyTest {
         b.set(j, b.get(j + 1));
         b.set(j + 1, t);
       }
-      case ROUND_BACKWARDS -> b.add(x.toBuilder().setRound(round - 1).setSequence(1_000_000).build());
+      // In sequence for the older round: only the "rounds never go backwards on a stream" rule catches it.
+      case ROUND_BACKWARDS -> b.add(x.toBuilder().setRound(round - 1).setSequence(sentInPreviousRound).build());
       case STREAM_OUT_OF_RANGE -> b.set(i, x.toBuilder().setStream(TargetHarness.STREAMS + rnd.nextInt(100)).build());
       case RAW_BYTES_OVERSIZED -> b.set(i, x.toBuilder().setRawBytes(TargetHarness.BATCH_BYTES + 1 + rnd.nextInt(1 << 20)).build());
       case DROP_BATCH -> {
