@@ -48,7 +48,7 @@ class CancelEndToEndTest {
 
         // --- ROUNDS ---
         m = source.start(destination.target(), FailureFixture.slow());
-        m.await(e -> e.hasProgress() && e.getProgress().getRound() >= 1 && e.getProgress().getPagesDone() > 0, 60_000);
+        m.await(e -> e.hasProgress() && e.getProgress().getPagesDone() > 0, 60_000);
         c = source.cancel("test: cancel in rounds");
         s = m.awaitSummary(30_000);
         report("rounds", c, s);
@@ -59,7 +59,7 @@ class CancelEndToEndTest {
         FailureFixture.awaitHostsNothing(dest, "destination after cancel in rounds", Duration.ofMillis(3_000));
 
         // --- PAUSED (after the pause, before the commit) ---
-        m = source.start(destination.target(), FailureFixture.slow().toBuilder().setMaxRounds(2).build());
+        m = source.start(destination.target(), FailureFixture.slow().toBuilder().setMaxRounds(1).build());
         m.await(e -> e.hasPhase() && e.getPhase().getPhase() == Phase.PHASE_PAUSED, 90_000);
         c = source.cancel("test: cancel after pause");
         s = m.awaitSummary(60_000);

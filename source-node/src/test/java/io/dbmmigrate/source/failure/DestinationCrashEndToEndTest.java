@@ -36,8 +36,9 @@ class DestinationCrashEndToEndTest {
       NodeClient source = f.client(src);
       try {
         NodeClient.Migration m = source.start(dest1.target(), FailureFixture.slow());
-        // Mid-round: pages of round 1 are flowing.
-        m.await(e -> e.hasProgress() && e.getProgress().getRound() >= 1 && e.getProgress().getPagesDone() > 0, 60_000);
+        // Mid-round: pages are flowing (dirty logging is on from the setup onwards).
+        m.await(e -> e.hasProgress() && e.getProgress().getPagesDone() > 0, 60_000);
+        f.step("pages flowing; kill -9 dest1");
         long t0 = System.nanoTime();
         dest1.kill9();
         MigrationSummary s = m.awaitSummary(60_000);
@@ -48,10 +49,12 @@ class DestinationCrashEndToEndTest {
         assertThat(s.getResumed()).isFalse();
         assertThat(detectMillis).isLessThan(DETECTION_BOUND_MILLIS);
         FailureFixture.assertRunsAndProgresses(source, "source after the destination died");
+        f.step("failure reported; source VM runs");
 
         NodeProcess dest2 = f.destination("dest2");
         NodeClient dest = f.client(dest2);
         MigrationSummary ok = source.start(dest2.target(), FailureFixture.fast()).awaitSummary(120_000);
+        f.step("retry done");
         System.out.println("RELIABILITY dest-kill9: retry to a fresh destination: " + ok.getOutcome()
             + " match=" + ok.getMatch() + " rounds=" + ok.getRounds());
         FailureFixture.assertMoved(ok, source, dest);
