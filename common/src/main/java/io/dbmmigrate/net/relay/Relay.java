@@ -139,6 +139,15 @@ public final class Relay implements AutoCloseable {
     this.delay = setting(oneWayDelayMillis, jitterMillis);
   }
 
+  /** Changes the one-way delay and jitter, in microseconds, for chunks read from now on. */
+  public void setDelayMicros(long oneWayDelayMicros, long jitterMicros) {
+    if (oneWayDelayMicros < 0 || jitterMicros < 0)
+      throw new IllegalArgumentException("delay and jitter must be >= 0");
+    this.delay =
+        new DelaySchedule.Setting(
+            TimeUnit.MICROSECONDS.toNanos(oneWayDelayMicros), TimeUnit.MICROSECONDS.toNanos(jitterMicros));
+  }
+
   /** Changes the link rate per direction (0 = unlimited). */
   public void setRateBytesPerSec(long rateBytesPerSec) {
     upPacer.setRate(rateBytesPerSec);

@@ -22,11 +22,11 @@ public final class RelayMain implements Callable<Integer> {
   @Option(names = "--target", required = true, description = "HOST:PORT to forward to")
   String target;
 
-  @Option(names = "--delay-ms", description = "one-way delay per direction, ms (RTT = 2 x delay)", defaultValue = "0")
-  long delayMillis;
+  @Option(names = "--delay-ms", description = "one-way delay per direction, ms, fractions allowed (RTT = 2 x delay)", defaultValue = "0")
+  double delayMillis;
 
-  @Option(names = "--jitter-ms", description = "jitter, ms (uniform +-)", defaultValue = "0")
-  long jitterMillis;
+  @Option(names = "--jitter-ms", description = "jitter, ms, fractions allowed (uniform +-)", defaultValue = "0")
+  double jitterMillis;
 
   @Option(names = "--rate", description = "rate per direction, bytes/s (0 = unlimited)", defaultValue = "0")
   long rateBytesPerSec;
@@ -49,7 +49,8 @@ public final class RelayMain implements Callable<Integer> {
             .withRateBytesPerSec(rateBytesPerSec)
             .withQueueCapacityBytes(windowBytes)
             .withSeed(seed);
-    Relay relay = Relay.start(l.port(), t.host(), t.port(), delayMillis, jitterMillis, options);
+    Relay relay = Relay.start(l.port(), t.host(), t.port(), 0, 0, options);
+    relay.setDelayMicros(Math.round(delayMillis * 1000), Math.round(jitterMillis * 1000));
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> { relay.close(); stop.countDown(); }, "relay-shutdown"));
     System.out.println("RELAY_LISTENING port=" + relay.port());
