@@ -26,12 +26,14 @@ import picocli.CommandLine.Parameters;
     name = "experiment",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a sweep spec (YAML): each point a real two-process migration (or a scan benchmark),",
-      "results in RESULTS/<spec name>/ (RESULTS/<spec name>/quick/ with --quick): results.csv,",
-      "results.json, rounds.csv, timeline.csv, plots/*.png|svg, runs/<key>/ (logs, reports).",
+      "Runs a sweep spec (YAML): each point a real two-process migration or a scan benchmark.",
+      "Writes RESULTS/<spec name>/ (…/quick/ with --quick): results.csv, results.json,",
+      "rounds.csv, timeline.csv, table.md, plots/*.png|svg, runs/<key>/ (logs, reports).",
       "Re-running resumes: runs whose key already has a successful row are skipped."
     })
 public final class ExperimentMain implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec commandSpec;
+
   @Parameters(index = "0", paramLabel = "SPEC", description = "sweep spec (YAML)")
   Path spec;
 
@@ -104,12 +106,12 @@ public final class ExperimentMain implements Callable<Integer> {
     try {
       sweep = new SpecLoader().load(spec, quick);
     } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "bad spec: " + e.getMessage(), e, null, spec.toString());
+      throw new CommandLine.ParameterException(commandSpec.commandLine(), "bad spec: " + e.getMessage(), e, null, spec.toString());
     }
     if (!only.isEmpty()) {
       List<ExperimentSpec> kept = sweep.experiments().stream().filter(e -> only.contains(e.name())).toList();
       if (kept.isEmpty())
-        throw new CommandLine.ParameterException(new CommandLine(this), "--only " + only + " matches no experiment of " + sweep.name());
+        throw new CommandLine.ParameterException(commandSpec.commandLine(), "--only " + only + " matches no experiment of " + sweep.name());
       sweep = new SweepSpec(sweep.name(), sweep.description(), sweep.quick(), sweep.defaults(), kept);
     }
     Path dir = out != null ? out : resultsRoot.resolve(sweep.name());
@@ -182,7 +184,7 @@ public final class ExperimentMain implements Callable<Integer> {
       return l.withMains(sourceMain != null ? sourceMain : l.sourceMain(), destMain != null ? destMain : l.destMain());
     }
     if (sourceMain != null || destMain != null)
-      throw new CommandLine.ParameterException(new CommandLine(this), "--source-main/--dest-main need --classpath");
+      throw new CommandLine.ParameterException(commandSpec.commandLine(), "--source-main/--dest-main need --classpath");
     Path src = sourceJar != null ? sourceJar : repo.resolve("source-node/target/dbm-migrate-source-node-0.1.0-SNAPSHOT-all.jar");
     Path dst = destJar != null ? destJar : repo.resolve("dest-node/target/dbm-migrate-dest-node-0.1.0-SNAPSHOT-all.jar");
     return Launch.jars(javaExe, src.toAbsolutePath(), dst.toAbsolutePath(), script.toAbsolutePath());
