@@ -18,6 +18,8 @@ enum Param {
   BACKING("backing", "4k", Type.CHOICE, "backing page size", "4k", "2m"),
   WORKLOAD("workload", "random", Type.TEXT, "workload", PointKind.MIGRATION),
   DIRTY_RATE("dirtyRate", "8", Type.DECIMAL, "dirty rate (MB/s per vCPU)", PointKind.MIGRATION),
+  /** Fraction (0..1) of RAM filled with incompressible content before the guest starts (source --prefill). */
+  PREFILL("prefill", "0", Type.DECIMAL, "prefilled RAM fraction", PointKind.MIGRATION),
   SEED("seed", "1", Type.INT, "seed"),
   DIRTY_LOG("dirtyLog", "hw-sw", Type.CHOICE, "dirty-log mode", PointKind.MIGRATION, "sw", "hw", "hw-sw"),
   SWITCH_POLICY("switchPolicy", "cost", Type.TEXT, "switch policy", PointKind.MIGRATION),

@@ -169,6 +169,8 @@ final class Plotter {
     chart.getStyler().setYAxisDecimalPattern("#,##0");
     List<Double> switchX = new ArrayList<>();
     List<Double> switchY = new ArrayList<>();
+    List<Double> pauseX = new ArrayList<>();
+    List<Double> pauseY = new ArrayList<>();
     for (Map.Entry<String, ResultRow> e : representatives(seriesKeys(spec, rows), rows).entrySet()) {
       List<Double> xs = new ArrayList<>();
       List<Double> ys = new ArrayList<>();
@@ -186,6 +188,11 @@ final class Plotter {
         switchY.add(valueAt(xs, ys, sw / 1000.0));
         chart.addAnnotation(new AnnotationLine(sw / 1000.0, true, false));
       }
+      Double pause = firstPhaseMillis(e.getValue(), "paused");
+      if (pause != null) {
+        pauseX.add(pause / 1000.0);
+        pauseY.add(valueAt(xs, ys, pause / 1000.0));
+      }
     }
     if (!switchX.isEmpty()) {
       XYSeries marks = chart.addSeries("hw→sw switch", switchX, switchY);
@@ -196,25 +203,37 @@ final class Plotter {
       for (Double y : switchY) top = Math.max(top, y);
       chart.addAnnotation(new AnnotationText("switch", switchX.get(0), top, false));
     }
+    if (!pauseX.isEmpty()) {
+      XYSeries marks = chart.addSeries("pause (downtime starts)", pauseX, pauseY);
+      marks.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+      marks.setMarker(SeriesMarkers.TRIANGLE_DOWN);
+      marks.setMarkerColor(java.awt.Color.BLACK);
+    }
     return chart;
   }
 
   /**
-   * When a run switched from hardware to software dirty logging, in ms since its timeline started:
-   * the first sample whose phase names the switch or software mode after a sample that did not.
-   * Null when the run never switched or its timeline does not show it.
+   * When a run switched from hardware to software dirty logging, in ms since the migration
+   * started: the first timeline sample in phase "sw" (or one naming the switch) after a sample in
+   * another phase. Null when the run never switched or its timeline does not show it.
    */
   static Double switchMillis(ResultRow r) {
     Object round = r.outputs().get("switchRound");
     if (!(round instanceof Number n) || n.intValue() < 0) return null;
-    String previous = null;
+    boolean previousSw = true; // no marker at the very first sample
     for (MigrationReport.TimelinePoint t : r.timeline()) {
       String phase = t.phase() == null ? "" : t.phase().toLowerCase(Locale.ROOT);
-      boolean sw = phase.contains("switch") || phase.matches(".*\\bsw\\b.*") || phase.endsWith("-sw") || phase.equals("sw");
-      boolean wasSw = previous != null && (previous.contains("switch") || previous.matches(".*\\bsw\\b.*") || previous.endsWith("-sw") || previous.equals("sw"));
-      if (sw && !wasSw && previous != null && t.tMillis() != null) return t.tMillis();
-      previous = phase;
+      boolean sw = phase.equals("sw") || phase.endsWith("-sw") || phase.contains("switch");
+      if (sw && !previousSw && t.tMillis() != null) return t.tMillis();
+      previousSw = sw;
     }
+    return null;
+  }
+
+  /** Time of the first timeline sample in {@code phase}, or null. */
+  static Double firstPhaseMillis(ResultRow r, String phase) {
+    for (MigrationReport.TimelinePoint t : r.timeline())
+      if (phase.equalsIgnoreCase(t.phase()) && t.tMillis() != null) return t.tMillis();
     return null;
   }
 

@@ -24,6 +24,7 @@ final class SourceArgs {
     add(a, "--workload", p.get(Param.WORKLOAD));
     add(a, "--dirty-rate", p.get(Param.DIRTY_RATE));
     add(a, "--seed", Long.toString(p.effectiveSeed()));
+    if (p.getDouble(Param.PREFILL) > 0) add(a, "--prefill", p.get(Param.PREFILL));
     add(a, "--dirty-log", p.get(Param.DIRTY_LOG));
     add(a, "--switch-policy", p.get(Param.SWITCH_POLICY));
     add(a, "--downtime-limit", p.get(Param.DOWNTIME_LIMIT_MILLIS));

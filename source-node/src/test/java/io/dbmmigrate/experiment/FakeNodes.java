@@ -100,11 +100,11 @@ final class FakeNodes {
         roundStats.add(s);
       }
       List<Map<String, Object>> timeline = new ArrayList<>();
-      String[] phases = {"warmup", "precopy-hw", "precopy-hw", hwsw ? "precopy-sw" : "precopy-hw", "downtime", "resumed"};
+      String[] phases = {"warmup", "full", "hw", hwsw ? "sw" : "hw", "paused", "after"};
       for (int i = 0; i < phases.length; i++) {
         Map<String, Object> t = new HashMap<>();
         t.put("tMillis", i * 100.0);
-        t.put("guestWritesPerSec", phases[i].equals("downtime") ? 0.0 : 1e6 - i * 1e4);
+        t.put("guestWritesPerSec", phases[i].equals("paused") ? 0.0 : 1e6 - i * 1e4);
         t.put("phase", phases[i]);
         timeline.add(t);
       }

@@ -80,12 +80,13 @@ class PlotterTest {
   @Test
   void timelineMarksTheSwitch() throws Exception {
     PlotSpec spec = new PlotSpec("timeline", "tl", "Writes", null, null, List.of("dirtyLog"), Map.of("dirtyRate", "8"), false, false);
-    // three runs + the marker series (only hw-sw switched)
-    assertDrawn(Plotter.plot(spec, modeRows(), dir), 4);
+    // three runs + the switch marker (only hw-sw switched) + the pause markers
+    assertDrawn(Plotter.plot(spec, modeRows(), dir), 5);
     ResultRow hwsw = TestRows.migration("m", Map.of("dirtyLog", "hw-sw"), 0, 1);
     ResultRow hw = TestRows.migration("m", Map.of("dirtyLog", "hw"), 0, 1);
     assertThat(Plotter.switchMillis(hwsw)).isEqualTo(500.0);
     assertThat(Plotter.switchMillis(hw)).isNull();
+    assertThat(Plotter.firstPhaseMillis(hw, "paused")).isEqualTo(750.0);
   }
 
   @Test

@@ -24,14 +24,14 @@ final class TestRows {
     boolean hwsw = mode.equals("hw-sw");
     List<MigrationReport.RoundStat> rounds = new ArrayList<>();
     for (int r = 0; r < 4; r++) {
-      String m = mode.equals("sw") || (hwsw && r >= 2) ? "sw" : "hw";
+      String m = r == 0 ? "full" : r == 3 ? "final" : mode.equals("sw") || (hwsw && r >= 2) ? "sw" : "hw";
       rounds.add(new MigrationReport.RoundStat(r, m, 1000L / (r + 1), m.equals("hw") ? 4.0 + rep : 0.5, 2, 262144L,
           1000L, 10L, 4096000L, 10.0, 100.0, 4e8, 100L, 5.0, 1e6, 0.0));
     }
     List<MigrationReport.TimelinePoint> timeline = new ArrayList<>();
-    String[] phases = {"precopy-hw", "precopy-hw", hwsw ? "precopy-sw" : "precopy-hw", "downtime", "resumed"};
+    String[] phases = {"full", "hw", hwsw ? "sw" : (mode.equals("sw") ? "sw" : "hw"), "paused", "after"};
     for (int i = 0; i < phases.length; i++)
-      timeline.add(new MigrationReport.TimelinePoint(i * 250.0, phases[i].equals("downtime") ? 0.0 : 1e6 - i * 1e4, phases[i]));
+      timeline.add(new MigrationReport.TimelinePoint(i * 250.0, phases[i].equals("paused") ? 0.0 : 1e6 - i * 1e4, phases[i]));
     MigrationReport report =
         new MigrationReport("m" + rep, "COMPLETED", null, true, true, "ab", "ab", mode, p.get(Param.SWITCH_POLICY), 4,
             hwsw ? 2 : -1, 1000.0 + downtimeMillis, 20.0, downtimeMillis, 30.0, 1L << 30, 262144L, 1000L, 1e6, 9e5,
