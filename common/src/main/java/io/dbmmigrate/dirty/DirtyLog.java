@@ -36,4 +36,23 @@ public interface DirtyLog {
 
   /** Changes the scan thread count for later HW syncs. */
   void setScanThreads(int threads);
+
+  /**
+   * Manual-clear mode ({@link DirtyLogOptions#manualClear()}, KVM_GET_DIRTY_LOG with
+   * MANUAL_DIRTY_LOG_PROTECT): ORs into {@code gfnBitmap} every page logged dirty and not yet
+   * cleared, without write-protecting anything (HW mode first scans for hardware-dirty PTEs). The
+   * reported pages are not yet safe to copy: call {@link #clearDirtyLog} for them first.
+   */
+  default SyncStats getDirtyLog(long[] gfnBitmap) {
+    throw new UnsupportedOperationException("manual dirty-log clear not supported");
+  }
+
+  /**
+   * KVM_CLEAR_DIRTY_LOG: clears the log bits of the pages set in {@code gfnMask}, then
+   * write-protects exactly those pages and invalidates the TLB. On return copying them is safe (the
+   * harvest contract above): a later store makes the page dirty again.
+   */
+  default SyncStats clearDirtyLog(long[] gfnMask) {
+    throw new UnsupportedOperationException("manual dirty-log clear not supported");
+  }
 }

@@ -1,5 +1,9 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.mmu.MmuVariant;
+import io.dbmmigrate.vcpu.StorePattern;
+import io.dbmmigrate.vcpu.WorkloadSpec;
+
 /** Creates simulated VMs. */
 public final class SimulatedVms {
   private SimulatedVms() {}
@@ -9,6 +13,39 @@ public final class SimulatedVms {
    * the ROM, which holds a deterministic pattern derived from the seed.
    */
   public static VirtualMachine create(VmSpec spec) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return builder(spec).build();
+  }
+
+  public static Builder builder(VmSpec spec) {
+    return new Builder(spec);
+  }
+
+  /** Options beyond the {@link VmSpec}: test hooks (store pattern, MMU variant). */
+  public static final class Builder {
+    private final VmSpec spec;
+    private StorePattern storePattern = StorePattern.standard();
+    private MmuVariant mmuVariant = MmuVariant.CORRECT;
+
+    private Builder(VmSpec spec) {
+      if (spec == null) throw new IllegalArgumentException("spec missing");
+      WorkloadSpec.parse(spec.workload()); // fail early with the parser's message
+      this.spec = spec;
+    }
+
+    /** What the vCPUs store (tests: generation numbers). */
+    public Builder storePattern(StorePattern pattern) {
+      this.storePattern = pattern;
+      return this;
+    }
+
+    /** The MMU implementation; only tests can obtain anything but {@link MmuVariant#CORRECT}. */
+    public Builder mmuVariant(MmuVariant variant) {
+      this.mmuVariant = variant;
+      return this;
+    }
+
+    public SimulatedVm build() {
+      return new SimulatedVm(spec, storePattern, mmuVariant);
+    }
   }
 }

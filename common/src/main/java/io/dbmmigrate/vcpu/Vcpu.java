@@ -1,0 +1,160 @@
+package io.dbmmigrate.vcpu;
+
+import io.dbmmigrate.mmu.Stage2Mmu;
+import io.dbmmigrate.mmu.VcpuContext;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One vCPU: a thread running its workload through the stage-2 MMU, paced by the workload's rate,
+ * paying the cost model's debt, throttled on request.
+ *
+ * <p>Concurrency: the loop's fields (workload, pc, regs, pacing) are confined to the vCPU thread
+ * while it runs; {@link #capture} and {@link #restore} touch them only while the VM is paused
+ * ({@link VcpuControl#pause} gives the happens-before both ways). {@code storesRetired} has a single
+ * writer (this thread, lazySet) and any number of readers.
+ */
+public final class Vcpu implements Runnable {
+  public static final int REGISTERS = 31;
+  static final long PC_BASE = 0x4008_0000L;
+  private static final long DEBT_PARK_THRESHOLD_NANOS = 50_000;
+  private static final long MAX_BURST_NANOS = 1_000_000;
+  private static final long THROTTLE_PERIOD_NANOS = 1_000_000;
+
+  private final int index;
+  private final Stage2Mmu mmu;
+  private final VcpuContext ctx;
+  private final VcpuControl control;
+  private final long ramBaseGfn;
+  private final StorePattern pattern;
+  private final AtomicLong storesRetired = new AtomicLong();
+
+  private Workload workload;
+  private long stores;
+  private long pc = PC_BASE;
+  private long[] regs = new long[REGISTERS];
+  private long nanosPerStore;
+  private long nextStoreNanos;
+  private long activeSinceNanos;
+
+  public Vcpu(
+      int index, Stage2Mmu mmu, VcpuControl control, long ramBaseGfn, Workload workload,
+      StorePattern pattern) {
+    this.index = index;
+    this.mmu = mmu;
+    this.ctx = mmu.newContext(index);
+    this.control = control;
+    this.ramBaseGfn = ramBaseGfn;
+    this.pattern = pattern;
+    setWorkload(workload);
+  }
+
+  private void setWorkload(Workload w) {
+    this.workload = w;
+    this.nanosPerStore = w.spec().nanosPerStore();
+  }
+
+  public int index() {
+    return index;
+  }
+
+  public long storesRetired() {
+    return storesRetired.get();
+  }
+
+  public Thread start() {
+    control.registerStarted();
+    Thread t = new Thread(this, "vcpu-" + index);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  @Override
+  public void run() {
+    try {
+      loop();
+    } finally {
+      control.exited();
+    }
+  }
+
+  private void loop() {
+    long now = System.nanoTime();
+    nextStoreNanos = now;
+    activeSinceNanos = now;
+    while (true) {
+      if (!control.isRunning()) {
+        if (!control.awaitRunnable()) return;
+        now = System.nanoTime();
+        nextStoreNanos = now;
+        activeSinceNanos = now;
+      }
+      if (nanosPerStore > 0) {
+        now = System.nanoTime();
+        long wait = nextStoreNanos - now;
+        if (wait > 0) {
+          LockSupport.parkNanos(Math.min(wait, MAX_BURST_NANOS));
+          continue;
+        }
+        nextStoreNanos = Math.max(nextStoreNanos, now - MAX_BURST_NANOS) + nanosPerStore;
+      }
+      long page = workload.nextPage();
+      if (page < 0) {
+        LockSupport.parkNanos(MAX_BURST_NANOS);
+        continue;
+      }
+      long gfn = ramBaseGfn + page;
+      long seq = stores;
+      int offset = pattern.offsetOf(index, gfn, seq);
+      mmu.store(ctx, gfn, offset, pattern, seq);
+      stores = seq + 1;
+      storesRetired.lazySet(stores);
+      pc = PC_BASE + ((stores & 0xFF) << 2);
+      regs[0] = gfn;
+      regs[1] = offset;
+      regs[2] = stores;
+      if (ctx.debtNanos() >= DEBT_PARK_THRESHOLD_NANOS) payDebt();
+      int throttle = control.throttlePercent();
+      if (throttle > 0) throttle(throttle);
+    }
+  }
+
+  /** Sleeps off the guest time owed to the cost model (outside any store window). */
+  private void payDebt() {
+    long debt = ctx.takeDebtNanos();
+    long t0 = System.nanoTime();
+    LockSupport.parkNanos(debt);
+    ctx.creditNanos(System.nanoTime() - t0 - debt);
+  }
+
+  private void throttle(int percent) {
+    long now = System.nanoTime();
+    long active = now - activeSinceNanos;
+    if (active < THROTTLE_PERIOD_NANOS) return;
+    LockSupport.parkNanos(active * percent / (100 - percent));
+    activeSinceNanos = System.nanoTime();
+  }
+
+  /** The vCPU's state; the VM must be paused. */
+  public VcpuState capture() {
+    return new VcpuState(
+        index, pc, regs.clone(), workload.spec().toString(), workload.captureState(), stores);
+  }
+
+  /** Replaces workload and progress; the VM must be paused. */
+  public void restore(VcpuState s, Workload w) {
+    if (s.regs().length != REGISTERS)
+      throw new IllegalArgumentException("vCPU " + index + ": expected " + REGISTERS + " registers");
+    w.restoreState(s.workloadState());
+    setWorkload(w);
+    pc = s.pc();
+    regs = s.regs().clone();
+    stores = s.storesRetired();
+    storesRetired.set(stores);
+  }
+
+  /** A vCPU's captured state (the machine layer maps it to {@code VcpuSnapshot}). */
+  public record VcpuState(
+      int index, long pc, long[] regs, String workloadSpec, byte[] workloadState, long storesRetired) {}
+}
