@@ -270,12 +270,12 @@ final class Plotter {
     return n == null ? null : n.doubleValue();
   }
 
-  /** "downtimeMillis" → "downtime (ms)", "bytesSent" → "bytes sent". */
+  /** "downtimeMillis" → "downtime (ms)", "syncMillisPer64GiB" → "sync per 64 GiB (ms)". */
   static String columnTitle(String column) {
     String unit = "";
-    String base = column;
-    if (base.endsWith("Millis")) {
-      base = base.substring(0, base.length() - 6);
+    String base = column.replace("Per64GiB", "Per64gib");
+    if (base.contains("Millis")) {
+      base = base.replace("Millis", "");
       unit = " (ms)";
     } else if (base.endsWith("Percent")) {
       base = base.substring(0, base.length() - 7);
@@ -285,6 +285,7 @@ final class Plotter {
       unit = "/s";
     }
     String words = base.replaceAll("([a-z0-9])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
-    return words + unit;
+    return words.replace("per64gib", "per 64 GiB") + unit;
   }
+
 }

@@ -113,5 +113,7 @@ class PlotterTest {
     assertThat(Plotter.columnTitle("downtimeMillis")).isEqualTo("downtime (ms)");
     assertThat(Plotter.columnTitle("guestSlowdownPercent")).isEqualTo("guest slowdown (%)");
     assertThat(Plotter.columnTitle("throughputBytesPerSec")).isEqualTo("throughput bytes/s");
+    assertThat(Plotter.columnTitle("syncMillisPer64GiB")).isEqualTo("sync per 64 GiB (ms)");
+    assertThat(Plotter.columnTitle("syncMillisMin")).isEqualTo("sync min (ms)");
   }
 }
