@@ -13,7 +13,8 @@ import java.util.Map;
  * @param name file name without extension (PNG and SVG are written)
  * @param title chart title
  * @param x parameter on the x axis (xy only)
- * @param y output column (xy) or round statistic (rounds)
+ * @param y output column (xy; several, comma-separated, give one line each) or round statistic
+ *     (rounds)
  * @param series parameters whose values name the lines; other parameters that vary are added to
  *     the line names so that distinct conditions are never averaged together
  * @param where only rows whose parameters have these values
@@ -40,5 +41,10 @@ record PlotSpec(
     if (type.equals("rounds") && y == null) throw new IllegalArgumentException("rounds plot '" + name + "' needs y");
     series = series == null ? List.of() : List.copyOf(series);
     where = where == null ? Map.of() : Map.copyOf(where);
+  }
+
+  /** The y columns of an xy plot. */
+  List<String> yColumns() {
+    return y == null ? List.of() : List.of(y.split(","));
   }
 }

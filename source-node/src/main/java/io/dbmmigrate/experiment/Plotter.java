@@ -109,30 +109,35 @@ final class Plotter {
 
   private static XYChart xy(PlotSpec spec, List<ResultRow> rows) {
     Param xParam = Param.byKey(spec.x());
-    XYChart chart = newChart(spec, xParam.axisTitle(), columnTitle(spec.y()));
+    List<String> ys = spec.yColumns();
+    XYChart chart =
+        newChart(spec, xParam.axisTitle(), String.join(" / ", ys.stream().map(Plotter::columnTitle).toList()));
     List<String> keys = seriesKeys(spec, rows);
     boolean positive = true;
-    for (Map.Entry<String, List<ResultRow>> g : group(keys, rows).entrySet()) {
-      TreeMap<Double, double[]> sums = new TreeMap<>(); // x → {sum, count}
-      for (ResultRow r : g.getValue()) {
-        double y = r.number(spec.y());
-        if (Double.isNaN(y)) continue;
-        double x = xParam.axisValue(r.parameters().get(xParam.key()));
-        double[] s = sums.computeIfAbsent(x, k -> new double[2]);
-        s[0] += y;
-        s[1]++;
+    for (String y : ys) {
+      for (Map.Entry<String, List<ResultRow>> g : group(keys, rows).entrySet()) {
+        TreeMap<Double, double[]> sums = new TreeMap<>(); // x → {sum, count}
+        for (ResultRow r : g.getValue()) {
+          double v = r.number(y);
+          if (Double.isNaN(v)) continue;
+          double x = xParam.axisValue(r.parameters().get(xParam.key()));
+          double[] s = sums.computeIfAbsent(x, k -> new double[2]);
+          s[0] += v;
+          s[1]++;
+        }
+        if (sums.isEmpty()) continue;
+        double[] xs = new double[sums.size()];
+        double[] means = new double[sums.size()];
+        int i = 0;
+        for (Map.Entry<Double, double[]> e : sums.entrySet()) {
+          xs[i] = e.getKey();
+          means[i] = e.getValue()[0] / e.getValue()[1];
+          if (xs[i] <= 0) positive = false;
+          i++;
+        }
+        String label = ys.size() == 1 ? g.getKey() : (keys.isEmpty() ? "" : g.getKey() + ": ") + columnTitle(y);
+        chart.addSeries(label, xs, means);
       }
-      if (sums.isEmpty()) continue;
-      double[] xs = new double[sums.size()];
-      double[] ys = new double[sums.size()];
-      int i = 0;
-      for (Map.Entry<Double, double[]> e : sums.entrySet()) {
-        xs[i] = e.getKey();
-        ys[i] = e.getValue()[0] / e.getValue()[1];
-        if (xs[i] <= 0) positive = false;
-        i++;
-      }
-      chart.addSeries(g.getKey(), xs, ys);
     }
     chart.getStyler().setXAxisLogarithmic(spec.logX() && positive && !chart.getSeriesCollection().isEmpty());
     chart.getStyler().setYAxisLogarithmic(spec.logY() && !chart.getSeriesCollection().isEmpty());

@@ -139,9 +139,19 @@ final class SpecLoader {
       Param wp = param(f.getKey(), where + " plot " + name + " where", kind);
       filter.put(wp.key(), wp.normalize(f.getValue().asText()));
     }
-    String y = p.hasNonNull("y") ? p.get("y").asText() : null;
-    if (y != null && type.equals("xy") && !Outputs.isNumericColumn(y))
-      throw new IllegalArgumentException(where + " plot " + name + ": y must be a numeric output column " + Outputs.numericColumns() + ", not '" + y + "'");
+    String y = null;
+    if (p.path("y").isArray()) {
+      List<String> ys = new ArrayList<>();
+      for (JsonNode v : p.get("y")) ys.add(v.asText());
+      if (!type.equals("xy") || ys.isEmpty()) throw new IllegalArgumentException(where + " plot " + name + ": a list of y columns needs type xy");
+      y = String.join(",", ys);
+    } else if (p.hasNonNull("y")) {
+      y = p.get("y").asText();
+    }
+    if (y != null && type.equals("xy"))
+      for (String col : y.split(","))
+        if (!Outputs.isNumericColumn(col))
+          throw new IllegalArgumentException(where + " plot " + name + ": y must be numeric output columns " + Outputs.numericColumns() + ", not '" + col + "'");
     if (y != null && type.equals("rounds") && !Outputs.ROUND_FIELDS.contains(y))
       throw new IllegalArgumentException(where + " plot " + name + ": y must be one of " + Outputs.ROUND_FIELDS + ", not '" + y + "'");
     return new PlotSpec(

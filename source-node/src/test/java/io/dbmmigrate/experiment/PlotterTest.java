@@ -97,6 +97,8 @@ class PlotterTest {
         rows.add(TestRows.scan("scan", Map.of("ram", ram, "scanThreads", t), 0, 40.0 * Sizes.parseBytes(ram) / (64L << 30) / Integer.parseInt(t)));
     PlotSpec spec = new PlotSpec("xy", "scan", "Scan", "scanThreads", "syncMillis", List.of("ram"), Map.of(), true, true);
     assertDrawn(Plotter.plot(spec, rows, dir), 2);
+    PlotSpec two = new PlotSpec("xy", "scan2", "Scan", "scanThreads", "syncMillis,syncMillisMin", List.of("ram"), Map.of(), true, true);
+    assertDrawn(Plotter.plot(two, rows, dir), 4);
   }
 
   @Test

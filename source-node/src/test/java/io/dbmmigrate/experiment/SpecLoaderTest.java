@@ -26,6 +26,8 @@ class SpecLoaderTest {
         - name: scan
           kind: scan
           grid: {scanThreads: [1, 2]}
+          plots:
+            - {type: xy, name: hwsw, x: scanThreads, y: [syncMillis, swSyncMillis]}
       quick:
         defaults: {ram: 256m}
         experiments:
@@ -53,6 +55,7 @@ class SpecLoaderTest {
     assertThat(modes.plots().get(0).series()).containsExactly("dirtyLog");
     assertThat(modes.plots().get(2).where()).containsEntry("dirtyRate", "8");
     assertThat(s.experiments().get(1).kind()).isEqualTo(PointKind.SCAN);
+    assertThat(s.experiments().get(1).plots().get(0).yColumns()).containsExactly("syncMillis", "swSyncMillis");
     assertThat(s.runCount()).isEqualTo(14);
   }
 
