@@ -37,6 +37,8 @@ enum Param {
   RTT_MILLIS("rttMillis", "0", Type.DECIMAL, "RTT (ms)", PointKind.MIGRATION),
   JITTER_MILLIS("jitterMillis", "0", Type.DECIMAL, "jitter (ms)", PointKind.MIGRATION),
   LOSS_PERCENT("lossPercent", "0", Type.DECIMAL, "loss (%)", PointKind.MIGRATION),
+  /** More source-node {@code migrate} options, verbatim (e.g. "--split lazy --fault-cost-ns 5000"). */
+  EXTRA_ARGS("extraArgs", "", Type.TEXT, "extra source options", PointKind.MIGRATION),
   TESTBED("testbed", "local", Type.CHOICE, "testbed", PointKind.MIGRATION, "local", "netns"),
   /** Scan points: fraction of guest pages mapped and dirty before the timed sync, in percent. */
   DIRTY_PERCENT("dirtyPercent", "0.1", Type.DECIMAL, "dirty pages (%)", PointKind.SCAN),

@@ -61,7 +61,10 @@ final class FakeNodes {
     public static void main(String[] args) throws Exception {
       if (!args[0].equals("migrate")) System.exit(2);
       Map<String, String> o = options(args, 1);
-      String workload = o.get("--workload");
+      String spec = o.get("--workload");
+      String workload = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
+      java.util.regex.Matcher rm = java.util.regex.Pattern.compile("rate=([0-9.]+)").matcher(spec);
+      double rate = rm.find() ? Double.parseDouble(rm.group(1)) : 0;
       if (workload.equals("fail")) {
         System.out.println("failing on purpose");
         System.exit(1);
@@ -73,7 +76,6 @@ final class FakeNodes {
         if (s.getInputStream().read() != 42) throw new IllegalStateException("echo broken");
       }
       double rttMillis = (System.nanoTime() - t0) / 1e6;
-      double rate = Double.parseDouble(o.get("--dirty-rate"));
       String mode = o.get("--dirty-log");
       boolean hwsw = mode.equals("hw-sw");
       int rounds = 4;
