@@ -33,8 +33,9 @@ import java.util.List;
  *       reported by the next sync.
  * </ol>
  *
- * <p>Invariants (DESIGN "Dirty logging"): only writable PTEs of writable slots ever get DBM (the
- * enable walk and the fault path in {@link Stage2Mmu}); only this harvest clears a write bit that
+ * <p>Invariants (DESIGN "Dirty logging"): only writable PTEs ever get DBM: the enable walk and
+ * clear arm only PTEs that are writable, and only writable slots are logged here (ROM has no
+ * bitmap and is never walked); only this harvest clears a write bit that
  * the hardware set, and it records the page before it clears; nobody stores a descriptor computed
  * from a stale read (all PTE changes are CAS); a page stored to after the sync that collected it
  * is dirty again in the next sync (steps 4-5).

@@ -49,7 +49,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>Counters: LongAdder, increments racy-summed (monotonic, approximate while running).
  * </ul>
  *
- * <p>Invariants kept here: DBM is only ever set on PTEs of writable slots, so the hardware never
+ * <p>Invariants kept here: DBM is only ever set on PTEs of writable slots (a translation fault on
+ * ROM maps it read-only without DBM; write-protect paths require the write bit), so the hardware never
  * makes a ROM page writable. A permission fault during logging records the page before making the
  * PTE writable. A replacement of a hardware-dirty PTE records the page before its lock section
  * ends. TLB invalidation completes only when every store that used an old translation is visible.
@@ -266,7 +267,7 @@ public final class Stage2Mmu {
   private void mapOnFault(long gfn, MemorySlotSpec slot) {
     DirtyLogMode mode = loggingMode;
     if (slot.readOnly()) {
-      mapPage(gfn, 0);
+      mapPage(gfn, 0); // ROM: read-only and never DBM, so the hardware can never make it writable
       return;
     }
     if (mode == DirtyLogMode.OFF && backing == BackingPageSize.SIZE_2M) {
@@ -446,7 +447,10 @@ public final class Stage2Mmu {
     return n;
   }
 
-  /** Clears S2AP[1] of a valid page by CAS; with {@code dbm} a writable page keeps/gets DBM. */
+  /**
+   * Clears S2AP[1] of a valid page by CAS; with {@code dbm} a writable page keeps/gets DBM (the
+   * require mask includes the write bit: a read-only PTE, e.g. ROM, never gets DBM here).
+   */
   void writeProtectEntry(int index, boolean dbm) {
     pt.update(index, VALID | TABLE_OR_PAGE | S2AP_WRITE, S2AP_WRITE, dbm ? DBM : 0);
   }
@@ -470,7 +474,7 @@ public final class Stage2Mmu {
     if (slot == null || endGfn > slot.endGfn()) throw new IllegalArgumentException("range");
     DirtyLogMode mode = loggingMode;
     long pageAttrs;
-    if (slot.readOnly()) pageAttrs = 0;
+    if (slot.readOnly()) pageAttrs = 0; // never DBM on ROM
     else if (mode == DirtyLogMode.OFF) pageAttrs = S2AP_WRITE;
     else pageAttrs = mode == DirtyLogMode.HW ? DBM : 0;
     long blockAttrs =
