@@ -39,11 +39,14 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <ul>
  *   <li>PTE bits: see {@link Stage2PageTable}. Every change is a CAS or getAndSet.
  *   <li>{@code mmuLock} (read/write, like KVM's {@code mmu_lock}): fault handlers and host
- *       replacements (unmap/remap, split) hold it shared. The dirty log takes it exclusively, and
- *       releases it at once, as a barrier: (a) after switching the logging mode, so that no fault
- *       handler still maps with the old mode's attributes; (b) after its PTE scan and before taking
- *       the log bitmap, so that a replacement that erased a hardware-dirty PTE before the scan saw
- *       it has recorded the page by then.
+ *       replacements (unmap/remap, split) hold it shared; a handler's "record, then make
+ *       writable" is one shared section. The dirty log takes it exclusively: (a) as a barrier after
+ *       switching the logging mode, so that no fault handler still maps with the old mode's
+ *       attributes; (b) around "take the log bitmap, write-protect those pages" ({@link
+ *       #lockForHarvest}), so that no handler can record a page, lose its bit to the harvest and
+ *       then make the page writable behind the harvest's write-protect (the page would stay
+ *       writable with no bit: every later store lost); this also makes every replacement that
+ *       erased a hardware-dirty PTE before the scan saw it record the page first.
  *   <li>{@code loggingMode} and {@code recorder}: volatile, written by the dirty log's control
  *       thread before the barrier (a), read by fault handlers under the shared lock.
  *   <li>Counters: LongAdder, increments racy-summed (monotonic, approximate while running).
@@ -387,6 +390,20 @@ public final class Stage2Mmu {
    */
   public void harvestBarrier() {
     mmuLock.writeLock().lock();
+    mmuLock.writeLock().unlock();
+  }
+
+  /**
+   * Excludes fault handlers and PTE replacements (KVM: {@code write_lock(&kvm->mmu_lock)}) while the
+   * dirty log takes bitmap words and write-protects their pages. vCPU stores through valid
+   * translations (and the hardware's AF/DBM updates) are not blocked. Pair with {@link
+   * #unlockAfterHarvest} in a finally block.
+   */
+  public void lockForHarvest() {
+    mmuLock.writeLock().lock();
+  }
+
+  public void unlockAfterHarvest() {
     mmuLock.writeLock().unlock();
   }
 
