@@ -405,6 +405,7 @@ public final class PreCopyController {
       return commitAnswerLost(e, s, sourceDigest, tStart, setupNanos, before, during);
     }
     final long tReady = clock.nanoTime();
+    sampler.close(); // the source's guest no longer runs here; "after" samples come from the destination
     double downtime = (tCommit - tPause) / 1e6 - sourceHashMillis + out.readyMillis();
     double verify = sourceHashMillis + out.verifyMillis();
     safely("disable dirty logging", () -> vm.dirtyLog().disable());
