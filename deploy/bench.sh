@@ -3,7 +3,11 @@
 #
 #   deploy/bench.sh transfer   round-0 throughput of a 4 GiB guest over loopback with 1, 2 and 4
 #                              streams, next to a raw TCP loopback baseline measured in the same run
-#   deploy/bench.sh scan       (dirty-log scan benchmark; see its own help)
+#   deploy/bench.sh scan       dirty-log sync of a fully mapped 64 GiB guest: HW scan on 1 and 2
+#                              threads, SW sync with the same dirty count, fault and hardware-dirty
+#                              store paths, memory-bandwidth bound measured in the same run, and the
+#                              64 GiB / 1 GiB-written memory check in a 2 GiB heap. Options:
+#                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]
 #
 # The machine is shared and noisy: compare the ratios printed here, not absolute figures.
 set -euo pipefail
@@ -12,7 +16,21 @@ cd "$(dirname "$0")/.."
 . deploy/lib-build.sh
 
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+# Builds common (and proto) with its test classes and writes the runtime class path to $CP.
+build_common_test_classpath() {
+  local root cpfile
+  root="$(pwd)"
+  cpfile="$root/common/target/bench-classpath.txt"
+  echo "building common (tests not run) ..." >&2
+  ./mvnw -B -q -pl common -am test-compile dependency:build-classpath \
+    -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
+  # Reactor modules come from their target/classes, never from a jar in ~/.m2.
+  local deps
+  deps="$(tr ':' '\n' < "$cpfile" | grep -v '/io/dbmmigrate/' | paste -sd: -)"
+  CP="$root/common/target/test-classes:$root/common/target/classes:$root/proto/target/classes:$deps"
 }
 
 # transfer: environment RAM (default 4g), STREAMS (default "1 2 4"), COMPRESS (none|lz4, default
@@ -72,6 +90,11 @@ bench_transfer() {
 }
 
 case "${1:-}" in
+  scan)
+    shift
+    build_common_test_classpath
+    exec ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.ScanBenchmark "$@"
+    ;;
   transfer)
     shift
     bench_transfer "$@"
