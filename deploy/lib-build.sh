@@ -37,6 +37,7 @@ dbm_build_if_needed() {
 # Its stdout/stderr go to $1 (a log file). Extra arguments go to dest-node.
 dbm_start_dest() {
   local log="$1"; shift
+  : >"$log" # truncate here: the background child may open it only after the first poll below
   # shellcheck disable=SC2086
   ${JAVA:-java} ${DEST_JAVA_OPTS:-} -jar "$DEST_JAR" --port 0 "$@" >"$log" 2>&1 &
   DEST_PID=$!

@@ -32,6 +32,14 @@ public final class SourceNodeMain implements Runnable {
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     // The last occurrence wins, so wrapper scripts can pass defaults and users override them.
     cl.setOverwrittenOptionsAllowed(true);
+    // Bad usage: the message and a hint, not the whole (long) usage text; exit code 2.
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine c = ex.getCommandLine();
+          c.getErr().println("error: " + ex.getMessage());
+          c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for the options.");
+          return CommandLine.ExitCode.USAGE;
+        });
     return cl;
   }
 

@@ -1,5 +1,6 @@
 package io.dbmmigrate.source.cli;
 
+import io.dbmmigrate.machine.MachineOptions;
 import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
@@ -37,7 +38,7 @@ public final class MigrateCommand implements Callable<Integer> {
   @Option(names = "--target", required = true, paramLabel = "HOST:PORT", description = "The destination's MigrationTarget endpoint.")
   String target;
 
-  @Mixin InterimMachineOptions machine;
+  @Mixin MachineOptions machine;
 
   @Mixin MigrationOptions migration;
 
@@ -70,7 +71,7 @@ public final class MigrateCommand implements Callable<Integer> {
     }
     try {
       settings = migration.toSettings();
-      vmSpec = machine.toSpec();
+      vmSpec = machine.toVmSpec();
     } catch (IllegalArgumentException e) {
       throw Usage.error(spec, e.getMessage());
     }

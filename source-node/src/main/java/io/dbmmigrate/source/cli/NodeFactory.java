@@ -1,5 +1,7 @@
 package io.dbmmigrate.source.cli;
 
+import io.dbmmigrate.machine.SimulatedVm;
+import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.source.control.MigrationRunner;
@@ -16,9 +18,22 @@ final class NodeFactory {
     return new MigrationRunner(
         host,
         (target, s) -> new GrpcTargetConnector(target, sourceId, s.rpcTimeoutMillis(), s.streamStallMillis()),
-        vm -> FaultCostMeter.UNKNOWN,
+        NodeFactory::faultCost,
         new MigrationIds(),
         NanoClock.system());
+  }
+
+  /**
+   * What a write-permission fault costs the guest: the simulated machine charges each stage-2 fault
+   * its cost model's {@code faultCostNanos} of guest time (a VM exit on real hardware). Unknown for
+   * other VMs.
+   */
+  static FaultCostMeter faultCost(VirtualMachine vm) {
+    if (vm instanceof SimulatedVm s) {
+      double nanos = s.spec().tuning().faultCostNanos();
+      return () -> nanos;
+    }
+    return FaultCostMeter.UNKNOWN;
   }
 
   private static String hostName() {

@@ -3,6 +3,7 @@ package io.dbmmigrate.source.cli;
 import io.dbmmigrate.dest.TargetConfig;
 import io.dbmmigrate.dest.TargetServices;
 import io.dbmmigrate.machine.MachineTuning;
+import io.dbmmigrate.machine.MachineOptions;
 import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
@@ -65,7 +66,7 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Largest page batch accepted on incoming migrations. Default: 16m.")
   long maxInboundBatchBytes = TargetConfig.DEFAULT_MAX_BATCH_BYTES;
 
-  @Mixin InterimMachineOptions machine;
+  @Mixin MachineOptions machine;
 
   @Mixin MigrationOptions migration;
 
@@ -78,7 +79,7 @@ public final class ServeCommand implements Callable<Integer> {
     VmSpec vmSpec;
     try {
       defaults = migration.toSettings();
-      vmSpec = machine.toSpec();
+      vmSpec = machine.toVmSpec();
     } catch (IllegalArgumentException e) {
       throw Usage.error(spec, e.getMessage());
     }
@@ -127,6 +128,7 @@ public final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Incoming VMs get the same simulated hardware as this node's own. */
   private static MachineTuning tuning(VmSpec spec) {
     return spec.tuning();
   }

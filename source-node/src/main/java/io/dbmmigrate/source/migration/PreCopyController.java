@@ -93,6 +93,7 @@ public final class PreCopyController {
   private long lastHwScanNanos;
   private int lastHwScanThreads;
   private GuestWriteSampler sampler;
+  private String capturedWorkload; // the workload the vCPUs really ran, once captured
 
   public PreCopyController(
       String migrationId,
@@ -257,6 +258,7 @@ public final class PreCopyController {
       pausedByUs = true;
       runRound(last.round() + 1, RoundKind.FINAL);
       List<VcpuSnapshot> vcpus = vm.captureVcpuStates();
+      if (!vcpus.isEmpty()) capturedWorkload = vcpus.get(0).workloadSpec();
       checkCancelled();
       final long tHash = clock.nanoTime();
       Digest sourceDigest = digester.digest(vm.memory(), true);
@@ -403,6 +405,7 @@ public final class PreCopyController {
       return commitAnswerLost(e, s, sourceDigest, tStart, setupNanos, before, during);
     }
     final long tReady = clock.nanoTime();
+    sampler.close(); // the source's guest no longer runs here; "after" samples come from the destination
     double downtime = (tCommit - tPause) / 1e6 - sourceHashMillis + out.readyMillis();
     double verify = sourceHashMillis + out.verifyMillis();
     safely("disable dirty logging", () -> vm.dirtyLog().disable());
@@ -663,7 +666,7 @@ public final class PreCopyController {
             shape.romBytes(),
             shape.vcpus(),
             shape.backing() == BackingPageSize.SIZE_2M ? "2m" : "4k",
-            workloadLabel),
+            capturedWorkload != null ? capturedWorkload : workloadLabel),
         rounds,
         sampler.timeline(tStart));
   }

@@ -55,6 +55,9 @@ final class GrpcTargetSession implements TargetSession {
 
   private static final long COMMIT_BYTES_PER_SECOND = 50_000_000L;
 
+  /** Batches gRPC may hold queued per stream before isReady turns false. */
+  static final int ON_READY_BATCHES = 2;
+
   private final HostPort target;
   private final ManagedChannel control;
   private final String sessionId;
@@ -89,7 +92,10 @@ final class GrpcTargetSession implements TargetSession {
       senders.add(
           new PageStreamSender(
               i,
-              MigrationTargetGrpc.newStub(ch),
+              // isReady stays true until this many bytes are queued in the transport (default
+              // 32 KiB): two batches, so the sender encodes the next batch while gRPC still has
+              // one to write. Memory in flight per stream: about three batches.
+              MigrationTargetGrpc.newStub(ch).withOnReadyThreshold(ON_READY_BATCHES * options.batchBytes()),
               options.batchBytes(),
               options.compress(),
               limiter,

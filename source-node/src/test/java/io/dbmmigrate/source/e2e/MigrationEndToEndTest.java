@@ -56,8 +56,8 @@ class MigrationEndToEndTest {
                 "--target", "127.0.0.1:" + destPort,
                 "--no-progress",
                 "--report", report.toString(),
-                "--warmup-ms", "300",
-                "--observe-after-ms", "300",
+                "--warmup-ms", "200",
+                "--observe-after-ms", "200",
                 "--vcpus", "2",
                 "--streams", "2"));
     args.addAll(List.of(extra));
@@ -70,7 +70,7 @@ class MigrationEndToEndTest {
   @ParameterizedTest(name = "{0} on {1} backing")
   @CsvSource({"sw,4k", "hw,4k", "hw-sw,4k", "sw,2m", "hw,2m", "hw-sw,2m"})
   void migratesWithMatchingDigestsWhileTheGuestRuns(String mode, String backing) throws Exception {
-    Run run = migrate("mode-" + mode + "-" + backing, "--ram", "64m", "--backing", backing, "--dirty-log", mode);
+    Run run = migrate("mode-" + mode + "-" + backing, "--ram", "32m", "--backing", backing, "--dirty-log", mode);
     MigrationReport r = run.report();
     assertThat(run.exitCode()).as("exit code" + run.process().diagnostics()).isZero();
     assertThat(r.outcome()).isEqualTo(MigrationReport.COMPLETED);
@@ -98,9 +98,10 @@ class MigrationEndToEndTest {
 
   @Test
   void finalSyncVisitsOnlyDirtyPagesInHwSwButAllPtesInHw() throws Exception {
-    long ramPages = (256L << 20) / 4096;
-    Run hw = migrate("final-sync-hw", "--ram", "256m", "--dirty-log", "hw");
-    Run hwSw = migrate("final-sync-hw-sw", "--ram", "256m", "--dirty-log", "hw-sw");
+    long ramPages = (128L << 20) / 4096;
+    // A moderate dirty rate keeps the final round small next to the 32768 PTEs of the RAM slot.
+    Run hw = migrate("final-sync-hw", "--ram", "128m", "--dirty-rate", "10", "--dirty-log", "hw");
+    Run hwSw = migrate("final-sync-hw-sw", "--ram", "128m", "--dirty-rate", "10", "--dirty-log", "hw-sw");
     assertThat(hw.exitCode()).as(hw.process().diagnostics()).isZero();
     assertThat(hwSw.exitCode()).as(hwSw.process().diagnostics()).isZero();
     RoundRecord hwFinal = hw.last();
@@ -116,7 +117,7 @@ class MigrationEndToEndTest {
   @Test
   void aCorruptedPageMakesTheDigestsDifferAndTheDestinationDoesNotResume() throws Exception {
     long gfn = VmSpec.RAM_BASE_GFN + 1000;
-    Run run = migrate("corrupt", "--ram", "64m", "--test-corrupt-gfn", Long.toString(gfn));
+    Run run = migrate("corrupt", "--ram", "32m", "--test-corrupt-gfn", Long.toString(gfn));
     MigrationReport r = run.report();
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(r.outcome()).isEqualTo(MigrationReport.FAILED);

@@ -61,6 +61,7 @@ final class NodeProcess implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + heap);
     cmd.add("-XX:+UseSerialGC"); // 2 cores shared by several JVMs: keep GC threads out of the way
+    cmd.add("-XX:TieredStopAtLevel=1"); // short-lived JVMs: C1 only, less compile CPU on 2 cores
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);

@@ -44,7 +44,7 @@ class PingPongEndToEndTest {
 
   @BeforeAll
   void startNodes() throws Exception {
-    List<String> common = List.of("--port", "0", "--warmup-ms", "200", "--observe-after-ms", "300", "--ram", "64m", "--vcpus", "2");
+    List<String> common = List.of("--port", "0", "--warmup-ms", "200", "--observe-after-ms", "300", "--ram", "32m", "--vcpus", "2");
     List<String> argsA = new ArrayList<>(List.of("serve"));
     argsA.addAll(common);
     List<String> argsB = new ArrayList<>(List.of("serve", "--no-vm"));
