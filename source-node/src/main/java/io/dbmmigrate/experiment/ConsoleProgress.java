@@ -1,0 +1,78 @@
+package io.dbmmigrate.experiment;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Progress on the console: one line per finished run on {@code out}, and, on an interactive
+ * terminal, a progress bar with the ETA on stderr.
+ */
+final class ConsoleProgress implements Progress {
+  private final PrintStream out;
+  private final boolean bar;
+  private final List<String> describeKeys;
+  private ProgressBar progressBar;
+
+  /**
+   * @param describeKeys parameters named in each run's line (the ones that vary in the sweep)
+   */
+  ConsoleProgress(PrintStream out, boolean interactive, List<String> describeKeys) {
+    this.out = out;
+    this.bar = interactive;
+    this.describeKeys = List.copyOf(describeKeys);
+  }
+
+  @Override
+  public void begin(String sweep, int total, int alreadyDone) {
+    out.printf("%s: %d runs, %d already done, %d to run%n", sweep, total, alreadyDone, total - alreadyDone);
+    if (bar && total > alreadyDone)
+      progressBar =
+          new ProgressBarBuilder()
+              .setTaskName(sweep)
+              .setInitialMax(total - alreadyDone)
+              .setStyle(ProgressBarStyle.ASCII)
+              .setConsumer(new ConsoleProgressBarConsumer(System.err))
+              .showSpeed()
+              .build();
+  }
+
+  @Override
+  public void start(int index, int toRun, RunPoint point) {
+    if (progressBar != null) progressBar.setExtraMessage(point.experiment());
+    else out.printf("[%d/%d] %s ...%n", index + 1, toRun, point.describe(present(point)));
+  }
+
+  private List<String> present(RunPoint p) {
+    return describeKeys.stream().filter(k -> p.parameters().containsKey(k)).toList();
+  }
+
+  @Override
+  public void finish(int index, int toRun, ResultRow row) {
+    String summary =
+        row.ok()
+            ? (row.kind().equals("scan")
+                ? String.format(Locale.ROOT, "sync %.2f ms", row.number("syncMillis"))
+                : String.format(Locale.ROOT, "downtime %.1f ms, total %.0f ms, %d rounds",
+                    row.number("downtimeMillis"), row.number("totalMillis"), (long) row.number("rounds")))
+            : "FAILED: " + firstLine(row.error());
+    if (progressBar != null) progressBar.step();
+    out.printf(Locale.ROOT, "[%d/%d] %s %s %s (%.1f s)%n", index + 1, toRun, row.key(), row.experiment(), summary,
+        row.wallMillis() / 1000.0);
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) return "";
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  @Override
+  public void end() {
+    if (progressBar != null) progressBar.close();
+  }
+}

@@ -1,0 +1,27 @@
+package io.dbmmigrate.experiment;
+
+import java.util.Locale;
+
+/** What a sweep point runs. */
+enum PointKind {
+  /** A real two-process migration (source and destination node), optionally inside the netns testbed. */
+  MIGRATION,
+  /**
+   * A dirty-log sync benchmark in a separate JVM (no migration): how long a hardware scan of a
+   * guest of a given size takes with N scan threads. Lets a 64 GiB point run without 64 GiB of
+   * guest traffic.
+   */
+  SCAN;
+
+  static PointKind parse(String s) {
+    try {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("kind must be migration or scan, not '" + s + "'");
+    }
+  }
+
+  String id() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,66 @@
+package io.dbmmigrate.experiment;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scan backends. The default runs {@link ScanProbeMain} (a dirty-log sync benchmark on the public
+ * {@code VirtualMachine}/{@code DirtyLog} API) in its own JVM; {@link #resultLines} adapts any
+ * program that takes the same options and prints the same RESULT keys.
+ */
+final class ScanBackends {
+  private ScanBackends() {}
+
+  static ScanBackend defaultBackend() {
+    return resultLines(ScanProbeMain.class.getName());
+  }
+
+  /**
+   * A program started as {@code java <sourceJvmOpts> -cp <source class path> MAIN --ram R --backing B
+   * --vcpus N --scan-threads T --scan-chunk C --dirty-percent P --iterations I --seed S} that
+   * prints {@code RESULT sync_ms_median=.. sync_ms_min=.. sync_ms_max=.. ptes_visited=..
+   * dirty_pages=.. [sw_sync_ms=..]}.
+   */
+  static ScanBackend resultLines(String mainClass) {
+    return new ScanBackend() {
+      @Override
+      public List<String> command(RunPoint p, Launch launch) {
+        List<String> args = new ArrayList<>();
+        args.addAll(List.of("--ram", p.get(Param.RAM), "--backing", p.get(Param.BACKING), "--vcpus", p.get(Param.VCPUS)));
+        args.addAll(List.of("--scan-threads", p.get(Param.SCAN_THREADS), "--scan-chunk", p.get(Param.SCAN_CHUNK)));
+        args.addAll(List.of("--dirty-percent", p.get(Param.DIRTY_PERCENT), "--iterations", p.get(Param.ITERATIONS)));
+        args.addAll(List.of("--seed", Long.toString(p.effectiveSeed())));
+        return launch.main(mainClass, JavaCommand.splitOptions(p.get(Param.SOURCE_JVM_OPTS))).command(args);
+      }
+
+      @Override
+      public Map<String, Object> parse(RunPoint p, List<String> lines) {
+        Map<String, String> v = ScanPointRunner.resultValues(lines);
+        Map<String, Object> o = new LinkedHashMap<>();
+        Double median = number(v, "sync_ms_median");
+        o.put("syncMillis", median);
+        o.put("syncMillisMin", number(v, "sync_ms_min"));
+        o.put("syncMillisMax", number(v, "sync_ms_max"));
+        o.put("syncMillisPer64GiB", median == null ? null : median * (64.0 * (1L << 30)) / p.getBytes(Param.RAM));
+        o.put("swSyncMillis", number(v, "sw_sync_ms"));
+        Double ptes = number(v, "ptes_visited");
+        o.put("ptesVisited", ptes == null ? null : ptes.longValue());
+        Double dirty = number(v, "dirty_pages");
+        o.put("dirtyPages", dirty == null ? null : dirty.longValue());
+        return o;
+      }
+    };
+  }
+
+  private static Double number(Map<String, String> v, String key) {
+    String s = v.get(key);
+    if (s == null) return null;
+    try {
+      return Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("RESULT " + key + "=" + s + " is not a number");
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package io.dbmmigrate.experiment;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs a scan point: the {@link ScanBackend}'s program in a separate JVM, its RESULT lines parsed. */
+final class ScanPointRunner implements PointRunner {
+  private final Launch launch;
+  private final ScanBackend backend;
+
+  ScanPointRunner(Launch launch, ScanBackend backend) {
+    this.launch = launch;
+    this.backend = backend;
+  }
+
+  @Override
+  public ResultRow run(RunPoint p, Path runDir) throws InterruptedException {
+    Instant started = Instant.now();
+    long t0 = System.nanoTime();
+    Map<String, Object> outputs = new LinkedHashMap<>();
+    outputs.put("effectiveSeed", p.effectiveSeed());
+    String error;
+    try {
+      Files.createDirectories(runDir);
+      try (ManagedProcess proc = ManagedProcess.start("scan", backend.command(p, launch), runDir.resolve("scan.log"))) {
+        if (!proc.waitFor(Duration.ofSeconds(p.getLong(Param.TIMEOUT_SECONDS)))) {
+          proc.stop(Duration.ofSeconds(5));
+          error = "timed out after " + p.get(Param.TIMEOUT_SECONDS) + " s; last output:\n" + proc.tail(20);
+        } else if (proc.exitValue() != 0) {
+          error = "scan benchmark exited with " + proc.exitValue() + "; last output:\n" + proc.tail(20);
+        } else {
+          outputs.putAll(backend.parse(p, proc.lines()));
+          List<String> missing = Outputs.missing(PointKind.SCAN, outputs);
+          error = missing.isEmpty() ? null : "scan output lacks " + missing + "; last output:\n" + proc.tail(20);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      error = e.toString();
+    }
+    long wall = (System.nanoTime() - t0) / 1_000_000;
+    return new ResultRow(
+        p.key(), p.experiment(), p.kind().id(), p.repetition(), error == null ? ResultRow.OK : ResultRow.FAILED,
+        error, started.toString(), wall, p.parameters(), outputs, null, null);
+  }
+
+  /** Parses "RESULT a=1 b=2" lines into a map (later lines win). */
+  static Map<String, String> resultValues(List<String> lines) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (String line : lines) {
+      String t = line.trim();
+      if (!t.startsWith("RESULT ")) continue;
+      for (String kv : t.substring(7).trim().split("\\s+")) {
+        int eq = kv.indexOf('=');
+        if (eq > 0) values.put(kv.substring(0, eq), kv.substring(eq + 1));
+      }
+    }
+    return values;
+  }
+}
