@@ -374,7 +374,7 @@ run_migration() {
   up
 
   # shellcheck disable=SC2086
-  ip netns exec "$DST_NS" "$JAVA" $DEST_JVM_OPTS "${dest_cmd[@]}" --port 0 --bind "$DST_IP" \
+  ip netns exec "$DST_NS" "$JAVA" $DEST_JVM_OPTS "${dest_cmd[@]}" --port 0 --bind "$DST_IP" --plaintext \
     >"$LOG_DIR/dest.log" 2>&1 &
   pid=$!; PIDS+=("$pid")
   line=$(wait_for_line "$LOG_DIR/dest.log" '^DEST_LISTENING port=[0-9]+' "$pid" 60 "destination") || exit 1
@@ -399,7 +399,7 @@ run_migration() {
   echo "TESTBED_RUN dest=$DST_IP:$DEST_PORT source_target=$target logs=$LOG_DIR"
   set +e
   # shellcheck disable=SC2086
-  ip netns exec "$SRC_NS" "$JAVA" $SOURCE_JVM_OPTS "${source_cmd[@]}" migrate --target "$target" \
+  ip netns exec "$SRC_NS" "$JAVA" $SOURCE_JVM_OPTS "${source_cmd[@]}" migrate --target "$target" --plaintext \
     "${extra[@]+"${extra[@]}"}" "${SOURCE_ARGS[@]+"${SOURCE_ARGS[@]}"}" > >(tee "$LOG_DIR/source.log") 2>&1 &
   pid=$!; PIDS+=("$pid")
   wait "$pid"

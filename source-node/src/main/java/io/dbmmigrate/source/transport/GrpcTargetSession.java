@@ -22,6 +22,7 @@ import io.dbmmigrate.source.migration.TargetSession;
 import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
 import io.dbmmigrate.wire.ProtoConversions;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -65,6 +66,7 @@ final class GrpcTargetSession implements TargetSession {
 
   GrpcTargetSession(
       HostPort target,
+      ChannelCredentials credentials,
       ManagedChannel control,
       String sessionId,
       SessionOptions options,
@@ -78,7 +80,7 @@ final class GrpcTargetSession implements TargetSession {
     this.shape = shape;
     this.rpcTimeoutMillis = rpcTimeoutMillis;
     for (int i = 0; i < options.streams(); i++) {
-      ManagedChannel ch = Channels.open(target);
+      ManagedChannel ch = Channels.open(target, credentials);
       streamChannels.add(ch);
       senders.add(
           new PageStreamSender(
