@@ -27,6 +27,8 @@ public final class InterimMachineOptions {
   long seed = 1;
 
   public VmSpec toSpec() {
+    // Checked here so that a bad workload is a usage error (exit 2), not a failure at VM creation.
+    io.dbmmigrate.vcpu.WorkloadSpec.parse(workload);
     return new VmSpec(
         ramBytes, romBytes, vcpus, BackingPageSize.parse(backing), workload, seed, MachineTuning.defaults());
   }

@@ -50,7 +50,7 @@ public final class MigrationOptions {
       converter = NoConvergenceConverter.class,
       description =
           "After --max-rounds without convergence: force (stop anyway, real downtime reported), abort"
-              + " (VM stays on the source), throttle (auto-converge: 20 %, +10 % per round up to 99 %)."
+              + " (VM stays on the source), throttle (auto-converge: 20 %%, +10 %% per round up to 99 %%)."
               + " Default: ${DEFAULT-VALUE}.")
   NoConvergenceAction onNoConvergence = NoConvergenceAction.FORCE;
 
