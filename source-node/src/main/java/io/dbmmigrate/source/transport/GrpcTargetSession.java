@@ -23,6 +23,7 @@ import io.dbmmigrate.source.migration.TargetSession;
 import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
 import io.dbmmigrate.wire.ProtoConversions;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -74,6 +75,7 @@ final class GrpcTargetSession implements TargetSession {
 
   GrpcTargetSession(
       HostPort target,
+      ChannelCredentials credentials,
       ManagedChannel control,
       String sessionId,
       SessionOptions options,
@@ -87,7 +89,7 @@ final class GrpcTargetSession implements TargetSession {
     this.shape = shape;
     this.rpcTimeoutMillis = rpcTimeoutMillis;
     for (int i = 0; i < options.streams(); i++) {
-      ManagedChannel ch = Channels.open(target);
+      ManagedChannel ch = Channels.open(target, credentials);
       streamChannels.add(ch);
       senders.add(
           new PageStreamSender(
