@@ -80,6 +80,7 @@ final class ResultsTable {
     }
     if (n == 0) return "–";
     double m = sum / n;
+    if (m == Math.rint(m) && Math.abs(m) < 1e15) return Long.toString((long) m);
     if (Math.abs(m) >= 1000) return String.format(Locale.ROOT, "%.0f", m);
     if (Math.abs(m) >= 10) return String.format(Locale.ROOT, "%.1f", m);
     return String.format(Locale.ROOT, "%.2f", m);
