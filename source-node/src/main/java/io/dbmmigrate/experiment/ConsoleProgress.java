@@ -65,10 +65,13 @@ final class ConsoleProgress implements Progress {
         row.wallMillis() / 1000.0);
   }
 
+  /** First line, and the last one when there are more (the error, then the last output line). */
   private static String firstLine(String s) {
     if (s == null) return "";
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    String t = s.strip();
+    int nl = t.indexOf('\n');
+    if (nl < 0) return t;
+    return t.substring(0, nl) + " … " + t.substring(t.lastIndexOf('\n') + 1);
   }
 
   @Override
