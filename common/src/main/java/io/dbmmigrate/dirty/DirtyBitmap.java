@@ -16,9 +16,10 @@ import java.lang.invoke.VarHandle;
  *     <td>opaque read; getAndBitwiseOr only if clear</td></tr>
  * <tr><td>{@link #takeWord}</td><td>sync (control thread)</td><td>getAndSet(0)</td></tr>
  * <tr><td>{@link #clearBits}</td><td>manual clear (control thread)</td><td>getAndBitwiseAnd</td></tr>
- * <tr><td>{@link #word}</td><td>sync, get</td><td>opaque (a stale zero only defers a page to the
- *     next harvest when its setter raced with this one; the setter's store is then not yet made
- *     through a writable translation the harvest invalidated)</td></tr>
+ * <tr><td>{@link #word}</td><td>sync, get (control thread)</td><td>opaque; the harvest reads only
+ *     after the MMU's harvest barrier, so every bit set by a fault handler or replacement that
+ *     finished before it is visible (happens-before through the MMU lock); a bit set later belongs
+ *     to the next harvest</td></tr>
  * </table>
  */
 public final class DirtyBitmap {

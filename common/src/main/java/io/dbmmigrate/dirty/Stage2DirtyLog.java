@@ -54,7 +54,6 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
   private final BackingPageSize backing;
   private final MemorySlotSpec[] slots; // writable slots only
   private final DirtyBitmap[] bitmaps;
-  private final long[][] scratch; // per slot: the words taken by a harvest, for write-protect
   private final HwScanner scanner;
 
   private volatile DirtyLogMode mode = DirtyLogMode.OFF;
@@ -69,10 +68,8 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
     for (MemorySlotSpec s : mmu.memory().slots()) if (!s.readOnly()) writable.add(s);
     this.slots = writable.toArray(new MemorySlotSpec[0]);
     this.bitmaps = new DirtyBitmap[slots.length];
-    this.scratch = new long[slots.length][];
     for (int i = 0; i < slots.length; i++) {
       bitmaps[i] = new DirtyBitmap(slots[i].baseGfn(), slots[i].pageCount());
-      scratch[i] = new long[bitmaps[i].wordCount()];
     }
     this.scanner = new HwScanner(mmu.pageTable());
   }
@@ -259,14 +256,8 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
   }
 
   private long writeProtectWord(int slot, int w, long mask, boolean dbm) {
-    long[] sc = scratch[slot];
-    sc[w] = mask;
-    long base = slots[slot].baseGfn();
-    long start = base + ((long) w << 6);
-    long end = Math.min(start + 64, slots[slot].endGfn());
-    long v = mmu.writeProtectMask(sc, base, start, end, dbm);
-    sc[w] = 0;
-    return v;
+    long first = slots[slot].baseGfn() + ((long) w << 6);
+    return mmu.writeProtectWord(first, mask, slots[slot].endGfn(), dbm);
   }
 
   /** Manual get: HW scan without clearing into the log bitmaps, then copy them out. */

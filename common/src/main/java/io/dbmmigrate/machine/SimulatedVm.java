@@ -10,8 +10,8 @@ import io.dbmmigrate.vcpu.StorePattern;
 import io.dbmmigrate.vcpu.Vcpu;
 import io.dbmmigrate.vcpu.VcpuControl;
 import io.dbmmigrate.vcpu.Workload;
+import io.dbmmigrate.vcpu.WorkloadFactory;
 import io.dbmmigrate.vcpu.WorkloadSpec;
-import io.dbmmigrate.vcpu.Workloads;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,10 +33,12 @@ public final class SimulatedVm implements VirtualMachine {
   private final List<Thread> threads = new ArrayList<>();
   private final HostMmEvents hostMm;
   private final MemorySlotSpec ram;
+  private final WorkloadFactory workloads;
   private boolean closed;
 
-  SimulatedVm(VmSpec spec, StorePattern pattern, MmuVariant variant) {
+  SimulatedVm(VmSpec spec, StorePattern pattern, MmuVariant variant, WorkloadFactory workloads) {
     this.spec = spec;
+    this.workloads = workloads;
     this.memory = new ChunkedGuestMemory(spec.slots());
     this.mmu = new Stage2Mmu(memory, spec.vcpuCount(), spec.tuning(), spec.backing(), variant);
     this.dirtyLog = new Stage2DirtyLog(mmu);
@@ -45,7 +47,7 @@ public final class SimulatedVm implements VirtualMachine {
     this.ram = r;
     WorkloadSpec ws = WorkloadSpec.parse(spec.workload());
     for (int i = 0; i < spec.vcpuCount(); i++) {
-      Workload w = Workloads.create(ws, i, spec.vcpuCount(), ram.pageCount(), spec.seed());
+      Workload w = workloads.create(ws, i, spec.vcpuCount(), ram.pageCount(), spec.seed());
       vcpus.add(new Vcpu(i, mmu, control, ram.baseGfn(), w, pattern));
     }
     this.hostMm = new HostMmEvents(mmu, ram, spec.tuning(), spec.seed());
@@ -163,7 +165,7 @@ public final class SimulatedVm implements VirtualMachine {
     }
     for (VcpuSnapshot s : states) {
       WorkloadSpec ws = WorkloadSpec.parse(s.workloadSpec());
-      Workload w = Workloads.create(ws, s.index(), vcpus.size(), ram.pageCount(), spec.seed());
+      Workload w = workloads.create(ws, s.index(), vcpus.size(), ram.pageCount(), spec.seed());
       vcpus.get(s.index())
           .restore(
               new Vcpu.VcpuState(

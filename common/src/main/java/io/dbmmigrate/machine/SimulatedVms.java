@@ -2,6 +2,7 @@ package io.dbmmigrate.machine;
 
 import io.dbmmigrate.mmu.MmuVariant;
 import io.dbmmigrate.vcpu.StorePattern;
+import io.dbmmigrate.vcpu.WorkloadFactory;
 import io.dbmmigrate.vcpu.WorkloadSpec;
 
 /** Creates simulated VMs. */
@@ -20,11 +21,12 @@ public final class SimulatedVms {
     return new Builder(spec);
   }
 
-  /** Options beyond the {@link VmSpec}: test hooks (store pattern, MMU variant). */
+  /** Options beyond the {@link VmSpec}: test hooks (store pattern, workloads, MMU variant). */
   public static final class Builder {
     private final VmSpec spec;
     private StorePattern storePattern = StorePattern.standard();
     private MmuVariant mmuVariant = MmuVariant.CORRECT;
+    private WorkloadFactory workloads = WorkloadFactory.standard();
 
     private Builder(VmSpec spec) {
       if (spec == null) throw new IllegalArgumentException("spec missing");
@@ -44,8 +46,14 @@ public final class SimulatedVms {
       return this;
     }
 
+    /** Which pages the vCPUs store to (tests: their own page streams); also used on restore. */
+    public Builder workloads(WorkloadFactory factory) {
+      this.workloads = factory;
+      return this;
+    }
+
     public SimulatedVm build() {
-      return new SimulatedVm(spec, storePattern, mmuVariant);
+      return new SimulatedVm(spec, storePattern, mmuVariant, workloads);
     }
   }
 }

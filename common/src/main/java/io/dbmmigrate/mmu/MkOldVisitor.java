@@ -10,8 +10,8 @@ import static io.dbmmigrate.mmu.Descriptor.VALID;
  * page looking young to the guest; the next walk sets AF again. That is harmless for aging, and
  * AF is not dirty state.
  *
- * <p>The broken variant {@link BrokenVariant#AF_CLEAR_PLAIN_STORE} does a plain read, a yield
- * (widening the window deterministically) and a plain store of the stale value minus AF, which
+ * <p>The broken variant {@link BrokenVariant#AF_CLEAR_PLAIN_STORE} does plain reads, a 100 µs
+ * pause (widening the window deterministically) and plain stores of the stale value minus AF, which
  * erases a hardware-set write bit that lands in between.
  */
 final class MkOldVisitor implements Stage2Visitor {
@@ -24,7 +24,27 @@ final class MkOldVisitor implements Stage2Visitor {
 
   @Override
   public void visitLeafTable(Stage2PageTable pt, int base, int from, int to, long firstGfn) {
+    if (plainStore) {
+      brokenMkOldTable(pt, base, from, to);
+      return;
+    }
     for (int i = from; i < to; i++) mkOld(pt, base + i);
+  }
+
+  /**
+   * BROKEN on purpose: read the table's entries, pause 100 µs (widening the read→write window of
+   * every entry deterministically), then store each stale value minus AF.
+   */
+  private void brokenMkOldTable(Stage2PageTable pt, int base, int from, int to) {
+    long[] stale = new long[to - from];
+    for (int i = from; i < to; i++) stale[i - from] = pt.get(base + i);
+    java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+    for (int i = from; i < to; i++) {
+      long d = stale[i - from];
+      if ((d & VALID) == 0) continue;
+      pt.setPlain(base + i, d & ~AF); // every valid entry, as a naive "pte &= ~AF" loop would
+      if ((d & AF) != 0) cleared++;
+    }
   }
 
   @Override

@@ -143,6 +143,19 @@ public final class Stage2Mmu {
    *     an MMIO exit to user space)
    */
   public boolean store(VcpuContext c, long gfn, int byteOffset, StoreValue value, long seq) {
+    return access(c, gfn, byteOffset, value, seq);
+  }
+
+  /**
+   * The write access of a store, without the data: translation, hardware AF/DBM updates and faults
+   * exactly as {@link #store}, but no page content is touched or allocated. For benchmarks that
+   * dirty millions of pages of a large guest without paying for their contents.
+   */
+  public boolean touchForWrite(VcpuContext c, long gfn) {
+    return access(c, gfn, 0, null, 0);
+  }
+
+  private boolean access(VcpuContext c, long gfn, int byteOffset, StoreValue value, long seq) {
     final int v = c.index;
     while (true) {
       tlb.enter(v);
@@ -152,7 +165,7 @@ public final class Stage2Mmu {
       if (r == OK) {
         // Broken variant 1 widens the translate→store window so the missing wait is caught.
         if (broken == BrokenVariant.INVALIDATION_DOES_NOT_WAIT) Thread.yield();
-        memory.storeLong(gfn, byteOffset, value.valueAt(v, gfn, seq));
+        if (value != null) memory.storeLong(gfn, byteOffset, value.valueAt(v, gfn, seq));
         tlb.exit(v);
         return true;
       }
@@ -342,7 +355,7 @@ public final class Stage2Mmu {
   public void kickAll() {
     vtcr.bumpKickGeneration();
     kicks.add(tlb.vcpus());
-    tlb.invalidateAll();
+    tlb.kickAll();
   }
 
   private static void spin(long nanos) {
@@ -406,6 +419,36 @@ public final class Stage2Mmu {
     pt.walk(startGfn, endGfn, v);
     blockSplits.add(v.splits);
     return v.visited;
+  }
+
+  /**
+   * Write-protects the pages {@code firstGfn + k} for every bit k set in {@code mask}, where
+   * {@code firstGfn} is 64-aligned (one word of a dirty bitmap; its 64 pages share one leaf table)
+   * and {@code endGfn} clips the range. With {@code dbm} writable pages get DBM. One lookup per
+   * word, then one CAS per page: O(dirty pages). A block holding the pages is split first.
+   * Returns pages visited. Caller invalidates.
+   */
+  public long writeProtectWord(long firstGfn, long mask, long endGfn, boolean dbm) {
+    if (mask == 0) return 0;
+    long packed = pt.lookup(firstGfn);
+    if (Stage2PageTable.lookupLevel(packed) != 3) {
+      return writeProtectMask(new long[] {mask}, firstGfn, firstGfn, Math.min(firstGfn + 64, endGfn), dbm);
+    }
+    int index0 = Stage2PageTable.lookupIndex(packed);
+    long m = mask;
+    long n = 0;
+    while (m != 0) {
+      int k = Long.numberOfTrailingZeros(m);
+      m &= m - 1;
+      writeProtectEntry(index0 + k, dbm);
+      n++;
+    }
+    return n;
+  }
+
+  /** Clears S2AP[1] of a valid page by CAS; with {@code dbm} a writable page keeps/gets DBM. */
+  void writeProtectEntry(int index, boolean dbm) {
+    pt.update(index, VALID | TABLE_OR_PAGE | S2AP_WRITE, S2AP_WRITE, dbm ? DBM : 0);
   }
 
   /** Dirty-log disable: every leaf writable again, DBM cleared. No invalidation needed. */

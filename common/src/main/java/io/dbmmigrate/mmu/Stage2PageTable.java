@@ -130,13 +130,22 @@ public final class Stage2PageTable {
   }
 
   /**
-   * Plain read, for the scan's candidate filter only: a stale value at worst makes the scan skip an
-   * entry that becomes dirty concurrently, which the next sync collects (the dirtying store's own
-   * translation was installed after the scan passed). Every decision to change is re-checked by a
-   * CAS.
+   * The first arena index in {@code [start, end)} whose entry has all of {@code bits} set, or
+   * {@code end}: the dirty scan's candidate filter, one tight loop of opaque reads over consecutive
+   * longs that runs at memory bandwidth. Every hit is re-checked and changed by a CAS.
+   *
+   * <p>Tolerated race, named: an opaque read is coherent but carries no happens-before, so it may
+   * return a value older than a hardware write-bit update racing with the scan. Like the kernel's
+   * READ_ONCE scan, the simulation relies on cache coherence for such a race (each entry is read
+   * once, nothing is cached), and the page is in any case dirty again in the next sync: its PTE
+   * stays hardware-dirty until a scan clears it.
    */
-  public long getPlain(int index) {
-    return (long) ARENA.get(arena, index);
+  public int findFirstWithBits(int start, int end, long bits) {
+    final long[] a = arena;
+    for (int i = start; i < end; i++) {
+      if (((long) ARENA.getOpaque(a, i) & bits) == bits) return i;
+    }
+    return end;
   }
 
   public boolean compareAndSet(int index, long expect, long update) {

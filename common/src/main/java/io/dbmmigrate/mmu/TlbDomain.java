@@ -76,8 +76,20 @@ public final class TlbDomain {
    * VTCR when it sees a new generation. Never call with a vCPU window open on this thread.
    */
   public void invalidateAll() {
-    generation.incrementAndGet();
     invalidations.incrementAndGet();
+    newGeneration();
+  }
+
+  /**
+   * A kick: every vCPU reloads its state (VTCR) before its next store; returns when no store that
+   * began with the old state is still in flight. Not counted as an invalidation.
+   */
+  public void kickAll() {
+    newGeneration();
+  }
+
+  private void newGeneration() {
+    generation.incrementAndGet();
     if (!waitForInflight) return; // broken variant: returns while stores may still be in flight
     for (int v = 0; v < vcpus; v++) {
       int i = (v + 1) * STRIDE;

@@ -13,30 +13,45 @@ import org.junit.jupiter.params.provider.CsvSource;
  * DirtyLogOracle}). Every mode, both backings, across the switch, and manual clear.
  */
 class DirtyLogConcurrentTest {
-  @ParameterizedTest(name = "{0} {1} {2}")
+  /** rate: MB/s per vCPU (one store = one page), 0 = unlimited (every page rewritten constantly). */
+  @ParameterizedTest(name = "{0} {1} {2} HA={3} rate={4}")
   @CsvSource({
-    "SW, SIZE_4K, EAGER",
-    "HW, SIZE_4K, EAGER",
-    "SWITCH, SIZE_4K, EAGER",
-    "MANUAL_HW, SIZE_4K, EAGER",
-    "MANUAL_SW, SIZE_4K, EAGER",
-    "SW, SIZE_2M, EAGER",
-    "HW, SIZE_2M, EAGER",
-    "SWITCH, SIZE_2M, EAGER",
-    "HW, SIZE_2M, LAZY",
-    "SW, SIZE_2M, LAZY",
-    "SWITCH, SIZE_2M, LAZY",
-    "MANUAL_HW, SIZE_2M, LAZY",
+    "SW, SIZE_4K, EAGER, true, 100",
+    "HW, SIZE_4K, EAGER, true, 100",
+    "SWITCH, SIZE_4K, EAGER, true, 100",
+    "MANUAL_HW, SIZE_4K, EAGER, true, 100",
+    "MANUAL_SW, SIZE_4K, EAGER, true, 100",
+    "HW, SIZE_4K, EAGER, false, 100",
+    "HW, SIZE_4K, EAGER, true, 0",
+    "SWITCH, SIZE_4K, EAGER, true, 0",
+    "SW, SIZE_2M, EAGER, true, 100",
+    "HW, SIZE_2M, EAGER, true, 100",
+    "SWITCH, SIZE_2M, EAGER, true, 100",
+    "HW, SIZE_2M, LAZY, true, 100",
+    "SW, SIZE_2M, LAZY, true, 100",
+    "SWITCH, SIZE_2M, LAZY, false, 100",
+    "MANUAL_HW, SIZE_2M, LAZY, true, 100",
+    "MANUAL_SW, SIZE_2M, LAZY, true, 0",
   })
-  void noPageIsLost(StressRun.Flow flow, BackingPageSize backing, SplitPolicy split) {
+  void noPageIsLost(
+      StressRun.Flow flow, BackingPageSize backing, SplitPolicy split, boolean ha, double rate) {
     StressRun run = new StressRun();
-    run.seed = System.nanoTime() & 0xFFFF;
+    run.seed = seed();
     run.backing = backing;
     run.split = split;
-    System.out.printf("DirtyLogConcurrentTest %s %s %s seed=%d%n", flow, backing, split, run.seed);
+    run.hardwareAccessFlag = ha;
+    run.ratePerVcpuMbps = rate;
+    System.out.printf("DirtyLogConcurrentTest %s %s %s HA=%s rate=%s seed=%d (rerun: -Dstress.seed=%d)%n",
+        flow, backing, split, ha, rate, run.seed, run.seed);
     StressRun.Result r = run.run(flow);
     System.out.printf("  collected=%d stores=%d %s%n", r.collected(), r.stores(), r.counters());
     assertThat(r.examples()).as("lost pages (seed %d)", run.seed).isEmpty();
     assertThat(r.collected()).as("the test must see dirty pages").isGreaterThan(0);
+  }
+
+  /** A fresh seed per run, or the one given with -Dstress.seed to reproduce a failure. */
+  static long seed() {
+    String s = System.getProperty("stress.seed");
+    return s != null ? Long.parseLong(s) : System.nanoTime() & 0xFFFF;
   }
 }

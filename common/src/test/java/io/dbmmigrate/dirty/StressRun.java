@@ -32,11 +32,11 @@ final class StressRun {
   BackingPageSize backing = BackingPageSize.SIZE_4K;
   SplitPolicy split = SplitPolicy.EAGER;
   double ratePerVcpuMbps = 100;
-  int rounds = 60;
+  int rounds = 150;
   long roundMicros = 2000;
   double agingPerSec = 2000;
   double remapPerSec = 2000;
-  double splitPerSec = 200;
+  double splitPerSec = 2000;
   int scanThreads = 2;
   boolean hardwareAccessFlag = true;
   MmuVariant variant = MmuVariant.CORRECT;

@@ -2,8 +2,16 @@ package io.dbmmigrate.dest;
 
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.VmHost;
+import io.dbmmigrate.net.tls.AllowedIdentities;
+import io.dbmmigrate.net.tls.PeerAuthorizationInterceptor;
+import io.dbmmigrate.net.tls.TlsOptions;
+import io.dbmmigrate.net.tls.TransportSecurity;
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.wire.GrpcServers;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -13,7 +21,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The destination node: receives one migration at a time, verifies it, resumes the VM. */
 @Command(
@@ -22,7 +33,9 @@ import picocli.CommandLine.Option;
     version = "dbm-migrate dest-node 0.1.0",
     description = {
       "Receives a live-migrated VM over gRPC, verifies its memory with SHA-256 and resumes it.",
-      "Prints 'DEST_LISTENING port=<n>' on stdout once it accepts connections."
+      "Prints 'DEST_LISTENING port=<n>' on stdout once it accepts connections.",
+      "Transport: mutual TLS with --tls-cert/--tls-key/--tls-ca (then --allowed-source is required);",
+      "plaintext with --plaintext; without either, plaintext only when bound to a loopback address."
     },
     sortOptions = false)
 public final class DestNodeMain implements Callable<Integer> {
@@ -40,6 +53,12 @@ public final class DestNodeMain implements Callable<Integer> {
       description = "Largest uncompressed page batch accepted (default: ${DEFAULT-VALUE} bytes = 16m).")
   long maxBatchBytes = TargetConfig.DEFAULT_MAX_BATCH_BYTES;
 
+  @Option(
+      names = "--max-guest-bytes",
+      converter = ByteSize.class,
+      description = "Largest guest a source may ask this node to allocate (default: ${DEFAULT-VALUE} bytes = 256g).")
+  long maxGuestBytes = TargetConfig.DEFAULT_MAX_GUEST_BYTES;
+
   @Option(names = "--max-streams", description = "Most parallel page streams per migration (default: ${DEFAULT-VALUE}).")
   int maxStreams = 64;
 
@@ -53,16 +72,50 @@ public final class DestNodeMain implements Callable<Integer> {
       description = "Accept test-only fault injection (corrupting a page on request). Never in production.")
   boolean allowTestFaults;
 
+  @Spec CommandSpec spec;
+
+  @Mixin TlsOptions tls = new TlsOptions();
+
+  @Option(
+      names = "--allowed-source",
+      paramLabel = "IDENTITY",
+      description = {
+        "Source identity allowed to send a VM (repeatable): cn:NAME, uri:URI, dns:NAME, NAME (CN or URI SAN),",
+        "or '*' for any certificate from the CA. Required with mutual TLS; others get PERMISSION_DENIED."
+      })
+  List<String> allowedSources = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     if (port < 0 || port > 65535) throw usage("--port must be 0..65535, not " + port);
     if (maxBatchBytes < 4104 || maxBatchBytes > (64 << 20))
       throw usage("--max-batch-bytes must be between 4104 and 64m, not " + maxBatchBytes);
+    if (maxGuestBytes < (2L << 20)) throw usage("--max-guest-bytes must be at least 2m, not " + maxGuestBytes);
     if (maxStreams < 1 || maxStreams > 1024) throw usage("--max-streams must be 1..1024");
     if (sessionIdleTimeoutMillis < 100) throw usage("--session-idle-timeout-ms must be >= 100");
+    TransportSecurity.Mode mode;
+    ServerCredentials credentials;
+    List<ServerInterceptor> interceptors = new ArrayList<>();
+    try {
+      mode = tls.serverMode(bind);
+      if (mode == TransportSecurity.Mode.MUTUAL_TLS) {
+        if (allowedSources.isEmpty())
+          throw usage(
+              "--allowed-source is required with mutual TLS (e.g. --allowed-source cn:source-node;"
+                  + " '*' admits any certificate from the CA)");
+        interceptors.add(PeerAuthorizationInterceptor.forMigrationTarget(AllowedIdentities.parse(allowedSources)));
+      } else if (!allowedSources.isEmpty()) {
+        throw usage("--allowed-source needs mutual TLS (--tls-cert, --tls-key, --tls-ca): over plaintext no"
+            + " identity can be checked");
+      }
+      credentials = tls.serverCredentials(bind);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw usage(e.getMessage());
+    }
     TargetConfig config =
         new TargetConfig(
-            allowTestFaults, (int) maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, MachineTuning.defaults());
+            allowTestFaults, (int) maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, MachineTuning.defaults(),
+            maxGuestBytes);
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(r -> {
           Thread t = new Thread(r, "dest-watchdog");
@@ -72,7 +125,8 @@ public final class DestNodeMain implements Callable<Integer> {
     VmHost host = new VmHost(true);
     GrpcServers.Running server =
         GrpcServers.start(
-            GrpcServers.Settings.plaintext(bind, port, config.maxBatchBytes() + (1 << 20)),
+            new GrpcServers.Settings(
+                bind, port, config.maxInboundMessageBytes(), credentials, List.copyOf(interceptors)),
             TargetServices.create(host, config, scheduler));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -86,7 +140,12 @@ public final class DestNodeMain implements Callable<Integer> {
                   stopped.countDown();
                 },
                 "dest-shutdown"));
-    log.info("destination listening on {}:{}", bind, server.port());
+    if (mode == TransportSecurity.Mode.PLAINTEXT_LOOPBACK)
+      log.warn("plaintext on loopback {} (no TLS files given): only processes on this host can connect", bind);
+    else if (mode == TransportSecurity.Mode.PLAINTEXT_EXPLICIT)
+      log.warn("plaintext as asked (--plaintext): anyone who reaches {}:{} can send a VM", bind, server.port());
+    log.info("destination listening on {}:{} ({}{})", bind, server.port(), mode,
+        allowedSources.isEmpty() ? "" : ", allowed sources: " + String.join(", ", allowedSources));
     System.out.println("DEST_LISTENING port=" + server.port());
     System.out.flush();
     server.server().awaitTermination();
@@ -95,7 +154,8 @@ public final class DestNodeMain implements Callable<Integer> {
   }
 
   private CommandLine.ParameterException usage(String message) {
-    return new CommandLine.ParameterException(new CommandLine(this), message);
+    // The spec's CommandLine is the one execute() runs, so the message goes to its configured err.
+    return new CommandLine.ParameterException(spec.commandLine(), message);
   }
 
   public static void main(String[] args) {

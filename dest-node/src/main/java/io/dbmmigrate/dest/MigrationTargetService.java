@@ -9,6 +9,8 @@ import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.machine.VmSpec;
+import io.dbmmigrate.net.tls.PeerAuthorizationInterceptor;
+import io.dbmmigrate.net.tls.PeerIdentity;
 import io.dbmmigrate.proto.v1.AbortRequest;
 import io.dbmmigrate.proto.v1.AbortResponse;
 import io.dbmmigrate.proto.v1.BeginSessionRequest;
@@ -82,19 +84,23 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
         throw new TargetException(
             Status.RESOURCE_EXHAUSTED, "cannot create the incoming VM: " + e.getMessage());
       }
+      // With mutual TLS the certificate's identity wins over what the source claims.
+      PeerIdentity peer = PeerAuthorizationInterceptor.PEER_IDENTITY.get();
+      String sourceId =
+          peer == null ? req.getSourceId() : peer.describe() + " (claims '" + req.getSourceId() + "')";
       ReceiveSession s =
           new ReceiveSession(
-              UUID.randomUUID().toString(), req.getMigrationId(), req.getSourceId(), vm,
+              UUID.randomUUID().toString(), req.getMigrationId(), sourceId, vm,
               req.getOptions(), nanoClock.getAsLong());
       current.set(s);
       log.info(
           "session {} begun: migration {} from '{}', {} of RAM, {} vCPUs, {} streams",
-          s.id, req.getMigrationId(), req.getSourceId(), spec.ramBytes(), spec.vcpuCount(),
+          s.id, req.getMigrationId(), sourceId, spec.ramBytes(), spec.vcpuCount(),
           req.getOptions().getStreams());
       out.onNext(
           BeginSessionResponse.newBuilder()
               .setSessionId(s.id)
-              .setMaxInboundMessageBytes(config.maxBatchBytes() + (1 << 20))
+              .setMaxInboundMessageBytes(config.maxInboundMessageBytes())
               .build());
       out.onCompleted();
     } catch (TargetException e) {
@@ -120,6 +126,14 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
       throw new TargetException(
           Status.PERMISSION_DENIED, "test fault injection refused: destination not started with --allow-test-faults");
     if (!req.hasLayout()) throw TargetException.invalid("layout missing");
+    long guestBytes = 0;
+    for (var slot : req.getLayout().getSlotsList()) {
+      long pagesInSlot = slot.getPageCount();
+      if (pagesInSlot < 0 || pagesInSlot > (config.maxGuestBytes() >>> GuestMemory.PAGE_SHIFT)
+          || (guestBytes += pagesInSlot << GuestMemory.PAGE_SHIFT) > config.maxGuestBytes())
+        throw TargetException.invalid(
+            "guest larger than this node accepts (" + config.maxGuestBytes() + " bytes; see --max-guest-bytes)");
+    }
     try {
       return ProtoConversions.specForIncoming(req.getLayout(), config.tuning());
     } catch (IllegalArgumentException e) {

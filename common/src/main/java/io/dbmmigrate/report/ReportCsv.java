@@ -1,0 +1,75 @@
+package io.dbmmigrate.report;
+
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@link MigrationReport} as CSV (the {@code --csv DIR} format): {@code rounds.csv} with one row per
+ * round and {@code summary.csv} with one row of the scalar fields (the VM's as {@code vm.*}, the
+ * parameters as {@code param.*}). Stateless and thread-safe.
+ */
+public final class ReportCsv {
+  public static final String ROUNDS_FILE = "rounds.csv";
+  public static final String SUMMARY_FILE = "summary.csv";
+
+  /** Columns in record-component order, as the records declare them. */
+  private final CsvMapper mapper =
+      CsvMapper.builder().disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY).build();
+
+  /** Writes both files into dir (created if needed). */
+  public void write(MigrationReport report, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    CsvSchema roundSchema = mapper.schemaFor(RoundRecord.class).withHeader();
+    try (SequenceWriter w =
+        mapper.writer(roundSchema).writeValues(dir.resolve(ROUNDS_FILE).toFile())) {
+      for (RoundRecord r : report.roundStats()) w.write(r);
+    }
+    Map<String, Object> row = summaryRow(report);
+    CsvSchema.Builder b = CsvSchema.builder();
+    for (String column : row.keySet()) b.addColumn(column);
+    mapper.writer(b.build().withHeader()).writeValue(dir.resolve(SUMMARY_FILE).toFile(), row);
+  }
+
+  /** The scalar fields of a report in a fixed column order. */
+  static Map<String, Object> summaryRow(MigrationReport r) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("migrationId", r.migrationId());
+    row.put("outcome", r.outcome());
+    row.put("error", r.error() == null ? "" : r.error());
+    row.put("match", r.match());
+    row.put("resumed", r.resumed());
+    row.put("sourceDigest", r.sourceDigest());
+    row.put("destDigest", r.destDigest());
+    row.put("dirtyLogMode", r.dirtyLogMode());
+    row.put("switchPolicy", r.switchPolicy());
+    row.put("rounds", r.rounds());
+    row.put("switchRound", r.switchRound());
+    row.put("totalMillis", r.totalMillis());
+    row.put("setupMillis", r.setupMillis());
+    row.put("downtimeMillis", r.downtimeMillis());
+    row.put("verifyMillis", r.verifyMillis());
+    row.put("bytesSent", r.bytesSent());
+    row.put("pagesSent", r.pagesSent());
+    row.put("zeroPages", r.zeroPages());
+    row.put("guestWritesPerSecBefore", r.guestWritesPerSecBefore());
+    row.put("guestWritesPerSecDuring", r.guestWritesPerSecDuring());
+    row.put("guestWritesPerSecAfter", r.guestWritesPerSecAfter());
+    row.put("maxThrottlePercent", r.maxThrottlePercent());
+    if (r.vm() != null) {
+      row.put("vm.ramBytes", r.vm().ramBytes());
+      row.put("vm.romBytes", r.vm().romBytes());
+      row.put("vm.vcpus", r.vm().vcpus());
+      row.put("vm.backing", r.vm().backing());
+      row.put("vm.workload", r.vm().workload());
+    }
+    r.parameters().forEach((k, v) -> row.put("param." + k, v == null ? "" : String.valueOf(v)));
+    return row;
+  }
+}

@@ -1,0 +1,258 @@
+package io.dbmmigrate.bench;
+
+import io.dbmmigrate.dirty.DirtyLogMode;
+import io.dbmmigrate.dirty.DirtyLogOptions;
+import io.dbmmigrate.dirty.Stage2DirtyLog;
+import io.dbmmigrate.dirty.SyncStats;
+import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.machine.ByteSize;
+import io.dbmmigrate.machine.MachineTuning;
+import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.machine.SimulatedVm;
+import io.dbmmigrate.machine.SimulatedVms;
+import io.dbmmigrate.machine.VmSpec;
+import io.dbmmigrate.mmu.Stage2Mmu;
+import io.dbmmigrate.mmu.VcpuContext;
+import io.dbmmigrate.vcpu.SplitMix64;
+import io.dbmmigrate.vcpu.StorePattern;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The dirty-scan benchmark (issue 3): a full hardware-mode sync of a fully mapped guest (default
+ * 64 GiB = 16,777,216 leaf PTEs) with 1 % dirty, on 1 and 2 scan threads; a software-mode sync with
+ * the same dirty count; the cost of the permission-fault path and of the hardware-dirty store path;
+ * and, in the same run, the memory-bandwidth bound: a sequential read of a {@code long[]} as large
+ * as the leaf tables. Ends with {@code RESULT name=value} lines. Optionally (default on) the memory
+ * check: every PTE established and 1 GiB written, heap used reported (run with -Xmx2g).
+ *
+ * <p>Run by {@code deploy/bench.sh scan}; arguments: {@code --ram SIZE --dirty-percent P
+ * --iterations N --no-memory}. Costs of the cost model are zero here: this measures the mechanism.
+ * Reported times are medians over the iterations, after warm-up iterations.
+ */
+public final class ScanBenchmark {
+  private long ramBytes = 64L << 30;
+  private double dirtyPercent = 1.0;
+  private int iterations = 9;
+  private int warmup = 3;
+  private boolean memoryCheck = true;
+  private long sink;
+
+  public static void main(String[] args) {
+    ScanBenchmark b = new ScanBenchmark();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--ram":
+          b.ramBytes = ByteSize.parse(args[++i]);
+          break;
+        case "--dirty-percent":
+          b.dirtyPercent = Double.parseDouble(args[++i]);
+          break;
+        case "--iterations":
+          b.iterations = Integer.parseInt(args[++i]);
+          break;
+        case "--warmup":
+          b.warmup = Integer.parseInt(args[++i]);
+          break;
+        case "--no-memory":
+          b.memoryCheck = false;
+          break;
+        default:
+          System.err.println("unknown argument " + args[i]
+              + " (expected --ram SIZE, --dirty-percent P, --iterations N, --warmup N, --no-memory)");
+          System.exit(2);
+      }
+    }
+    b.run();
+  }
+
+  private void run() {
+    VmSpec spec =
+        new VmSpec(ramBytes, 2L << 20, 1, BackingPageSize.SIZE_4K, "idle", 1,
+            MachineTuning.defaults().withoutCosts());
+    try (SimulatedVm vm = SimulatedVms.builder(spec).build()) {
+      Stage2Mmu mmu = vm.mmu();
+      Stage2DirtyLog log = vm.stage2DirtyLog();
+      MemorySlotSpec ram = vm.ram();
+      long pages = ram.pageCount();
+      int words = (int) ((vm.memory().gfnLimit() + 63) >>> 6);
+      long dirtyCount = Math.round(pages * dirtyPercent / 100);
+      System.out.printf(Locale.ROOT, "guest %s, %d leaf PTEs, %d dirty (%.2f %%), %d CPUs, max heap %d MiB%n",
+          ByteSize.format(ramBytes), pages, dirtyCount, dirtyPercent,
+          Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+
+      long t0 = System.nanoTime();
+      mmu.populate(ram.baseGfn(), ram.endGfn());
+      System.out.printf(Locale.ROOT, "populate: %.1f ms (%d tables, arena %d MiB)%n",
+          ms(System.nanoTime() - t0), mmu.pageTable().tablesInUse(), mmu.pageTable().arenaBytes() >> 20);
+
+      // -- the bandwidth bound: a sequential read of an equally large long[] -------------------
+      long[] plain = new long[(int) pages];
+      Arrays.fill(plain, 0x0080_0000_0000_06C3L);
+      double[] bw = new double[iterations];
+      for (int i = -warmup; i < iterations; i++) {
+        long s = System.nanoTime();
+        sink += sum(plain);
+        if (i >= 0) bw[i] = ms(System.nanoTime() - s);
+      }
+      plain = null;
+      double bandwidthMs = median(bw);
+
+      // -- HW syncs --------------------------------------------------------------------------
+      VcpuContext cpu = mmu.newContext(0);
+      long[] bitmap = new long[words];
+      log.enable(DirtyLogMode.HW, new DirtyLogOptions(2, DirtyLogOptions.DEFAULT_SCAN_CHUNK_BYTES, false));
+      double[] t1 = new double[iterations];
+      double[] t2 = new double[iterations];
+      double[] hwStoreNs = new double[iterations];
+      long visited = 0;
+      SplitMix64 rng = new SplitMix64(42);
+      for (int i = -warmup; i < iterations; i++) {
+        for (int threads = 1; threads <= 2; threads++) {
+          long ns = dirty(mmu, cpu, ram, dirtyCount, rng);
+          if (i >= 0 && threads == 1) hwStoreNs[i] = (double) ns / dirtyCount;
+          Arrays.fill(bitmap, 0);
+          log.setScanThreads(threads);
+          SyncStats st = log.sync(bitmap);
+          check(st, dirtyCount, "HW t" + threads);
+          visited = st.ptesVisited();
+          if (i >= 0) (threads == 1 ? t1 : t2)[i] = st.millis();
+        }
+      }
+      log.disable();
+
+      // -- SW syncs --------------------------------------------------------------------------
+      log.enable(DirtyLogMode.SW, new DirtyLogOptions(1, DirtyLogOptions.DEFAULT_SCAN_CHUNK_BYTES, false));
+      double[] sw = new double[iterations];
+      double[] faultNs = new double[iterations];
+      long swVisited = 0;
+      for (int i = -warmup; i < iterations; i++) {
+        long ns = dirty(mmu, cpu, ram, dirtyCount, rng);
+        if (i >= 0) faultNs[i] = (double) ns / dirtyCount;
+        Arrays.fill(bitmap, 0);
+        SyncStats st = log.sync(bitmap);
+        check(st, dirtyCount, "SW");
+        swVisited = st.ptesVisited();
+        if (i >= 0) sw[i] = st.millis();
+      }
+      log.disable();
+
+      // -- store with a TLB hit (baseline of the store path) ------------------------------------
+      double tlbHitNs = tlbHitStoreNs(mmu, cpu, ram);
+
+      double hw1 = median(t1);
+      double hw2 = median(t2);
+      double swMs = median(sw);
+      System.out.println();
+      System.out.printf(Locale.ROOT, "%-34s %10s %12s%n", "measure", "median", "target");
+      row("hw sync, 1 thread [ms]", hw1, "<= 40");
+      row("hw sync, 2 threads [ms]", hw2, "t1/t2 >= 1.7");
+      row("sw sync, same dirty count [ms]", swMs, "O(dirty)");
+      row("bandwidth bound (seq. read) [ms]", bandwidthMs, "");
+      row("hw t1 / bandwidth bound", hw1 / bandwidthMs, "<= 2");
+      row("speedup t1/t2", hw1 / hw2, ">= 1.7");
+      row("permission-fault path [ns/store]", median(faultNs), "");
+      row("hw-dirty (DBM) store path [ns/store]", median(hwStoreNs), "");
+      row("TLB-hit store [ns/store]", tlbHitNs, "");
+      System.out.printf(Locale.ROOT, "ptes visited: hw sync %d, sw sync %d%n", visited, swVisited);
+
+      double heapMb = Double.NaN;
+      double residentMb = Double.NaN;
+      if (memoryCheck) {
+        double[] m = memoryCheck(vm, ram);
+        heapMb = m[0];
+        residentMb = m[1];
+      }
+
+      System.out.println();
+      result("hw_sync_ms_t1", hw1);
+      result("hw_sync_ms_t2", hw2);
+      result("sw_sync_ms", swMs);
+      result("bandwidth_bound_ms", bandwidthMs);
+      result("ptes_per_sec", pages / (hw1 / 1e3));
+      result("ratio_to_bandwidth_bound", hw1 / bandwidthMs);
+      result("speedup_t2_over_t1", hw1 / hw2);
+      result("fault_path_ns_per_store", median(faultNs));
+      result("hw_dirty_store_path_ns_per_store", median(hwStoreNs));
+      result("tlb_hit_store_ns", tlbHitNs);
+      result("hw_sync_ptes_visited", visited);
+      result("sw_sync_ptes_visited", swVisited);
+      if (memoryCheck) {
+        result("memory_heap_used_mb", heapMb);
+        result("memory_guest_pages_resident_mb", residentMb);
+        result("memory_max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
+      }
+      if (sink == 42) System.out.println();
+    }
+  }
+
+  /** Dirties {@code count} distinct pages (one per run of pages/count) through the write path. */
+  private static long dirty(Stage2Mmu mmu, VcpuContext cpu, MemorySlotSpec ram, long count, SplitMix64 rng) {
+    long stride = ram.pageCount() / count;
+    long s = System.nanoTime();
+    for (long k = 0; k < count; k++) {
+      mmu.touchForWrite(cpu, ram.baseGfn() + k * stride + rng.nextLong(stride));
+    }
+    return System.nanoTime() - s;
+  }
+
+  private static void check(SyncStats st, long expect, String what) {
+    if (st.dirtyPages() != expect)
+      throw new IllegalStateException(what + ": collected " + st.dirtyPages() + ", expected " + expect);
+  }
+
+  private static long sum(long[] a) {
+    long s = 0;
+    for (int i = 0; i < a.length; i++) s += a[i];
+    return s;
+  }
+
+  private double tlbHitStoreNs(Stage2Mmu mmu, VcpuContext cpu, MemorySlotSpec ram) {
+    StorePattern p = StorePattern.standard();
+    long gfn = ram.baseGfn();
+    int n = 5_000_000;
+    for (int i = 0; i < n; i++) mmu.store(cpu, gfn + (i & 31), 0, p, i);
+    long s = System.nanoTime();
+    for (int i = 0; i < n; i++) mmu.store(cpu, gfn + (i & 31), (i & 7) << 3, p, i);
+    return (double) (System.nanoTime() - s) / n;
+  }
+
+  /** Every PTE established (populate) and 1 GiB written with real stores; heap used after GC. */
+  private static double[] memoryCheck(SimulatedVm vm, MemorySlotSpec ram) {
+    Stage2Mmu mmu = vm.mmu();
+    VcpuContext cpu = mmu.newContext(0);
+    long writePages = Math.min(ram.pageCount(), (1L << 30) >>> 12);
+    long stride = ram.pageCount() / writePages;
+    StorePattern p = StorePattern.standard();
+    for (long k = 0; k < writePages; k++) mmu.store(cpu, ram.baseGfn() + k * stride, 0, p, k);
+    Runtime rt = Runtime.getRuntime();
+    System.gc();
+    System.gc();
+    double used = (rt.totalMemory() - rt.freeMemory()) / 1048576.0;
+    double resident = vm.memory().residentBytes() / 1048576.0;
+    System.out.printf(Locale.ROOT,
+        "memory: all %d PTEs established, %d pages (1 GiB) written spread over the guest: "
+            + "heap used %.0f MiB of max %d MiB (page contents %.0f MiB, PT arena %d MiB)%n",
+        ram.pageCount(), writePages, used, rt.maxMemory() >> 20, resident,
+        mmu.pageTable().arenaBytes() >> 20);
+    return new double[] {used, resident};
+  }
+
+  private static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  private static double median(double[] v) {
+    double[] c = v.clone();
+    Arrays.sort(c);
+    return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+  }
+
+  private static void row(String name, double v, String target) {
+    System.out.printf(Locale.ROOT, "%-34s %10.3f %12s%n", name, v, target);
+  }
+
+  private static void result(String name, double v) {
+    System.out.printf(Locale.ROOT, "RESULT %s=%.3f%n", name, v);
+  }
+}

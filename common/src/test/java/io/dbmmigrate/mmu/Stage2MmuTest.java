@@ -1,0 +1,229 @@
+package io.dbmmigrate.mmu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dbmmigrate.dirty.DirtyLogMode;
+import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.machine.ChunkedGuestMemory;
+import io.dbmmigrate.machine.MachineTuning;
+import io.dbmmigrate.machine.MemorySlotSpec;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** The store path, the fault handlers and the host operations, single-threaded. */
+class Stage2MmuTest {
+  static final long RAM = 1L << 18;
+  final Set<Long> marked = new TreeSet<>();
+  final DirtyPageRecorder recorder = marked::add;
+  final StoreValue value = (v, gfn, seq) -> 0x1111_0000L + seq;
+
+  static Stage2Mmu mmu(BackingPageSize backing, boolean ha) {
+    ChunkedGuestMemory mem =
+        new ChunkedGuestMemory(
+            List.of(new MemorySlotSpec(0, "rom", 0, 16, true), new MemorySlotSpec(1, "ram", RAM, 2048, false)));
+    MachineTuning t = MachineTuning.defaults().withoutCosts().withHardwareAccessFlag(ha);
+    return new Stage2Mmu(mem, 2, t, backing);
+  }
+
+  static int level(Stage2Mmu m, long gfn) {
+    return Stage2PageTable.lookupLevel(m.lookup(gfn));
+  }
+
+  @Test
+  void firstStoreMapsThePageWritableAndLandsInMemory() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    VcpuContext c = m.newContext(0);
+    assertThat(m.store(c, RAM + 5, 16, value, 7)).isTrue();
+    assertThat(m.memory().readLong(RAM + 5, 16)).isEqualTo(0x1111_0007L);
+    long d = m.leafDescriptor(RAM + 5);
+    assertThat(Descriptor.isLeaf(d, 3) && Descriptor.isWritable(d) && !Descriptor.hasDbm(d)).isTrue();
+    assertThat(m.counters().translationFaults()).isEqualTo(1);
+    m.store(c, RAM + 5, 24, value, 8);
+    assertThat(m.counters().translationFaults()).as("TLB hit / mapped").isEqualTo(1);
+  }
+
+  @Test
+  void twoMiBBackingMapsBlocksWhileLoggingIsOff() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_2M, true);
+    m.store(m.newContext(0), RAM + 700, 0, value, 0);
+    assertThat(level(m, RAM + 700)).isEqualTo(2);
+    assertThat(Descriptor.isBlock(m.leafDescriptor(RAM + 513), 2)).isTrue();
+    assertThat(m.splitBlockAt(RAM + 600)).isTrue();
+    assertThat(level(m, RAM + 700)).isEqualTo(3);
+    assertThat(Descriptor.isWritable(m.leafDescriptor(RAM + 1000))).as("split keeps permissions").isTrue();
+    assertThat(m.splitBlockAt(RAM + 600)).as("no block left").isFalse();
+  }
+
+  @Test
+  void withoutHardwareAccessFlagAnOldPageTakesAnAccessFault() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, false);
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM, 0, value, 0);
+    m.mkOld(RAM, RAM + 512);
+    assertThat(Descriptor.isYoung(m.leafDescriptor(RAM))).isFalse();
+    m.invalidateAll();
+    m.store(c, RAM, 0, value, 1);
+    assertThat(m.accessFaults()).isEqualTo(1);
+    assertThat(Descriptor.isYoung(m.leafDescriptor(RAM))).isTrue();
+  }
+
+  @Test
+  void hardwareSetsAccessFlagWithHa() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM, 0, value, 0);
+    m.mkOld(RAM, RAM + 1);
+    m.invalidateAll();
+    m.store(c, RAM, 0, value, 1);
+    assertThat(m.accessFaults()).isZero();
+    assertThat(Descriptor.isYoung(m.leafDescriptor(RAM))).isTrue();
+  }
+
+  @Test
+  void softwareLoggingRecordsBeforeMakingWritable() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM + 1, 0, value, 0);
+    m.setLogging(DirtyLogMode.SW, gfn -> {
+      assertThat(Descriptor.isWritable(m.leafDescriptor(gfn))).as("recorded before relax").isFalse();
+      marked.add(gfn);
+    });
+    m.writeProtect(RAM, RAM + 2048, false);
+    m.invalidateAll();
+    m.store(c, RAM + 1, 0, value, 1);
+    m.store(c, RAM + 2, 0, value, 2); // translation fault during logging: recorded too
+    assertThat(marked).containsExactly(RAM + 1, RAM + 2);
+    assertThat(m.counters().permissionFaults()).isEqualTo(1);
+  }
+
+  @Test
+  void hardwareDbmSetsTheWriteBitWithoutAFault() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM + 1, 0, value, 0);
+    m.setLogging(DirtyLogMode.HW, recorder);
+    m.vtcr().set(Vtcr.HD, true);
+    m.kickAll();
+    m.writeProtect(RAM, RAM + 2048, true);
+    m.invalidateAll();
+    long clean = m.leafDescriptor(RAM + 1);
+    assertThat(Descriptor.hasDbm(clean) && !Descriptor.isWritable(clean)).isTrue();
+    m.store(c, RAM + 1, 0, value, 1);
+    assertThat(Descriptor.isHwDirty(m.leafDescriptor(RAM + 1))).isTrue();
+    assertThat(m.counters().hardwareDirtySets()).isEqualTo(1);
+    assertThat(m.counters().permissionFaults()).isZero();
+    assertThat(m.counters().kicks()).isEqualTo(2);
+  }
+
+  @Test
+  void aVcpuUsesItsCachedTranslationUntilTheInvalidation() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM, 0, value, 0);
+    m.setLogging(DirtyLogMode.SW, recorder);
+    m.writeProtect(RAM, RAM + 1, false);
+    m.store(c, RAM, 0, value, 1);
+    assertThat(marked).as("stale writable TLB entry: no fault yet").isEmpty();
+    m.invalidateAll();
+    m.store(c, RAM, 0, value, 2);
+    assertThat(marked).containsExactly(RAM);
+  }
+
+  @Test
+  void romStoresAreDroppedAndRomNeverGetsDbmOrWritePermission() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    VcpuContext c = m.newContext(0);
+    m.populate(0, 16);
+    m.setLogging(DirtyLogMode.HW, recorder);
+    m.vtcr().set(Vtcr.HD, true);
+    m.kickAll();
+    m.writeProtect(0, 16, true);
+    m.writeProtectWord(0, 0xFFFF, 16, true);
+    m.invalidateAll();
+    for (long g = 0; g < 16; g++) assertThat(m.store(c, g, 0, value, g)).isFalse();
+    for (long g = 0; g < 16; g++) {
+      long d = m.leafDescriptor(g);
+      assertThat(Descriptor.isWritable(d) || Descriptor.hasDbm(d)).as(Descriptor.describe(d, 3)).isFalse();
+      assertThat(m.memory().readLong(g, 0)).isZero();
+    }
+    assertThat(m.droppedStores()).isEqualTo(16);
+  }
+
+  @Test
+  void unmapOfAHardwareDirtyPageSavesItFirstAndRemapsItClean() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    VcpuContext c = m.newContext(0);
+    m.setLogging(DirtyLogMode.HW, recorder);
+    m.vtcr().set(Vtcr.HD, true);
+    m.kickAll();
+    m.store(c, RAM + 3, 0, value, 0);
+    assertThat(Descriptor.isHwDirty(m.leafDescriptor(RAM + 3))).isTrue();
+    assertThat(m.unmapAndRemap(RAM + 3)).isTrue();
+    assertThat(marked).containsExactly(RAM + 3);
+    long d = m.leafDescriptor(RAM + 3);
+    assertThat(Descriptor.isValid(d) && Descriptor.hasDbm(d) && !Descriptor.isWritable(d) && !Descriptor.isYoung(d))
+        .as(Descriptor.describe(d, 3))
+        .isTrue();
+    assertThat(m.unmapAndRemap(RAM + 1000)).as("nothing mapped there").isFalse();
+  }
+
+  @Test
+  void brokenReplacementForgetsTheDirtyState() {
+    ChunkedGuestMemory mem = new ChunkedGuestMemory(List.of(new MemorySlotSpec(1, "ram", RAM, 512, false)));
+    Stage2Mmu m =
+        new Stage2Mmu(mem, 1, MachineTuning.defaults().withoutCosts(), BackingPageSize.SIZE_4K,
+            BrokenMmus.replaceWithoutSavingDirty());
+    m.setLogging(DirtyLogMode.HW, recorder);
+    m.vtcr().set(Vtcr.HD, true);
+    m.kickAll();
+    m.store(m.newContext(0), RAM, 0, value, 0);
+    m.unmapAndRemap(RAM);
+    assertThat(marked).isEmpty();
+  }
+
+  @Test
+  void mkOldKeepsAHardwareSetWriteBit() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    m.setLogging(DirtyLogMode.HW, recorder);
+    m.vtcr().set(Vtcr.HD, true);
+    m.kickAll();
+    m.store(m.newContext(0), RAM, 0, value, 0);
+    assertThat(m.mkOld(RAM, RAM + 512)).isEqualTo(1);
+    long d = m.leafDescriptor(RAM);
+    assertThat(Descriptor.isHwDirty(d) && !Descriptor.isYoung(d)).isTrue();
+  }
+
+  @Test
+  void lazySplitHappensOnTheFirstWriteFaultDuringLogging() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_2M, true);
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM, 0, value, 0);
+    m.setLogging(DirtyLogMode.HW, recorder);
+    m.vtcr().set(Vtcr.HD, true);
+    m.kickAll();
+    m.writeProtect(RAM, RAM + 2048, true);
+    m.invalidateAll();
+    assertThat(Descriptor.isBlock(m.leafDescriptor(RAM), 2)).isTrue();
+    assertThat(Descriptor.hasDbm(m.leafDescriptor(RAM))).as("blocks never get DBM").isFalse();
+    m.store(c, RAM + 9, 0, value, 1);
+    assertThat(level(m, RAM + 9)).isEqualTo(3);
+    assertThat(Descriptor.isHwDirty(m.leafDescriptor(RAM + 9))).isTrue();
+    long other = m.leafDescriptor(RAM + 10);
+    assertThat(Descriptor.hasDbm(other) && !Descriptor.isWritable(other)).isTrue();
+    assertThat(m.blockSplits()).isEqualTo(1);
+  }
+
+  @Test
+  void populateMapsEveryPageCleanForTheCurrentMode() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    m.setLogging(DirtyLogMode.HW, recorder);
+    assertThat(m.populate(RAM, RAM + 2048)).isEqualTo(2048);
+    for (long g = RAM; g < RAM + 2048; g += 97) {
+      long d = m.leafDescriptor(g);
+      assertThat(Descriptor.hasDbm(d) && !Descriptor.isWritable(d)).isTrue();
+    }
+    assertThat(m.memory().pagesAllocated()).as("no content allocated").isZero();
+  }
+}

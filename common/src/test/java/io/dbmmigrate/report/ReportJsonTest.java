@@ -1,0 +1,112 @@
+package io.dbmmigrate.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportJsonTest {
+  static MigrationReport sample() {
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("dirtyLog", "hw-sw");
+    params.put("streams", 2);
+    params.put("maxBandwidth", 1_000_000); // small numbers read back as Integer
+    RoundRecord r0 =
+        new RoundRecord(0, "full", 1000, 0, 1, 0, 1000, 900, 409_600, 12.5, 0, 3.2e7, 40, 1.5, 1e6, 0);
+    RoundRecord r1 =
+        new RoundRecord(1, "hw", 40, 0.7, 2, 1000, 40, 0, 163_840, 2.0, 3000, 8e7, 10, 0.5, 9e5, 20);
+    return new MigrationReport(
+        "m-1",
+        MigrationReport.COMPLETED,
+        null,
+        true,
+        true,
+        "ab",
+        "ab",
+        "hw-sw",
+        "cost",
+        3,
+        1,
+        100.5,
+        3.0,
+        12.25,
+        40.0,
+        600_000,
+        1050,
+        900,
+        1.1e6,
+        9e5,
+        1e6,
+        20,
+        params,
+        new VmInfo(64L << 20, 1L << 20, 2, "4k", "random"),
+        List.of(r0, r1),
+        List.of(new TimelineSample(0, 1e6, "full"), new TimelineSample(100, 9e5, "hw")));
+  }
+
+  @Test
+  void roundTripsThroughJson() {
+    ReportJson json = new ReportJson();
+    MigrationReport report = sample();
+    MigrationReport back = json.fromJson(json.toJson(report));
+    assertThat(back).usingRecursiveComparison().isEqualTo(report);
+  }
+
+  @Test
+  void usesTheAgreedFieldNames() throws Exception {
+    JsonNode tree = new ObjectMapper().readTree(new ReportJson().toJson(sample()));
+    assertThat(tree.fieldNames())
+        .toIterable()
+        .contains(
+            "migrationId", "outcome", "error", "match", "resumed", "sourceDigest", "destDigest",
+            "dirtyLogMode", "switchPolicy", "rounds", "switchRound", "totalMillis", "setupMillis",
+            "downtimeMillis", "verifyMillis", "bytesSent", "pagesSent", "zeroPages",
+            "guestWritesPerSecBefore", "guestWritesPerSecDuring", "guestWritesPerSecAfter",
+            "maxThrottlePercent", "parameters", "vm", "roundStats", "timeline");
+    assertThat(tree.get("vm").get("backing").asText()).isEqualTo("4k");
+    assertThat(tree.get("roundStats").get(1).get("ptesVisited").asLong()).isEqualTo(1000);
+    assertThat(tree.get("roundStats").get(1).get("mode").asText()).isEqualTo("hw");
+    assertThat(tree.get("timeline").get(1).get("tMillis").asDouble()).isEqualTo(100.0);
+    assertThat(tree.get("parameters").get("streams").asInt()).isEqualTo(2);
+    assertThat(tree.get("error").isNull()).isTrue();
+  }
+
+  @Test
+  void writesAndReadsAFile(@TempDir Path dir) throws Exception {
+    ReportJson json = new ReportJson();
+    Path file = dir.resolve("sub/report.json");
+    json.write(sample(), file);
+    assertThat(json.read(file).rounds()).isEqualTo(3);
+  }
+
+  @Test
+  void csvHasOneRowPerRoundAndASummaryRow(@TempDir Path dir) throws Exception {
+    new ReportCsv().write(sample(), dir);
+    List<String> rounds = Files.readAllLines(dir.resolve(ReportCsv.ROUNDS_FILE));
+    assertThat(rounds).hasSize(3);
+    assertThat(rounds.get(0)).startsWith("round,mode,dirtyPages,syncMillis");
+    assertThat(rounds.get(2)).startsWith("1,hw,40,");
+    List<String> summary = Files.readAllLines(dir.resolve(ReportCsv.SUMMARY_FILE));
+    assertThat(summary).hasSize(2);
+    assertThat(summary.get(0)).contains("downtimeMillis", "vm.backing", "param.streams");
+    assertThat(summary.get(1)).contains("COMPLETED", "hw-sw");
+  }
+
+  @Test
+  void consoleMarksTheSwitchRoundAndTheResult() {
+    ReportConsole console = new ReportConsole();
+    assertThat(console.roundTable(sample()).lines())
+        .filteredOn(l -> l.contains("switch"))
+        .singleElement()
+        .asString()
+        .contains(" hw ");
+    assertThat(console.summary(sample())).contains("match").doesNotContain("MISMATCH");
+  }
+}

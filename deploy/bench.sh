@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Benchmarks (not part of `mvn verify`). Each subcommand ends with lines `RESULT <name>=<value>`.
+#
+#   deploy/bench.sh transfer   round-0 throughput of a 4 GiB guest over loopback with 1, 2 and 4
+#                              streams, next to a raw TCP loopback baseline measured in the same run
+#   deploy/bench.sh scan       dirty-log sync of a fully mapped 64 GiB guest: HW scan on 1 and 2
+#                              threads, SW sync with the same dirty count, fault and hardware-dirty
+#                              store paths, memory-bandwidth bound measured in the same run, and the
+#                              64 GiB / 1 GiB-written memory check in a 2 GiB heap. Options:
+#                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]
+#
+# The machine is shared and noisy: compare the ratios printed here, not absolute figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=deploy/lib-build.sh
+. deploy/lib-build.sh
+
+usage() {
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+# Builds common (and proto) with its test classes and writes the runtime class path to $CP.
+build_common_test_classpath() {
+  local root cpfile
+  root="$(pwd)"
+  cpfile="$root/common/target/bench-classpath.txt"
+  echo "building common (tests not run) ..." >&2
+  ./mvnw -B -q -pl common -am test-compile dependency:build-classpath \
+    -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
+  # Reactor modules come from their target/classes, never from a jar in ~/.m2.
+  local deps
+  deps="$(tr ':' '\n' < "$cpfile" | grep -v '/io/dbmmigrate/' | paste -sd: -)"
+  CP="$root/common/target/test-classes:$root/common/target/classes:$root/proto/target/classes:$deps"
+}
+
+# transfer: environment RAM (default 4g), STREAMS (default "1 2 4"), COMPRESS (none|lz4, default
+# none), PROFILE=1 (JFR recordings of the 1-stream run into results/bench-transfer/).
+# Guest memory: all RAM pages are prefilled with non-zero, incompressible content (no zero pages),
+# the guest is idle, so round 0 moves RAM bytes of real pages.
+bench_transfer() {
+  local ram=${RAM:-4g} streams_list=${STREAMS:-"1 2 4"} compress=${COMPRESS:-none}
+  local out=results/bench-transfer
+  mkdir -p "$out"
+  dbm_build_if_needed
+  local work
+  work=$(mktemp -d "${TMPDIR:-/tmp}/dbm-bench.XXXXXX")
+  trap 'dbm_stop_dest; rm -rf "$work"' EXIT
+
+  echo "== raw TCP loopback baseline ($ram, one connection, 1 MiB direct buffers)" >&2
+  local raw
+  raw=$(${JAVA:-java} -cp "$SOURCE_JAR" io.dbmmigrate.source.bench.RawTcpThroughput "$ram" | sed -n 's/^RAW_TCP_MBPS=//p')
+  echo "raw TCP: $raw MB/s" >&2
+
+  local heap=${BENCH_HEAP:-"-Xmx7g"}
+  declare -A mbps
+  local s
+  for s in $streams_list; do
+    echo "== migration round 0, $ram guest, $s stream(s), compress $compress" >&2
+    local src_opts="$heap" dst_opts="$heap"
+    if [[ "${PROFILE:-0}" == 1 && "$s" == 1 ]]; then
+      src_opts="$src_opts -XX:StartFlightRecording=filename=$out/source-s1.jfr,settings=profile"
+      dst_opts="$dst_opts -XX:StartFlightRecording=filename=$out/dest-s1.jfr,settings=profile"
+    fi
+    DEST_JAVA_OPTS="$dst_opts" dbm_start_dest "$work/dest-s$s.log"
+    # shellcheck disable=SC2086
+    ${JAVA:-java} $src_opts -jar "$SOURCE_JAR" migrate --target "127.0.0.1:$DEST_PORT" \
+      --ram "$ram" --vcpus 1 --workload idle --prefill 1 --dirty-log sw --warmup-ms 0 \
+      --observe-after-ms 0 --streams "$s" --compress "$compress" --no-progress \
+      --report "$out/transfer-s$s.json" >"$work/source-s$s.out" 2>"$work/source-s$s.err" \
+      || { echo "migration with $s streams failed:" >&2; tail -n 30 "$work/source-s$s.err" "$work/source-s$s.out" >&2; exit 1; }
+    dbm_stop_dest
+    # The first throughputBytesPerSec in the report is round 0's.
+    local bps
+    bps=$(grep -m 1 '"throughputBytesPerSec"' "$out/transfer-s$s.json" | sed 's/[^0-9.eE+-]//g')
+    mbps[$s]=$(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }')
+    echo "round 0 with $s stream(s): ${mbps[$s]} MB/s" >&2
+  done
+
+  printf '\n%-22s %10s %10s\n' "transfer" "MB/s" "of raw"
+  printf '%-22s %10s %10s\n' "raw TCP loopback" "$raw" "100 %"
+  for s in $streams_list; do
+    printf '%-22s %10s %9s%%\n' "gRPC, $s stream(s)" "${mbps[$s]}" "$(awk -v a="${mbps[$s]}" -v r="$raw" 'BEGIN { printf "%.0f", 100 * a / r }')"
+  done
+  echo
+  for s in $streams_list; do echo "RESULT transfer_mbps_s$s=${mbps[$s]}"; done
+  echo "RESULT raw_tcp_mbps=$raw"
+  for s in $streams_list; do
+    echo "RESULT transfer_ratio_s$s=$(awk -v a="${mbps[$s]}" -v r="$raw" 'BEGIN { printf "%.3f", a / r }')"
+  done
+}
+
+case "${1:-}" in
+  scan)
+    shift
+    build_common_test_classpath
+    exec ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.ScanBenchmark "$@"
+    ;;
+  transfer)
+    shift
+    bench_transfer "$@"
+    ;;
+  -h | --help | help | "")
+    usage
+    [[ -n "${1:-}" ]] || exit 2
+    ;;
+  *)
+    echo "unknown benchmark '$1'" >&2
+    usage >&2
+    exit 2
+    ;;
+esac

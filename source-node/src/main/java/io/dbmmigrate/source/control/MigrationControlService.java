@@ -1,0 +1,113 @@
+package io.dbmmigrate.source.control;
+
+import io.dbmmigrate.proto.v1.CancelRequest;
+import io.dbmmigrate.proto.v1.CancelResponse;
+import io.dbmmigrate.proto.v1.MigrationControlGrpc;
+import io.dbmmigrate.proto.v1.MigrationEvent;
+import io.dbmmigrate.proto.v1.MigrationStatus;
+import io.dbmmigrate.proto.v1.Phase;
+import io.dbmmigrate.proto.v1.SetParametersRequest;
+import io.dbmmigrate.proto.v1.SetParametersResponse;
+import io.dbmmigrate.proto.v1.StartMigrationRequest;
+import io.dbmmigrate.proto.v1.StatusRequest;
+import io.dbmmigrate.source.migration.LiveParameters;
+import io.dbmmigrate.source.migration.MigrationSettings;
+import io.dbmmigrate.source.migration.PreCopyController;
+import io.dbmmigrate.source.transport.HostPort;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The source's control API ({@code MigrationControl}): a thin adapter over {@link MigrationRunner}.
+ * Errors: INVALID_ARGUMENT for bad parameters or target, FAILED_PRECONDITION when no VM is hosted,
+ * a migration already runs, or (SetParameters) none runs.
+ */
+public final class MigrationControlService extends MigrationControlGrpc.MigrationControlImplBase {
+  private final MigrationRunner runner;
+  private final MigrationSettings defaults;
+
+  public MigrationControlService(MigrationRunner runner, MigrationSettings defaults) {
+    this.runner = runner;
+    this.defaults = defaults;
+  }
+
+  @Override
+  public void startMigration(StartMigrationRequest req, StreamObserver<MigrationEvent> responseObserver) {
+    ServerCallStreamObserver<MigrationEvent> out = (ServerCallStreamObserver<MigrationEvent>) responseObserver;
+    MigrationSettings settings;
+    HostPort target;
+    try {
+      settings = ProtoParams.toSettings(req.getParameters(), defaults);
+      target = HostPort.parse(req.getTarget());
+    } catch (IllegalArgumentException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    AtomicReference<PreCopyController> started = new AtomicReference<>();
+    // Cancelling the call cancels the migration (set before any event is sent).
+    out.setOnCancelHandler(
+        () -> {
+          PreCopyController c = started.get();
+          if (c != null) c.cancel("the control client cancelled StartMigration");
+        });
+    try {
+      started.set(runner.start(target, settings, new EventStreamListener(out)));
+    } catch (IllegalStateException e) {
+      out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+    }
+  }
+
+  @Override
+  public void getStatus(StatusRequest req, StreamObserver<MigrationStatus> out) {
+    MigrationStatus.Builder b = MigrationStatus.newBuilder();
+    Optional<PreCopyController> c = runner.active();
+    if (c.isPresent()) {
+      PreCopyController x = c.get();
+      b.setActive(true)
+          .setPhase(ProtoEvents.toProto(x.phase()))
+          .setRound(x.currentRound())
+          .setBytesSent(x.bytesSent())
+          .setParameters(ProtoParams.toProto(x.currentSettings()));
+    } else {
+      b.setActive(false).setPhase(Phase.PHASE_UNSPECIFIED);
+    }
+    runner.lastReport().ifPresent(r -> b.setLastSummary(ProtoEvents.toProto(r)));
+    out.onNext(b.build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void cancel(CancelRequest req, StreamObserver<CancelResponse> out) {
+    Optional<PreCopyController> c = runner.active();
+    boolean cancelled = c.isPresent() && c.get().cancel(req.getReason().isBlank() ? "cancelled by the control API" : req.getReason());
+    out.onNext(
+        CancelResponse.newBuilder()
+            .setCancelled(cancelled)
+            .setPhase(c.map(x -> ProtoEvents.toProto(x.phase())).orElse(Phase.PHASE_UNSPECIFIED))
+            .build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void setParameters(SetParametersRequest req, StreamObserver<SetParametersResponse> out) {
+    Optional<PreCopyController> c = runner.active();
+    if (c.isEmpty()) {
+      out.onError(Status.FAILED_PRECONDITION.withDescription("no migration is running").asRuntimeException());
+      return;
+    }
+    LiveParameters live = c.get().live();
+    try {
+      if (req.hasMaxBandwidthBytesPerSec()) live.setMaxBandwidthBytesPerSec(req.getMaxBandwidthBytesPerSec());
+      if (req.hasDowntimeLimitMillis()) live.setDowntimeLimitMillis(req.getDowntimeLimitMillis());
+      if (req.hasMaxRounds()) live.setMaxRounds(req.getMaxRounds());
+    } catch (IllegalArgumentException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    out.onNext(SetParametersResponse.newBuilder().setParameters(ProtoParams.toProto(c.get().currentSettings())).build());
+    out.onCompleted();
+  }
+}

@@ -1,0 +1,49 @@
+package io.dbmmigrate.source.migration;
+
+import io.dbmmigrate.digest.Digest;
+import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.machine.VcpuSnapshot;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * One open migration session on a destination: the seam between the pre-copy controller and the
+ * transport (gRPC in production, in-memory in unit tests).
+ *
+ * <p>Threading: the controller calls every method from its own thread, except {@link
+ * #cancelInFlight} and {@link #abort}, which a cancel may call from any thread.
+ */
+public interface TargetSession extends AutoCloseable {
+  /**
+   * Sends every page whose bit is set in {@code gfnBitmap} (indexed by gfn) as round {@code round},
+   * over all streams, and returns when the destination acknowledged every stream. The bitmap must
+   * not change during the call. A page is sent at most once per round; rounds are sent in order.
+   */
+  RoundTransfer sendRound(int round, long[] gfnBitmap, GuestMemory memory, ProgressSink progress)
+      throws TransferException, InterruptedException;
+
+  /**
+   * Commits: the destination checks that every batch arrived, compares digests and, on a match
+   * and {@code resume}, resumes the VM. After it returns, the session is over.
+   *
+   * @throws TransferException when the answer did not arrive (the outcome is then unknown)
+   */
+  CommitOutcome commit(List<VcpuSnapshot> vcpus, Digest sourceDigest, boolean resume)
+      throws TransferException;
+
+  /** Discards the session on the destination; best effort, never throws. */
+  void abort(String reason);
+
+  /** Cancels running page streams so that a blocked {@link #sendRound} fails promptly. */
+  void cancelInFlight(String reason);
+
+  /** Guest stores retired by the VM on the destination (empty when it cannot tell). */
+  OptionalLong destinationStoresRetired();
+
+  /** Whether the destination runs the VM (after a lost commit answer). */
+  DestinationProbe probe();
+
+  /** Releases channels and threads. */
+  @Override
+  void close();
+}

@@ -1,0 +1,29 @@
+package io.dbmmigrate.source.migration;
+
+import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.machine.VirtualMachine;
+import java.util.List;
+
+/** The layout the destination must allocate: slots, vCPUs, backing page size. */
+public record VmShape(List<MemorySlotSpec> slots, int vcpus, BackingPageSize backing) {
+  public VmShape {
+    slots = List.copyOf(slots);
+  }
+
+  public static VmShape of(VirtualMachine vm) {
+    return new VmShape(vm.memory().slots(), vm.vcpuCount(), vm.backing());
+  }
+
+  public long ramBytes() {
+    return slots.stream().filter(s -> !s.readOnly()).mapToLong(MemorySlotSpec::sizeBytes).sum();
+  }
+
+  public long romBytes() {
+    return slots.stream().filter(MemorySlotSpec::readOnly).mapToLong(MemorySlotSpec::sizeBytes).sum();
+  }
+
+  public long memoryBytes() {
+    return ramBytes() + romBytes();
+  }
+}

@@ -1,0 +1,46 @@
+package io.dbmmigrate.source.transport;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How the source builds its client channels, with every limit set deliberately:
+ *
+ * <ul>
+ *   <li>plaintext (the testbed runs on loopback or a lab network);
+ *   <li>max inbound message {@value #MAX_INBOUND_BYTES} bytes: answers are small, except digests
+ *       with per-chunk hashes (32 bytes + framing per 2 MiB: about 1.1 MiB for 64 GiB);
+ *   <li>keepalive ping every {@value #KEEPALIVE_SECONDS} s, timeout {@value
+ *       #KEEPALIVE_TIMEOUT_SECONDS} s, only while calls run — so a vanished destination is noticed
+ *       during a long round; servers must permit it (the dest-node and serve do, at 10 s).
+ * </ul>
+ */
+public final class Channels {
+  public static final int MAX_INBOUND_BYTES = 16 << 20;
+  public static final int KEEPALIVE_SECONDS = 30;
+  public static final int KEEPALIVE_TIMEOUT_SECONDS = 10;
+
+  private Channels() {}
+
+  public static ManagedChannel open(HostPort target) {
+    return NettyChannelBuilder.forAddress(target.host(), target.port())
+        .usePlaintext()
+        .maxInboundMessageSize(MAX_INBOUND_BYTES)
+        .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+        .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .keepAliveWithoutCalls(false)
+        .build();
+  }
+
+  /** Shuts a channel down, forcing it after a grace period. */
+  public static void close(ManagedChannel channel) {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(2, TimeUnit.SECONDS)) channel.shutdownNow();
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

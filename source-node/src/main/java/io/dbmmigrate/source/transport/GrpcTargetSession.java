@@ -1,0 +1,233 @@
+package io.dbmmigrate.source.transport;
+
+import io.dbmmigrate.digest.Digest;
+import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.machine.VcpuSnapshot;
+import io.dbmmigrate.net.RateLimiter;
+import io.dbmmigrate.proto.v1.AbortRequest;
+import io.dbmmigrate.proto.v1.CommitRequest;
+import io.dbmmigrate.proto.v1.CommitResponse;
+import io.dbmmigrate.proto.v1.DigestRequest;
+import io.dbmmigrate.proto.v1.DigestResponse;
+import io.dbmmigrate.proto.v1.GpaRange;
+import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
+import io.dbmmigrate.proto.v1.StreamManifest;
+import io.dbmmigrate.proto.v1.VmInspectionGrpc;
+import io.dbmmigrate.source.migration.CommitOutcome;
+import io.dbmmigrate.source.migration.DestinationProbe;
+import io.dbmmigrate.source.migration.ProgressSink;
+import io.dbmmigrate.source.migration.RoundTransfer;
+import io.dbmmigrate.source.migration.SessionOptions;
+import io.dbmmigrate.source.migration.TargetSession;
+import io.dbmmigrate.source.migration.TransferException;
+import io.dbmmigrate.source.migration.VmShape;
+import io.dbmmigrate.wire.ProtoConversions;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A migration session on a destination over gRPC: one control channel for the unary calls (each
+ * with a deadline) and one channel — its own TCP connection and event loop — per page stream.
+ *
+ * <p>Threading: the controller thread calls everything but {@link #cancelInFlight}/{@link #abort}
+ * (any thread). Rounds run on a fixed pool of one sender thread per stream; the manifest is written
+ * by the controller thread only, after a round's senders finished (futures give the ordering).
+ */
+final class GrpcTargetSession implements TargetSession {
+  private static final Logger log = LoggerFactory.getLogger(GrpcTargetSession.class);
+  /** Commit hashes all memory on the destination: allow 60 s plus 1 s per 50 MB. */
+  private static final long COMMIT_BASE_MILLIS = 60_000;
+
+  private static final long COMMIT_BYTES_PER_SECOND = 50_000_000L;
+
+  private final HostPort target;
+  private final ManagedChannel control;
+  private final String sessionId;
+  private final VmShape shape;
+  private final long rpcTimeoutMillis;
+  private final List<ManagedChannel> streamChannels = new ArrayList<>();
+  private final List<PageStreamSender> senders = new ArrayList<>();
+  private final ExecutorService pool;
+  private final List<StreamManifest> manifest = new ArrayList<>();
+
+  GrpcTargetSession(
+      HostPort target,
+      ManagedChannel control,
+      String sessionId,
+      SessionOptions options,
+      VmShape shape,
+      RateLimiter limiter,
+      long rpcTimeoutMillis,
+      long streamStallMillis) {
+    this.target = target;
+    this.control = control;
+    this.sessionId = sessionId;
+    this.shape = shape;
+    this.rpcTimeoutMillis = rpcTimeoutMillis;
+    for (int i = 0; i < options.streams(); i++) {
+      ManagedChannel ch = Channels.open(target);
+      streamChannels.add(ch);
+      senders.add(
+          new PageStreamSender(
+              i,
+              MigrationTargetGrpc.newStub(ch),
+              options.batchBytes(),
+              options.compress(),
+              limiter,
+              streamStallMillis));
+    }
+    AtomicInteger n = new AtomicInteger();
+    this.pool =
+        Executors.newFixedThreadPool(
+            options.streams(),
+            r -> {
+              Thread t = new Thread(r, "page-stream-" + n.getAndIncrement());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  @Override
+  public RoundTransfer sendRound(int round, long[] gfnBitmap, GuestMemory memory, ProgressSink progress)
+      throws TransferException, InterruptedException {
+    final long t0 = System.nanoTime();
+    final BitmapCursor cursor = new BitmapCursor(gfnBitmap.length);
+    List<Future<PageStreamSender.Result>> futures = new ArrayList<>(senders.size());
+    for (PageStreamSender s : senders)
+      futures.add(pool.submit(() -> s.sendRound(sessionId, round, gfnBitmap, cursor, memory, progress)));
+    long pages = 0;
+    long zero = 0;
+    long raw = 0;
+    long wire = 0;
+    long batches = 0;
+    Throwable failure = null;
+    List<PageStreamSender.Result> results = new ArrayList<>();
+    for (Future<PageStreamSender.Result> f : futures) {
+      try {
+        results.add(f.get());
+      } catch (ExecutionException e) {
+        if (failure == null) {
+          failure = e.getCause();
+          // One stream failed: stop the others too, the round cannot complete.
+          for (PageStreamSender s : senders) s.cancel("another stream failed");
+        }
+      } catch (InterruptedException e) {
+        for (PageStreamSender s : senders) s.cancel("interrupted");
+        throw e;
+      }
+    }
+    if (failure != null)
+      throw new TransferException(
+          "round " + round + ": " + (failure.getMessage() == null ? failure.toString() : failure.getMessage()),
+          failure);
+    for (PageStreamSender.Result r : results) {
+      pages += r.pages();
+      zero += r.zeroPages();
+      raw += r.rawBytes();
+      wire += r.wireBytes();
+      batches += r.batches();
+      if (r.batches() > 0)
+        manifest.add(
+            StreamManifest.newBuilder().setStream(r.stream()).setRound(round).setBatchCount(r.batches()).build());
+    }
+    return new RoundTransfer(pages, zero, raw, wire, batches, System.nanoTime() - t0);
+  }
+
+  @Override
+  public CommitOutcome commit(List<VcpuSnapshot> vcpus, Digest sourceDigest, boolean resume)
+      throws TransferException {
+    CommitRequest.Builder req =
+        CommitRequest.newBuilder()
+            .setSessionId(sessionId)
+            .addAllManifest(manifest)
+            .setSourceDigest(ProtoConversions.toProto(sourceDigest))
+            .setResume(resume);
+    for (VcpuSnapshot v : vcpus) req.addVcpus(ProtoConversions.toProto(v));
+    long deadline = COMMIT_BASE_MILLIS + shape.memoryBytes() * 1000 / COMMIT_BYTES_PER_SECOND;
+    CommitResponse resp;
+    try {
+      resp =
+          MigrationTargetGrpc.newBlockingStub(control)
+              .withDeadlineAfter(deadline, TimeUnit.MILLISECONDS)
+              .commit(req.build());
+    } catch (StatusRuntimeException e) {
+      throw new TransferException("Commit: " + GrpcErrors.describe(e), e);
+    }
+    List<String> ranges = new ArrayList<>();
+    for (GpaRange g : resp.getMismatchedList())
+      ranges.add(String.format(Locale.ROOT, "0x%x+0x%x", g.getStartGpa(), g.getLengthBytes()));
+    return new CommitOutcome(
+        resp.getMatch(),
+        resp.getResumed(),
+        HexFormat.of().formatHex(resp.getDestDigest().getSha256().toByteArray()),
+        ranges,
+        resp.getReadyMillis(),
+        resp.getVerifyMillis(),
+        resp.getDetail());
+  }
+
+  @Override
+  public void abort(String reason) {
+    try {
+      MigrationTargetGrpc.newBlockingStub(control)
+          .withDeadlineAfter(rpcTimeoutMillis, TimeUnit.MILLISECONDS)
+          .abort(AbortRequest.newBuilder().setSessionId(sessionId).setReason(reason == null ? "" : reason).build());
+    } catch (RuntimeException e) {
+      log.info("abort of session {} on {} failed (best effort): {}", sessionId, target, GrpcErrors.describe(e));
+    }
+  }
+
+  @Override
+  public void cancelInFlight(String reason) {
+    for (PageStreamSender s : senders) s.cancel(reason);
+  }
+
+  @Override
+  public OptionalLong destinationStoresRetired() {
+    try {
+      DigestResponse r = inspect();
+      return r.getHasVm() ? OptionalLong.of(r.getStoresRetired()) : OptionalLong.empty();
+    } catch (RuntimeException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  @Override
+  public DestinationProbe probe() {
+    try {
+      DigestResponse r = inspect();
+      return r.getHasVm() && "running".equals(r.getVmState())
+          ? DestinationProbe.RUNNING
+          : DestinationProbe.NOT_RUNNING;
+    } catch (RuntimeException e) {
+      return DestinationProbe.UNREACHABLE;
+    }
+  }
+
+  private DigestResponse inspect() {
+    return VmInspectionGrpc.newBlockingStub(control)
+        .withDeadlineAfter(Math.max(rpcTimeoutMillis, 30_000), TimeUnit.MILLISECONDS)
+        .getDigest(DigestRequest.newBuilder().setIncludeChunks(false).setProgressOnly(true).build());
+  }
+
+  @Override
+  public void close() {
+    cancelInFlight("session closed");
+    pool.shutdownNow();
+    for (ManagedChannel ch : streamChannels) Channels.close(ch);
+    Channels.close(control);
+  }
+}

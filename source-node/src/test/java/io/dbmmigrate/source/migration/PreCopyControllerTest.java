@@ -1,0 +1,213 @@
+package io.dbmmigrate.source.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dbmmigrate.digest.MemoryDigester;
+import io.dbmmigrate.dirty.DirtyLogMode;
+import io.dbmmigrate.report.MigrationReport;
+import io.dbmmigrate.report.RoundRecord;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntUnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The controller's decisions and failure rules against a scripted VM and an in-memory destination.
+ * Time is fake, so the numbers (dirty rate, estimates) are deterministic.
+ */
+class PreCopyControllerTest {
+  private final FakeClock clock = new FakeClock();
+  private final FakeTarget target = new FakeTarget(clock);
+
+  private static MigrationSettings settings(
+      DirtyLogStrategy mode, String policy, long limitMillis, int maxRounds, NoConvergenceAction onNo) {
+    return new MigrationSettings(
+        mode, SwitchPolicy.parse(policy), limitMillis, maxRounds, onNo, 1, 1 << 20, false, 0, 2,
+        512L << 20, false, -1, 0, 300, 1000, 1000);
+  }
+
+  private MigrationResult run(FakeVm vm, MigrationSettings s) {
+    return controller(vm, s, FaultCostMeter.UNKNOWN).run();
+  }
+
+  private PreCopyController controller(FakeVm vm, MigrationSettings s, FaultCostMeter cost) {
+    return new PreCopyController(
+        "m-test", vm, target, s, MigrationListener.NONE, new MemoryDigester(1), clock, cost, "random");
+  }
+
+  private static List<String> modes(MigrationReport r) {
+    return r.roundStats().stream().map(RoundRecord::mode).toList();
+  }
+
+  @Test
+  void hwSwWithThresholdSwitchesAndFinalSyncIsSoftware() {
+    FakeVm vm = new FakeVm(clock, i -> 300);
+    MigrationResult res = run(vm, settings(DirtyLogStrategy.HW_SW, "threshold:250", 1, 6, NoConvergenceAction.FORCE));
+    MigrationReport r = res.report();
+    assertThat(r.outcome()).isEqualTo(MigrationReport.COMPLETED);
+    assertThat(r.match()).isTrue();
+    assertThat(r.sourceDigest()).isEqualTo(r.destDigest()).isNotEmpty();
+    assertThat(res.fate()).isEqualTo(SourceVmFate.MOVED);
+    assertThat(r.switchRound()).isEqualTo(2);
+    assertThat(modes(r)).containsExactly("full", "hw", "hw", "sw", "sw", "sw", "final");
+    RoundRecord fin = r.roundStats().get(r.roundStats().size() - 1);
+    assertThat(fin.ptesVisited()).isEqualTo(fin.dirtyPages()).isLessThan(FakeVm.RAM_PAGES);
+    assertThat(r.rounds()).isEqualTo(7);
+    // the VM stays paused on the source; logging is off
+    assertThat(vm.isRunning()).isFalse();
+    assertThat(vm.resumes).isEqualTo(1);
+    assertThat(vm.dirtyLog.mode).isEqualTo(DirtyLogMode.OFF);
+    assertThat(target.resumedHere).isTrue();
+    assertThat(r.guestWritesPerSecAfter()).isPositive();
+    assertThat(r.roundStats().get(0).pagesSent()).isEqualTo(FakeVm.ROM_PAGES + FakeVm.RAM_PAGES);
+    assertThat(r.roundStats().get(0).zeroPages()).isPositive();
+  }
+
+  @Test
+  void hwNeverSwitchesAndFinalSyncScansEverything() {
+    FakeVm vm = new FakeVm(clock, i -> 300);
+    MigrationReport r = run(vm, settings(DirtyLogStrategy.HW, "cost", 1, 4, NoConvergenceAction.FORCE)).report();
+    assertThat(r.verified()).isTrue();
+    assertThat(r.switchRound()).isEqualTo(-1);
+    assertThat(modes(r)).containsExactly("full", "hw", "hw", "hw", "final");
+    assertThat(r.roundStats().get(4).ptesVisited()).isEqualTo(FakeVm.RAM_PAGES);
+  }
+
+  @Test
+  void hwSwSwitchesBeforeThePauseWhenThePolicyHasNotYet() {
+    FakeVm vm = new FakeVm(clock, i -> 100);
+    MigrationReport r =
+        run(vm, settings(DirtyLogStrategy.HW_SW, "cost", 300, 30, NoConvergenceAction.FORCE)).report();
+    assertThat(r.verified()).isTrue();
+    // round 1 converges; one more round harvests with the switch, then the final sync is software
+    assertThat(modes(r)).containsExactly("full", "hw", "hw", "final");
+    assertThat(r.switchRound()).isEqualTo(2);
+    assertThat(vm.dirtyLog.history.get(vm.dirtyLog.history.size() - 1).mode()).isEqualTo(DirtyLogMode.SW);
+  }
+
+  @Test
+  void hwSwWithNeverBehavesLikeHw() {
+    FakeVm vm = new FakeVm(clock, i -> 100);
+    MigrationReport r =
+        run(vm, settings(DirtyLogStrategy.HW_SW, "never", 300, 30, NoConvergenceAction.FORCE)).report();
+    assertThat(modes(r)).containsExactly("full", "hw", "final");
+    assertThat(r.switchRound()).isEqualTo(-1);
+    assertThat(r.roundStats().get(2).ptesVisited()).isEqualTo(FakeVm.RAM_PAGES);
+  }
+
+  @Test
+  void costPolicySwitchesOnceFaultsAreCheaperThanAScan() {
+    // A scan: 1 ms × 2 threads = 2 ms of CPU. 200 expected dirty pages × 3 µs = 0.6 ms < 2 ms.
+    FakeVm vm = new FakeVm(clock, i -> 300);
+    MigrationReport r =
+        controller(vm, settings(DirtyLogStrategy.HW_SW, "cost", 1, 5, NoConvergenceAction.FORCE), () -> 3_000)
+            .run()
+            .report();
+    assertThat(r.switchRound()).isEqualTo(2);
+    // with faults at 1 ms each it never pays off; the switch happens only before the pause
+    FakeVm vm2 = new FakeVm(clock, i -> 300);
+    MigrationReport r2 =
+        controller(vm2, settings(DirtyLogStrategy.HW_SW, "cost", 1, 5, NoConvergenceAction.FORCE), () -> 1e6)
+            .run()
+            .report();
+    assertThat(r2.switchRound()).isEqualTo(5);
+    assertThat(modes(r2)).containsExactly("full", "hw", "hw", "hw", "hw", "hw", "final");
+  }
+
+  @Test
+  void throttleStepsUpLikeAutoConvergeThenForces() {
+    FakeVm vm = new FakeVm(clock, i -> 300);
+    MigrationReport r = run(vm, settings(DirtyLogStrategy.SW, "never", 1, 2, NoConvergenceAction.THROTTLE)).report();
+    assertThat(r.verified()).isTrue();
+    assertThat(vm.throttles).startsWith(20, 30, 40, 50, 60, 70, 80, 90, 99);
+    assertThat(r.maxThrottlePercent()).isEqualTo(99);
+    assertThat(r.roundStats().stream().mapToInt(RoundRecord::throttlePercent).toArray())
+        .startsWith(0, 0, 20, 30)
+        .isSorted();
+  }
+
+  @Test
+  void abortOnNoConvergenceKeepsTheVmRunningOnTheSource() {
+    FakeVm vm = new FakeVm(clock, i -> 300);
+    MigrationResult res = run(vm, settings(DirtyLogStrategy.HW, "never", 1, 3, NoConvergenceAction.ABORT));
+    assertThat(res.report().outcome()).isEqualTo(MigrationReport.FAILED);
+    assertThat(res.report().error()).contains("not converged");
+    assertThat(res.fate()).isEqualTo(SourceVmFate.STAYS_ON_SOURCE);
+    assertThat(target.aborted).isTrue();
+    assertThat(vm.isRunning()).isTrue();
+    assertThat(vm.pauses).isZero();
+    assertThat(vm.dirtyLog.mode).isEqualTo(DirtyLogMode.OFF);
+    assertThat(vm.dirtyLog.disables).isEqualTo(1);
+  }
+
+  @Test
+  void cancelDuringARoundAbortsTheDestinationAndKeepsTheVm() {
+    FakeVm vm = new FakeVm(clock, i -> 300);
+    PreCopyController c = controller(vm, settings(DirtyLogStrategy.HW_SW, "never", 1, 10, NoConvergenceAction.FORCE), FaultCostMeter.UNKNOWN);
+    AtomicReference<Boolean> accepted = new AtomicReference<>();
+    target.beforeRound = round -> {
+      if (round == 2) accepted.set(c.cancel("operator said so"));
+    };
+    MigrationResult res = c.run();
+    assertThat(accepted.get()).isTrue();
+    assertThat(res.report().outcome()).isEqualTo(MigrationReport.CANCELLED);
+    assertThat(res.report().error()).contains("operator said so");
+    assertThat(target.aborted).isTrue();
+    assertThat(target.closed).isTrue();
+    assertThat(vm.isRunning()).isTrue();
+    assertThat(vm.dirtyLog.mode).isEqualTo(DirtyLogMode.OFF);
+    assertThat(c.cancel("again")).isFalse();
+  }
+
+  @Test
+  void mismatchResumesOnTheSourceExactlyOnce() {
+    FakeVm vm = new FakeVm(clock, i -> 50);
+    target.corruptGfn = io.dbmmigrate.machine.VmSpec.RAM_BASE_GFN + 5;
+    MigrationResult res = run(vm, settings(DirtyLogStrategy.HW_SW, "cost", 300, 30, NoConvergenceAction.FORCE));
+    assertThat(res.report().outcome()).isEqualTo(MigrationReport.FAILED);
+    assertThat(res.report().match()).isFalse();
+    assertThat(res.report().error()).contains("MISMATCH");
+    assertThat(res.report().sourceDigest()).isNotEqualTo(res.report().destDigest());
+    assertThat(res.fate()).isEqualTo(SourceVmFate.STAYS_ON_SOURCE);
+    assertThat(vm.isRunning()).isTrue();
+    assertThat(vm.resumes).isEqualTo(2); // warm-up start + resume after the refused commit
+    assertThat(target.resumedHere).isFalse();
+  }
+
+  @Test
+  void lostCommitAnswerNeverResumesTwice() {
+    IntUnaryOperator dirty = i -> 50;
+    FakeVm unreachable = new FakeVm(clock, dirty);
+    target.commitThrows = true;
+    target.probe = DestinationProbe.UNREACHABLE;
+    MigrationResult a = run(unreachable, settings(DirtyLogStrategy.SW, "never", 300, 30, NoConvergenceAction.FORCE));
+    assertThat(a.fate()).isEqualTo(SourceVmFate.PAUSED_OUTCOME_UNKNOWN);
+    assertThat(unreachable.isRunning()).isFalse();
+    assertThat(a.report().error()).contains("PAUSED");
+
+    FakeVm running = new FakeVm(clock, dirty);
+    target.probe = DestinationProbe.RUNNING;
+    MigrationResult b = run(running, settings(DirtyLogStrategy.SW, "never", 300, 30, NoConvergenceAction.FORCE));
+    assertThat(b.fate()).isEqualTo(SourceVmFate.MOVED);
+    assertThat(running.isRunning()).isFalse();
+
+    FakeVm gone = new FakeVm(clock, dirty);
+    target.probe = DestinationProbe.NOT_RUNNING;
+    MigrationResult c = run(gone, settings(DirtyLogStrategy.SW, "never", 300, 30, NoConvergenceAction.FORCE));
+    assertThat(c.fate()).isEqualTo(SourceVmFate.STAYS_ON_SOURCE);
+    assertThat(gone.isRunning()).isTrue();
+    assertThat(gone.resumes).isEqualTo(2);
+  }
+
+  @Test
+  void downtimeExcludesHashingAndTimelineIsSampled() {
+    FakeVm vm = new FakeVm(clock, i -> 40);
+    MigrationReport r = run(vm, settings(DirtyLogStrategy.HW_SW, "cost", 300, 30, NoConvergenceAction.FORCE)).report();
+    // pause → commit: final sync 1 ms + final send; the fake destination adds 3 ms of ready time
+    RoundRecord fin = r.roundStats().get(r.roundStats().size() - 1);
+    assertThat(r.downtimeMillis()).isCloseTo(fin.syncMillis() + fin.sendMillis() + 3, org.assertj.core.data.Offset.offset(0.001));
+    assertThat(r.timeline()).anyMatch(t -> t.phase().equals("after"));
+    assertThat(r.parameters()).containsEntry("dirtyLog", "hw-sw").containsEntry("switchPolicy", "cost");
+    assertThat(r.vm().ramBytes()).isEqualTo(FakeVm.RAM_PAGES * 4096L);
+  }
+}

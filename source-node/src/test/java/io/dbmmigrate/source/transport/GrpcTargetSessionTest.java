@@ -1,0 +1,232 @@
+package io.dbmmigrate.source.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dbmmigrate.digest.MemoryDigester;
+import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.machine.VcpuSnapshot;
+import io.dbmmigrate.net.NanoClock;
+import io.dbmmigrate.net.RateLimiter;
+import io.dbmmigrate.proto.v1.AbortRequest;
+import io.dbmmigrate.proto.v1.AbortResponse;
+import io.dbmmigrate.proto.v1.BeginSessionRequest;
+import io.dbmmigrate.proto.v1.BeginSessionResponse;
+import io.dbmmigrate.proto.v1.CommitRequest;
+import io.dbmmigrate.proto.v1.CommitResponse;
+import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
+import io.dbmmigrate.proto.v1.PageBatch;
+import io.dbmmigrate.proto.v1.StreamManifest;
+import io.dbmmigrate.proto.v1.StreamSummary;
+import io.dbmmigrate.source.migration.CommitOutcome;
+import io.dbmmigrate.source.migration.GfnBitmap;
+import io.dbmmigrate.source.migration.ProgressSink;
+import io.dbmmigrate.source.migration.RoundTransfer;
+import io.dbmmigrate.source.migration.SessionOptions;
+import io.dbmmigrate.source.migration.TargetSession;
+import io.dbmmigrate.source.migration.TransferException;
+import io.dbmmigrate.source.migration.VmShape;
+import io.dbmmigrate.testing.MapGuestMemory;
+import io.dbmmigrate.wire.BatchFormatException;
+import io.dbmmigrate.wire.PageBatchDecoder;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gRPC transport against a minimal destination on a loopback Netty server: pages arrive intact
+ * on every stream, the manifest matches, a destination that stops reading trips the watchdog.
+ */
+class GrpcTargetSessionTest {
+  private static final List<MemorySlotSpec> SLOTS =
+      List.of(new MemorySlotSpec(0, "rom", 0, 8, true), new MemorySlotSpec(1, "ram", 262144, 4096, false));
+
+  private Server server;
+  private final FakeDestination dest = new FakeDestination();
+
+  /** Applies batches to its own memory; may be told to stop reading. */
+  static final class FakeDestination extends MigrationTargetGrpc.MigrationTargetImplBase {
+    final MapGuestMemory memory = new MapGuestMemory(SLOTS);
+    final ConcurrentLinkedQueue<StreamManifest> manifest = new ConcurrentLinkedQueue<>();
+    final AtomicLong batches = new AtomicLong();
+    volatile boolean stopReading;
+
+    @Override
+    public void beginSession(BeginSessionRequest req, StreamObserver<BeginSessionResponse> out) {
+      out.onNext(BeginSessionResponse.newBuilder().setSessionId("s-1").setMaxInboundMessageBytes(17 << 20).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public StreamObserver<PageBatch> sendPages(StreamObserver<StreamSummary> responseObserver) {
+      ServerCallStreamObserver<StreamSummary> out = (ServerCallStreamObserver<StreamSummary>) responseObserver;
+      out.disableAutoRequest();
+      if (!stopReading) out.request(2);
+      PageBatchDecoder decoder = new PageBatchDecoder(1 << 20);
+      return new StreamObserver<>() {
+        long n;
+        long pages;
+
+        @Override
+        public void onNext(PageBatch b) {
+          try {
+            decoder.decode(b);
+          } catch (BatchFormatException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+          }
+          synchronized (memory) {
+            for (int i = 0; i < decoder.count(); i++) {
+              if (decoder.isZero(i)) memory.zeroPage(decoder.gfn(i));
+              else memory.writePage(decoder.gfn(i), decoder.buffer(), decoder.dataOffset(i));
+            }
+          }
+          n++;
+          pages += decoder.count();
+          batches.incrementAndGet();
+          out.request(1);
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {
+          out.onNext(StreamSummary.newBuilder().setBatches(n).setPages(pages).build());
+          out.onCompleted();
+        }
+      };
+    }
+
+    @Override
+    public void commit(CommitRequest req, StreamObserver<CommitResponse> out) {
+      manifest.addAll(req.getManifestList());
+      out.onNext(CommitResponse.newBuilder().setMatch(true).setResumed(true).setReadyMillis(2).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void abort(AbortRequest req, StreamObserver<AbortResponse> out) {
+      out.onNext(AbortResponse.newBuilder().setAborted(true).build());
+      out.onCompleted();
+    }
+  }
+
+  private TargetSession open(int streams, boolean compress, long stallMillis) throws Exception {
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .maxInboundMessageSize(17 << 20)
+            .addService(dest)
+            .build()
+            .start();
+    GrpcTargetConnector connector =
+        new GrpcTargetConnector(new HostPort("127.0.0.1", server.getPort()), "test", 5_000, stallMillis);
+    return connector.open(
+        new VmShape(SLOTS, 1, BackingPageSize.SIZE_4K),
+        new SessionOptions("m-1", streams, 64 << 10, compress, -1),
+        new RateLimiter(0, NanoClock.system()));
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) server.shutdownNow();
+  }
+
+  private static MapGuestMemory randomMemory(long seed) {
+    MapGuestMemory m = new MapGuestMemory(SLOTS);
+    Random rnd = new Random(seed);
+    byte[] page = new byte[GuestMemory.PAGE_SIZE];
+    for (MemorySlotSpec s : SLOTS)
+      for (long g = s.baseGfn(); g < s.endGfn(); g++) {
+        if (rnd.nextInt(4) == 0) continue; // some never-written pages
+        rnd.nextBytes(page);
+        if (rnd.nextInt(8) == 0) java.util.Arrays.fill(page, (byte) 0); // some written zero pages
+        m.writePage(g, page, 0);
+      }
+    return m;
+  }
+
+  @Test
+  void everyPageArrivesOnFourStreamsAndTheManifestCountsTheBatches() throws Exception {
+    long seed = System.nanoTime();
+    System.out.println("seed " + seed);
+    MapGuestMemory src = randomMemory(seed);
+    try (TargetSession s = open(4, true, 10_000)) {
+      long[] bitmap = GfnBitmap.forMemory(src);
+      GfnBitmap.setAllPages(bitmap, src);
+      AtomicLong progressPages = new AtomicLong();
+      ProgressSink progress = (p, b) -> progressPages.addAndGet(p);
+      RoundTransfer t0 = s.sendRound(0, bitmap, src, progress);
+      assertThat(t0.pages()).isEqualTo(8 + 4096);
+      assertThat(progressPages.get()).isEqualTo(t0.pages());
+      // round 1: overwrite some pages and send only those
+      GfnBitmap.clear(bitmap);
+      byte[] page = new byte[GuestMemory.PAGE_SIZE];
+      for (long g = 262144 + 7; g < 262144 + 4096; g += 97) {
+        page[5] = (byte) g;
+        src.writePage(g, page, 0);
+        bitmap[(int) (g >>> 6)] |= 1L << (g & 63);
+      }
+      RoundTransfer t1 = s.sendRound(1, bitmap, src, ProgressSink.NONE);
+      assertThat(t1.pages()).isEqualTo(GfnBitmap.count(bitmap));
+      CommitOutcome out =
+          s.commit(List.of(new VcpuSnapshot(0, 0, new long[31], "idle", new byte[0], 0)), new MemoryDigester(1).digest(src, false), true);
+      assertThat(out.resumed()).isTrue();
+      assertThat(dest.manifest.stream().mapToLong(StreamManifest::getBatchCount).sum())
+          .isEqualTo(t0.batches() + t1.batches())
+          .isEqualTo(dest.batches.get());
+      assertThat(dest.manifest).allMatch(m -> m.getStream() < 4 && m.getRound() <= 1);
+    }
+    MemoryDigester d = new MemoryDigester(1);
+    assertThat(d.digest(dest.memory, false).hex()).isEqualTo(d.digest(src, false).hex());
+  }
+
+  @Test
+  void aDestinationThatStopsReadingTripsTheWatchdog() throws Exception {
+    MapGuestMemory src = randomMemory(1);
+    dest.stopReading = true;
+    try (TargetSession s = open(1, false, 500)) {
+      long[] bitmap = GfnBitmap.forMemory(src);
+      GfnBitmap.setAllPages(bitmap, src);
+      assertThatThrownBy(() -> s.sendRound(0, bitmap, src, ProgressSink.NONE))
+          .isInstanceOf(TransferException.class)
+          .hasMessageContaining("stalled");
+    }
+  }
+
+  @Test
+  void cancelInFlightFailsTheRoundPromptly() throws Exception {
+    MapGuestMemory src = randomMemory(2);
+    dest.stopReading = true;
+    try (TargetSession s = open(2, false, 60_000)) {
+      long[] bitmap = GfnBitmap.forMemory(src);
+      GfnBitmap.setAllPages(bitmap, src);
+      Thread canceller =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(300);
+                } catch (InterruptedException ignored) {
+                  return;
+                }
+                s.cancelInFlight("test cancel");
+              });
+      canceller.start();
+      assertThatThrownBy(() -> s.sendRound(0, bitmap, src, ProgressSink.NONE))
+          .isInstanceOf(TransferException.class)
+          .hasMessageContaining("cancel");
+      canceller.join();
+    }
+  }
+}
