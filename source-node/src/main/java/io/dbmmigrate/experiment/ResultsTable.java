@@ -15,7 +15,8 @@ final class ResultsTable {
   private static final List<String> MIGRATION_COLUMNS =
       List.of("downtimeMillis", "totalMillis", "rounds", "switchRound", "lastSyncMillis", "hwSyncMillisMean",
           "guestSlowdownPercent");
-  private static final List<String> SCAN_COLUMNS = List.of("syncMillis", "syncMillisMin", "syncMillisPer64GiB", "ptesVisited");
+  private static final List<String> SCAN_COLUMNS =
+      List.of("syncMillis", "syncMillisMin", "syncMillisPer64GiB", "swSyncMillis", "ptesVisited", "dirtyPages");
 
   private ResultsTable() {}
 
