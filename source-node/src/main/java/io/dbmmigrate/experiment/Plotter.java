@@ -287,6 +287,8 @@ final class Plotter {
 
   /** "downtimeMillis" → "downtime (ms)", "syncMillisPer64GiB" → "sync per 64 GiB (ms)". */
   static String columnTitle(String column) {
+    if (column.equals("syncMillis")) return "HW sync (ms)"; // scan points: the hardware scan
+    if (column.equals("swSyncMillis")) return "SW sync (ms)";
     String unit = "";
     String base = column.replace("Per64GiB", "Per64gib");
     if (base.contains("Millis")) {

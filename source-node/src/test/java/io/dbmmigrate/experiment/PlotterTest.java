@@ -123,5 +123,6 @@ class PlotterTest {
     assertThat(Plotter.columnTitle("throughputBytesPerSec")).isEqualTo("throughput bytes/s");
     assertThat(Plotter.columnTitle("syncMillisPer64GiB")).isEqualTo("sync per 64 GiB (ms)");
     assertThat(Plotter.columnTitle("syncMillisMin")).isEqualTo("sync min (ms)");
+    assertThat(Plotter.columnTitle("syncMillis")).isEqualTo("HW sync (ms)");
   }
 }
