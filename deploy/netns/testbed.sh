@@ -40,6 +40,9 @@ DEST_MAIN="io.dbmmigrate.dest.DestNodeMain"
 JAVA="${JAVA:-java}"
 SOURCE_JVM_OPTS="${SOURCE_JVM_OPTS:-}"
 DEST_JVM_OPTS="${DEST_JVM_OPTS:-}"
+# The destination refuses a non-loopback address without TLS unless told --plaintext; the testbed's
+# veth pair is a private link between two namespaces of this host.
+DEST_ARGS="${DEST_ARGS:---plaintext}"
 LOG_DIR=""
 INSTALL=1
 STRICT=0
@@ -73,6 +76,7 @@ Options:
   --classpath CP     run source, destination and relay from this class path instead of the jars
   --source-main C, --dest-main C   main classes with --classpath (tests use fakes)
   --source-jvm-opts S, --dest-jvm-opts S   extra JVM options (also env SOURCE_JVM_OPTS, DEST_JVM_OPTS)
+  --dest-args S      extra destination options (default --plaintext; also env DEST_ARGS), e.g. TLS files
   --log-dir D        where dest.log, relay.log and source.log go (default: a temp dir)
   --no-install       never apt-get; fail if a tool is missing
   --strict           fail instead of falling back to --max-bandwidth when a rate qdisc is missing
@@ -111,6 +115,7 @@ while [ $# -gt 0 ]; do
     --dest-main) DEST_MAIN="$2"; shift 2 ;;
     --source-jvm-opts) SOURCE_JVM_OPTS="$2"; shift 2 ;;
     --dest-jvm-opts) DEST_JVM_OPTS="$2"; shift 2 ;;
+    --dest-args) DEST_ARGS="$2"; shift 2 ;;
     --log-dir) LOG_DIR="$2"; shift 2 ;;
     --no-install) INSTALL=0; shift ;;
     --strict) STRICT=1; shift ;;
@@ -374,7 +379,7 @@ run_migration() {
   up
 
   # shellcheck disable=SC2086
-  ip netns exec "$DST_NS" "$JAVA" $DEST_JVM_OPTS "${dest_cmd[@]}" --port 0 --bind "$DST_IP" --plaintext \
+  ip netns exec "$DST_NS" "$JAVA" $DEST_JVM_OPTS "${dest_cmd[@]}" --port 0 --bind "$DST_IP" $DEST_ARGS \
     >"$LOG_DIR/dest.log" 2>&1 &
   pid=$!; PIDS+=("$pid")
   line=$(wait_for_line "$LOG_DIR/dest.log" '^DEST_LISTENING port=[0-9]+' "$pid" 60 "destination") || exit 1

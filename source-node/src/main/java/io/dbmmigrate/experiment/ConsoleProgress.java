@@ -10,7 +10,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Progress on the console: one line per finished run on {@code out}, and, on an interactive
- * terminal, a progress bar with the ETA on stderr.
+ * terminal, a progress bar with the ETA on stderr (the run lines clear the bar's line first).
  */
 final class ConsoleProgress implements Progress {
   private final PrintStream out;
@@ -37,7 +37,6 @@ final class ConsoleProgress implements Progress {
               .setInitialMax(total - alreadyDone)
               .setStyle(ProgressBarStyle.ASCII)
               .setConsumer(new ConsoleProgressBarConsumer(System.err))
-              .showSpeed()
               .build();
   }
 
@@ -60,15 +59,21 @@ final class ConsoleProgress implements Progress {
                 : String.format(Locale.ROOT, "downtime %.1f ms, total %.0f ms, %d rounds",
                     row.number("downtimeMillis"), row.number("totalMillis"), (long) row.number("rounds")))
             : "FAILED: " + firstLine(row.error());
-    if (progressBar != null) progressBar.step();
+    if (progressBar != null) {
+      progressBar.step();
+      out.print("\r\033[K"); // the bar's line: clear it, the bar redraws below the run's line
+    }
     out.printf(Locale.ROOT, "[%d/%d] %s %s %s (%.1f s)%n", index + 1, toRun, row.key(), row.experiment(), summary,
         row.wallMillis() / 1000.0);
   }
 
+  /** First line, and the last one when there are more (the error, then the last output line). */
   private static String firstLine(String s) {
     if (s == null) return "";
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    String t = s.strip();
+    int nl = t.indexOf('\n');
+    if (nl < 0) return t;
+    return t.substring(0, nl) + " … " + t.substring(t.lastIndexOf('\n') + 1);
   }
 
   @Override

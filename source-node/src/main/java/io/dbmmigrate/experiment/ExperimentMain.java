@@ -158,8 +158,11 @@ public final class ExperimentMain implements Callable<Integer> {
     return anyFailed ? 1 : 0;
   }
 
+  /** The table of the sweep's current runs (rows of runs no longer in the spec are left out). */
   private String writeTable(SweepSpec sweep, ResultStore store, Path dir) throws IOException {
-    String table = ResultsTable.render(sweep, store.rows());
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    for (RunPoint r : GridExpander.expand(sweep)) keys.add(r.key());
+    String table = ResultsTable.render(sweep, store.rows().stream().filter(r -> keys.contains(r.key())).toList());
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("table.md"),
         "# " + sweep.name() + (sweep.quick() ? " (quick)" : "") + "\n\nGenerated " + Instant.now() + "\n" + table,

@@ -16,9 +16,18 @@ import java.util.List;
  * @param testbedScript {@code deploy/netns/testbed.sh}, for netns points (may be null)
  * @param sourceMain main class of the source node (tests substitute a fake)
  * @param destMain main class of the destination node
+ * @param toolClasspath class path of the runner's own tools ({@link ScanProbeMain}): the runner's
+ *     class path in jar mode, so that scan points do not depend on which source jar is measured
  */
 record Launch(
-    String java, Path sourceJar, Path destJar, String classpath, Path testbedScript, String sourceMain, String destMain) {
+    String java,
+    Path sourceJar,
+    Path destJar,
+    String classpath,
+    Path testbedScript,
+    String sourceMain,
+    String destMain,
+    String toolClasspath) {
   static final String SOURCE_MAIN = "io.dbmmigrate.source.SourceNodeMain";
   static final String DEST_MAIN = "io.dbmmigrate.dest.DestNodeMain";
 
@@ -28,17 +37,18 @@ record Launch(
   }
 
   static Launch jars(String java, Path sourceJar, Path destJar, Path testbedScript) {
-    return new Launch(java, sourceJar, destJar, null, testbedScript, SOURCE_MAIN, DEST_MAIN);
+    return new Launch(
+        java, sourceJar, destJar, null, testbedScript, SOURCE_MAIN, DEST_MAIN, System.getProperty("java.class.path"));
   }
 
   static Launch classpath(String java, String classpath, Path testbedScript) {
-    return new Launch(java, null, null, classpath, testbedScript, SOURCE_MAIN, DEST_MAIN);
+    return new Launch(java, null, null, classpath, testbedScript, SOURCE_MAIN, DEST_MAIN, classpath);
   }
 
   /** The same, with other node main classes (class-path mode only: jars name their own). */
   Launch withMains(String newSourceMain, String newDestMain) {
     if (classpath == null) throw new IllegalStateException("main classes can only be replaced in class-path mode");
-    return new Launch(java, null, null, classpath, testbedScript, newSourceMain, newDestMain);
+    return new Launch(java, null, null, classpath, testbedScript, newSourceMain, newDestMain, classpath);
   }
 
   /** Fails early with a clear message when a jar is missing. */
@@ -57,9 +67,9 @@ record Launch(
     return new JavaCommand(java, jvmOptions, classpath != null ? classpath : destJar.toString(), destMain);
   }
 
-  /** Any main class from the source side's class path (the shaded source jar holds common). */
-  JavaCommand main(String mainClass, List<String> jvmOptions) {
-    return new JavaCommand(java, jvmOptions, classpath != null ? classpath : sourceJar.toString(), mainClass);
+  /** One of the runner's own tools (its class path holds common and the experiment package). */
+  JavaCommand tool(String mainClass, List<String> jvmOptions) {
+    return new JavaCommand(java, jvmOptions, toolClasspath, mainClass);
   }
 
   /** The testbed script's options that say where the programs are. */

@@ -41,7 +41,7 @@ enum Param {
   EXTRA_ARGS("extraArgs", "", Type.TEXT, "extra source options", PointKind.MIGRATION),
   TESTBED("testbed", "local", Type.CHOICE, "testbed", PointKind.MIGRATION, "local", "netns"),
   /** Scan points: fraction of guest pages mapped and dirty before the timed sync, in percent. */
-  DIRTY_PERCENT("dirtyPercent", "0.1", Type.DECIMAL, "dirty pages (%)", PointKind.SCAN),
+  DIRTY_PERCENT("dirtyPercent", "1", Type.DECIMAL, "dirty pages (%)", PointKind.SCAN),
   /** Scan points: timed syncs per point (the row reports their median and minimum). */
   ITERATIONS("iterations", "5", Type.INT, "timed syncs", PointKind.SCAN),
   SOURCE_JVM_OPTS("sourceJvmOpts", "-Xmx2g", Type.TEXT, "source JVM options", false, PointKind.MIGRATION, PointKind.SCAN),

@@ -220,7 +220,10 @@ final class Plotter {
   /**
    * When a run switched from hardware to software dirty logging, in ms since the migration
    * started: the first timeline sample in phase "sw" (or one naming the switch) after a sample in
-   * another phase. Null when the run never switched or its timeline does not show it.
+   * another phase. Rounds can be shorter than the sampling interval; without such a sample the
+   * time is estimated from the round statistics: the first "full" sample (round 0 starts) plus
+   * the sync and send times of the rounds before the switch round. Null when the run never
+   * switched.
    */
   static Double switchMillis(ResultRow r) {
     Object round = r.outputs().get("switchRound");
@@ -232,7 +235,14 @@ final class Plotter {
       if (sw && !previousSw && t.tMillis() != null) return t.tMillis();
       previousSw = sw;
     }
-    return null;
+    Double start = firstPhaseMillis(r, "full");
+    if (start == null) return null;
+    double t = start;
+    for (MigrationReport.RoundStat s : r.roundStats()) {
+      if (s.round() == null || s.round() >= n.intValue()) break;
+      t += (s.syncMillis() == null ? 0 : s.syncMillis()) + (s.sendMillis() == null ? 0 : s.sendMillis());
+    }
+    return t;
   }
 
   /** Time of the first timeline sample in {@code phase}, or null. */
@@ -277,6 +287,8 @@ final class Plotter {
 
   /** "downtimeMillis" → "downtime (ms)", "syncMillisPer64GiB" → "sync per 64 GiB (ms)". */
   static String columnTitle(String column) {
+    if (column.equals("syncMillis")) return "HW sync (ms)"; // scan points: the hardware scan
+    if (column.equals("swSyncMillis")) return "SW sync (ms)";
     String unit = "";
     String base = column.replace("Per64GiB", "Per64gib");
     if (base.contains("Millis")) {

@@ -15,7 +15,8 @@ final class ResultsTable {
   private static final List<String> MIGRATION_COLUMNS =
       List.of("downtimeMillis", "totalMillis", "rounds", "switchRound", "lastSyncMillis", "hwSyncMillisMean",
           "guestSlowdownPercent");
-  private static final List<String> SCAN_COLUMNS = List.of("syncMillis", "syncMillisMin", "syncMillisPer64GiB", "ptesVisited");
+  private static final List<String> SCAN_COLUMNS =
+      List.of("syncMillis", "syncMillisMin", "syncMillisPer64GiB", "swSyncMillis", "ptesVisited", "dirtyPages");
 
   private ResultsTable() {}
 
@@ -80,6 +81,7 @@ final class ResultsTable {
     }
     if (n == 0) return "–";
     double m = sum / n;
+    if (m == Math.rint(m) && Math.abs(m) < 1e15) return Long.toString((long) m);
     if (Math.abs(m) >= 1000) return String.format(Locale.ROOT, "%.0f", m);
     if (Math.abs(m) >= 10) return String.format(Locale.ROOT, "%.1f", m);
     return String.format(Locale.ROOT, "%.2f", m);

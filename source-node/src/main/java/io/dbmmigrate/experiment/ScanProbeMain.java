@@ -14,6 +14,7 @@ import io.dbmmigrate.mmu.Stage2Mmu;
 import io.dbmmigrate.mmu.VcpuContext;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,16 +28,22 @@ import picocli.CommandLine.Option;
  *   <li>Build the VM (paused; no vCPU thread runs) and pre-fault all of RAM with dirty logging off,
  *       as a running guest's memory is mapped (2 MiB blocks with THP backing).
  *   <li>Enable HW dirty logging (eager split, DBM armed on every PTE).
- *   <li>Per sync: store once into each of the first {@code dirty-percent} of RAM's pages (the
- *       "hardware" sets their write bits), then time {@code DirtyLog.sync}: a scan of every leaf PTE
- *       with {@code scan-threads} threads. Two untimed syncs warm the JIT; the median, minimum and
- *       maximum of the next {@code iterations} are reported.
- *   <li>Switch to SW logging and time {@code iterations} syncs of the same dirty set: O(dirty
- *       pages), the cost the final sync has after an hw→sw switch.
+ *   <li>Per sync: a write access ({@code Stage2Mmu.touchForWrite}: translation, hardware dirty
+ *       update, no page content) to {@code dirty-percent} of RAM's pages, one at a random offset in
+ *       each run of {@code 100 / dirty-percent} pages, so dirty PTEs are in every leaf table; then
+ *       time {@code DirtyLog.sync}: a scan of every leaf PTE with {@code scan-threads} threads. Two
+ *       untimed syncs warm the JIT; the median, minimum and maximum of the next {@code iterations}
+ *       are reported.
+ *   <li>Switch to SW logging and time {@code iterations} syncs of as many dirty pages (write
+ *       faults logged in software): O(dirty pages), the cost of the final sync after an hw→sw
+ *       switch.
  * </ol>
  *
- * The dirty pages are contiguous, so a 64 GiB guest allocates content only for them (memory is
- * allocated lazily in 2 MiB chunks); the page table itself takes about 8 bytes per 4 KiB page.
+ * The cost model's charges are zero here ({@code MachineTuning.withoutCosts()}): this measures the
+ * mechanism, as {@code deploy/bench.sh scan} (common's ScanBenchmark, a test-scope benchmark with
+ * more measurements) does; this class exists so that a sweep can run scan points from the shipped
+ * jar with any guest size, backing and thread count. No page content is allocated; the page table
+ * takes about 8 bytes per 4 KiB page (128 MiB for 64 GiB).
  * Output: {@code RESULT sync_ms_median=.. sync_ms_min=.. sync_ms_max=.. ptes_visited=..
  * dirty_pages=.. sw_sync_ms=..}.
  */
@@ -59,7 +66,7 @@ public final class ScanProbeMain implements Callable<Integer> {
   @Option(names = "--scan-chunk", defaultValue = "512m")
   String scanChunk;
 
-  @Option(names = "--dirty-percent", defaultValue = "0.1", description = "pages dirtied before each sync, % of RAM")
+  @Option(names = "--dirty-percent", defaultValue = "1", description = "pages dirtied before each sync, % of RAM")
   double dirtyPercent;
 
   @Option(names = "--iterations", defaultValue = "5", description = "timed syncs per mode")
@@ -74,7 +81,8 @@ public final class ScanProbeMain implements Callable<Integer> {
     if (iterations < 1 || scanThreads < 1 || dirtyPercent < 0 || dirtyPercent > 100)
       throw new IllegalArgumentException("iterations and scan threads must be >= 1, dirty percent 0..100");
     VmSpec spec =
-        new VmSpec(ramBytes, 0, Math.max(1, vcpus), BackingPageSize.parse(backing), "idle", seed, MachineTuning.defaults());
+        new VmSpec(ramBytes, 0, Math.max(1, vcpus), BackingPageSize.parse(backing), "idle", seed,
+            MachineTuning.defaults().withoutCosts());
     try (SimulatedVm vm = SimulatedVms.builder(spec).build()) {
       MemorySlotSpec slot = vm.ram();
       Stage2Mmu mmu = vm.mmu();
@@ -88,14 +96,15 @@ public final class ScanProbeMain implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "populated %d mappings in %d ms, enabled HW logging in %d ms%n", mapped,
           populateMillis, enableMillis);
 
-      long dirtyPages = Math.round(slot.pageCount() * dirtyPercent / 100.0);
+      long dirtyPages = Math.max(1, Math.round(slot.pageCount() * dirtyPercent / 100.0));
+      SplittableRandom random = new SplittableRandom(seed);
       long[] bitmap = new long[(int) ((vm.memory().gfnLimit() + 63) >>> 6)];
       VcpuContext ctx = mmu.newContext(0);
       double[] hw = new double[iterations];
       long ptesVisited = 0;
       long found = 0;
       for (int i = -WARMUP_SYNCS; i < iterations; i++) {
-        dirty(mmu, ctx, slot.baseGfn(), dirtyPages, i);
+        dirty(mmu, ctx, slot, dirtyPages, random);
         Arrays.fill(bitmap, 0L);
         SyncStats s = log.sync(bitmap);
         if (i >= 0) {
@@ -106,16 +115,20 @@ public final class ScanProbeMain implements Callable<Integer> {
       }
       if (found != dirtyPages)
         throw new IllegalStateException("HW sync found " + found + " dirty pages, " + dirtyPages + " were written");
+      long swFound = -1;
 
       log.switchToSoftware(bitmap);
       ctx = mmu.newContext(0);
       double[] sw = new double[iterations];
       for (int i = -WARMUP_SYNCS; i < iterations; i++) {
-        dirty(mmu, ctx, slot.baseGfn(), dirtyPages, 1_000 + i);
+        dirty(mmu, ctx, slot, dirtyPages, random);
         Arrays.fill(bitmap, 0L);
         SyncStats s = log.sync(bitmap);
         if (i >= 0) sw[i] = s.millis();
+        swFound = s.dirtyPages();
       }
+      if (swFound != dirtyPages)
+        throw new IllegalStateException("SW sync found " + swFound + " dirty pages, " + dirtyPages + " were written");
       log.disable();
       Arrays.sort(hw);
       Arrays.sort(sw);
@@ -127,9 +140,11 @@ public final class ScanProbeMain implements Callable<Integer> {
     return 0;
   }
 
-  /** One store into each of {@code count} pages from {@code baseGfn}; the value changes per round. */
-  private static void dirty(Stage2Mmu mmu, VcpuContext ctx, long baseGfn, long count, long round) {
-    for (long g = baseGfn; g < baseGfn + count; g++) mmu.store(ctx, g, 0, (v, gfn, seq) -> seq, round);
+  /** A write access to {@code count} distinct pages, one at a random offset in each stride. */
+  private static void dirty(Stage2Mmu mmu, VcpuContext ctx, MemorySlotSpec slot, long count, SplittableRandom random) {
+    final long stride = slot.pageCount() / count;
+    final long base = slot.baseGfn();
+    for (long k = 0; k < count; k++) mmu.touchForWrite(ctx, base + k * stride + random.nextLong(stride));
   }
 
   private static double median(double[] sorted) {

@@ -87,6 +87,12 @@ class PlotterTest {
     assertThat(Plotter.switchMillis(hwsw)).isEqualTo(500.0);
     assertThat(Plotter.switchMillis(hw)).isNull();
     assertThat(Plotter.firstPhaseMillis(hw, "paused")).isEqualTo(750.0);
+    // Without an "sw" sample: first "full" sample + sync and send of rounds 0 (0.5 + 10) and 1 (4 + 10).
+    ResultRow unsampled =
+        new ResultRow(hwsw.key(), "m", "migration", 0, ResultRow.OK, null, "", 0, hwsw.parameters(), hwsw.outputs(),
+            hwsw.roundStats(),
+            List.of(new MigrationReport.TimelinePoint(100.0, 1.0, "full"), new MigrationReport.TimelinePoint(900.0, 0.0, "paused")));
+    assertThat(Plotter.switchMillis(unsampled)).isEqualTo(100.0 + 10.5 + 14.0);
   }
 
   @Test
@@ -117,5 +123,6 @@ class PlotterTest {
     assertThat(Plotter.columnTitle("throughputBytesPerSec")).isEqualTo("throughput bytes/s");
     assertThat(Plotter.columnTitle("syncMillisPer64GiB")).isEqualTo("sync per 64 GiB (ms)");
     assertThat(Plotter.columnTitle("syncMillisMin")).isEqualTo("sync min (ms)");
+    assertThat(Plotter.columnTitle("syncMillis")).isEqualTo("HW sync (ms)");
   }
 }
