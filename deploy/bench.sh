@@ -8,6 +8,9 @@
 #                              store paths, memory-bandwidth bound measured in the same run, and the
 #                              64 GiB / 1 GiB-written memory check in a 2 GiB heap. Options:
 #                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]
+#   deploy/bench.sh load       8 streams, 16 GiB sparse guest, high dirty rate: no OutOfMemoryError
+#                              in either configured heap, peak RSS of both processes
+#                              (deploy/bench-load.sh; environment RAM, STREAMS, WORKLOAD, heaps, TLS=1)
 #
 # The machine is shared and noisy: compare the ratios printed here, not absolute figures.
 set -euo pipefail
@@ -16,7 +19,7 @@ cd "$(dirname "$0")/.."
 . deploy/lib-build.sh
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # Builds common (and proto) with its test classes and writes the runtime class path to $CP.
@@ -102,6 +105,10 @@ case "${1:-}" in
   transfer)
     shift
     bench_transfer "$@"
+    ;;
+  load)
+    shift
+    exec deploy/bench-load.sh "$@"
     ;;
   -h | --help | help | "")
     usage

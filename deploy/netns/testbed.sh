@@ -374,7 +374,7 @@ run_migration() {
   up
 
   # shellcheck disable=SC2086
-  ip netns exec "$DST_NS" "$JAVA" $DEST_JVM_OPTS "${dest_cmd[@]}" --port 0 --bind "$DST_IP" \
+  ip netns exec "$DST_NS" "$JAVA" $DEST_JVM_OPTS "${dest_cmd[@]}" --port 0 --bind "$DST_IP" --plaintext \
     >"$LOG_DIR/dest.log" 2>&1 &
   pid=$!; PIDS+=("$pid")
   line=$(wait_for_line "$LOG_DIR/dest.log" '^DEST_LISTENING port=[0-9]+' "$pid" 60 "destination") || exit 1
@@ -394,13 +394,18 @@ run_migration() {
     target="127.0.0.1:$RELAY_PORT"
   fi
 
+  # The testbed's veth link is a lab network: plaintext, asked for explicitly (the nodes refuse it
+  # off loopback otherwise), unless the source arguments bring TLS files.
+  local plain=(--plaintext)
+  case " ${SOURCE_ARGS[*]-} " in *" --tls-cert "*) plain=() ;; esac
   local extra=()
   [ -n "$FALLBACK_MAX_BANDWIDTH" ] && extra=(--max-bandwidth "$FALLBACK_MAX_BANDWIDTH")
   echo "TESTBED_RUN dest=$DST_IP:$DEST_PORT source_target=$target logs=$LOG_DIR"
   set +e
   # shellcheck disable=SC2086
   ip netns exec "$SRC_NS" "$JAVA" $SOURCE_JVM_OPTS "${source_cmd[@]}" migrate --target "$target" \
-    "${extra[@]+"${extra[@]}"}" "${SOURCE_ARGS[@]+"${SOURCE_ARGS[@]}"}" > >(tee "$LOG_DIR/source.log") 2>&1 &
+    "${extra[@]+"${extra[@]}"}" "${SOURCE_ARGS[@]+"${SOURCE_ARGS[@]}"}" "${plain[@]+"${plain[@]}"}" \
+    > >(tee "$LOG_DIR/source.log") 2>&1 &
   pid=$!; PIDS+=("$pid")
   wait "$pid"
   rc=$?

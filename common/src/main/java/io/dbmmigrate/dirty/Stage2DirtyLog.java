@@ -21,10 +21,14 @@ import java.util.List;
  * <ol>
  *   <li>HW only: scan every leaf PTE of the writable slots in parallel; a hardware-dirty PTE (DBM
  *       and writable) is recorded in the caller's bitmap, then its write bit is cleared by CAS.
- *   <li>Barrier on the MMU lock: every PTE replacement that erased a hardware-dirty PTE before the
- *       scan could see it has recorded the page in the log bitmap by now.
+ *   <li>Take the MMU lock exclusively (KVM: mmu_lock for write): no fault handler or PTE
+ *       replacement runs, and every replacement that erased a hardware-dirty PTE before the scan
+ *       could see it has recorded the page in the log bitmap.
  *   <li>Take the log bitmap words (getAndSet 0): pages logged by permission faults (SW) or saved
- *       by replacements; OR them into the caller's bitmap and write-protect those pages.
+ *       by replacements; OR them into the caller's bitmap and write-protect those pages; release
+ *       the lock. Under the lock, because a fault handler records a page and then makes it
+ *       writable: were it to record, lose the bit to this step and only then relax the PTE after
+ *       this step's write-protect, the page would stay writable with no bit set.
  *   <li>Invalidate the TLB; it returns only when every store that used a writable translation of
  *       a reported page is visible.
  *   <li>Return. Only now may the caller copy the reported pages. A store racing with step 1 or 3
@@ -33,8 +37,9 @@ import java.util.List;
  *       reported by the next sync.
  * </ol>
  *
- * <p>Invariants (DESIGN "Dirty logging"): only writable PTEs of writable slots ever get DBM (the
- * enable walk and the fault path in {@link Stage2Mmu}); only this harvest clears a write bit that
+ * <p>Invariants (DESIGN "Dirty logging"): only writable PTEs ever get DBM: the enable walk and
+ * clear arm only PTEs that are writable, and only writable slots are logged here (ROM has no
+ * bitmap and is never walked); only this harvest clears a write bit that
  * the hardware set, and it records the page before it clears; nobody stores a descriptor computed
  * from a stale read (all PTE changes are CAS); a page stored to after the sync that collected it
  * is dirty again in the next sync (steps 4-5).
@@ -206,17 +211,22 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
     boolean dbm = m == DirtyLogMode.HW;
     long visited = 0;
     long cleared = 0;
-    for (int i = 0; i < slots.length; i++) {
-      DirtyBitmap b = bitmaps[i];
-      for (int w = 0; w < b.wordCount(); w++) {
-        long m64 = (long) WORDS.getOpaque(gfnMask, b.globalWord(w)) & b.validMask(w);
-        if (m64 == 0) continue;
-        long old = b.clearBits(w, m64); // 1. clear the log bits first ...
-        cleared += Long.bitCount(old & m64);
-        visited += writeProtectWord(i, w, m64, dbm); // 2. ... then write-protect
+    mmu.lockForHarvest(); // 1. no fault handler between "record" and "make writable"
+    try {
+      for (int i = 0; i < slots.length; i++) {
+        DirtyBitmap b = bitmaps[i];
+        for (int w = 0; w < b.wordCount(); w++) {
+          long m64 = (long) WORDS.getOpaque(gfnMask, b.globalWord(w)) & b.validMask(w);
+          if (m64 == 0) continue;
+          long old = b.clearBits(w, m64); // 2. clear the log bits first ...
+          cleared += Long.bitCount(old & m64);
+          visited += writeProtectWord(i, w, m64, dbm); // 3. ... then write-protect
+        }
       }
+    } finally {
+      mmu.unlockAfterHarvest();
     }
-    mmu.invalidateAll(); // 3. stores through old writable translations are visible
+    mmu.invalidateAll(); // 4. stores through old writable translations are visible
     return new SyncStats(m, cleared, visited, System.nanoTime() - t0, 1);
   }
 
@@ -238,18 +248,22 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
         threads = Math.max(threads, r.threads());
       }
     }
-    mmu.harvestBarrier(); // 2.
     boolean dbm = statsMode == DirtyLogMode.HW && mode == DirtyLogMode.HW;
-    for (int i = 0; i < slots.length; i++) { // 3.
-      DirtyBitmap b = bitmaps[i];
-      for (int w = 0; w < b.wordCount(); w++) {
-        if (b.word(w) == 0) continue;
-        long taken = b.takeWord(w);
-        if (taken == 0) continue;
-        long old = (long) WORDS.getAndBitwiseOr(out, b.globalWord(w), taken);
-        dirty += scan ? Long.bitCount(taken & ~old) : Long.bitCount(taken);
-        visited += writeProtectWord(i, w, taken, dbm);
+    mmu.lockForHarvest(); // 2.
+    try {
+      for (int i = 0; i < slots.length; i++) { // 3.
+        DirtyBitmap b = bitmaps[i];
+        for (int w = 0; w < b.wordCount(); w++) {
+          if (b.word(w) == 0) continue;
+          long taken = b.takeWord(w);
+          if (taken == 0) continue;
+          long old = (long) WORDS.getAndBitwiseOr(out, b.globalWord(w), taken);
+          dirty += scan ? Long.bitCount(taken & ~old) : Long.bitCount(taken);
+          visited += writeProtectWord(i, w, taken, dbm);
+        }
       }
+    } finally {
+      mmu.unlockAfterHarvest();
     }
     mmu.invalidateAll(); // 4.
     return new SyncStats(statsMode, dirty, visited, System.nanoTime() - t0, threads);

@@ -43,7 +43,7 @@ public final class ChunkedGuestMemory implements GuestMemory {
   private final AtomicLong pagesAllocated = new AtomicLong();
   private final AtomicLong chunksAllocated = new AtomicLong();
 
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"}) // generic array of directories
   public ChunkedGuestMemory(List<MemorySlotSpec> slots) {
     this.slots = List.copyOf(slots);
     this.slotArray = this.slots.toArray(new MemorySlotSpec[0]);

@@ -23,8 +23,10 @@ package io.dbmmigrate.mmu;
  *           "hardware dirty", (DBM and read-only) means "clean".
  * </pre>
  *
- * <p>Invariant kept by every writer of descriptors: only a PTE of a writable slot ever gets DBM,
- * and only while it is (or was just) writable; see {@link Stage2PageTable}.
+ * <p>Invariant kept by every writer of descriptors ("only writable PTEs get DBM"): DBM is only set
+ * on a PTE the guest may write, i.e. a page of a writable slot, either while it is writable or on a
+ * mapping that write-protects such a page for logging (clean). A read-only mapping (ROM) never
+ * gets DBM, so the hardware can never make it writable. See {@link Stage2PageTable}.
  */
 public final class Descriptor {
   private Descriptor() {}

@@ -39,17 +39,21 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <ul>
  *   <li>PTE bits: see {@link Stage2PageTable}. Every change is a CAS or getAndSet.
  *   <li>{@code mmuLock} (read/write, like KVM's {@code mmu_lock}): fault handlers and host
- *       replacements (unmap/remap, split) hold it shared. The dirty log takes it exclusively, and
- *       releases it at once, as a barrier: (a) after switching the logging mode, so that no fault
- *       handler still maps with the old mode's attributes; (b) after its PTE scan and before taking
- *       the log bitmap, so that a replacement that erased a hardware-dirty PTE before the scan saw
- *       it has recorded the page by then.
+ *       replacements (unmap/remap, split) hold it shared; a handler's "record, then make
+ *       writable" is one shared section. The dirty log takes it exclusively: (a) as a barrier after
+ *       switching the logging mode, so that no fault handler still maps with the old mode's
+ *       attributes; (b) around "take the log bitmap, write-protect those pages" ({@link
+ *       #lockForHarvest}), so that no handler can record a page, lose its bit to the harvest and
+ *       then make the page writable behind the harvest's write-protect (the page would stay
+ *       writable with no bit: every later store lost); this also makes every replacement that
+ *       erased a hardware-dirty PTE before the scan saw it record the page first.
  *   <li>{@code loggingMode} and {@code recorder}: volatile, written by the dirty log's control
  *       thread before the barrier (a), read by fault handlers under the shared lock.
  *   <li>Counters: LongAdder, increments racy-summed (monotonic, approximate while running).
  * </ul>
  *
- * <p>Invariants kept here: DBM is only ever set on PTEs of writable slots, so the hardware never
+ * <p>Invariants kept here: DBM is only ever set on PTEs of writable slots (a translation fault on
+ * ROM maps it read-only without DBM; write-protect paths require the write bit), so the hardware never
  * makes a ROM page writable. A permission fault during logging records the page before making the
  * PTE writable. A replacement of a hardware-dirty PTE records the page before its lock section
  * ends. TLB invalidation completes only when every store that used an old translation is visible.
@@ -266,7 +270,7 @@ public final class Stage2Mmu {
   private void mapOnFault(long gfn, MemorySlotSpec slot) {
     DirtyLogMode mode = loggingMode;
     if (slot.readOnly()) {
-      mapPage(gfn, 0);
+      mapPage(gfn, 0); // ROM: read-only and never DBM, so the hardware can never make it writable
       return;
     }
     if (mode == DirtyLogMode.OFF && backing == BackingPageSize.SIZE_2M) {
@@ -389,6 +393,20 @@ public final class Stage2Mmu {
     mmuLock.writeLock().unlock();
   }
 
+  /**
+   * Excludes fault handlers and PTE replacements (KVM: {@code write_lock(&kvm->mmu_lock)}) while the
+   * dirty log takes bitmap words and write-protects their pages. vCPU stores through valid
+   * translations (and the hardware's AF/DBM updates) are not blocked. Pair with {@link
+   * #unlockAfterHarvest} in a finally block.
+   */
+  public void lockForHarvest() {
+    mmuLock.writeLock().lock();
+  }
+
+  public void unlockAfterHarvest() {
+    mmuLock.writeLock().unlock();
+  }
+
   /** Splits every 2 MiB block in {@code [start, end)} into pages that keep its permissions. */
   public long splitBlocks(long startGfn, long endGfn) {
     SplitVisitor v = new SplitVisitor(0, 0);
@@ -446,7 +464,10 @@ public final class Stage2Mmu {
     return n;
   }
 
-  /** Clears S2AP[1] of a valid page by CAS; with {@code dbm} a writable page keeps/gets DBM. */
+  /**
+   * Clears S2AP[1] of a valid page by CAS; with {@code dbm} a writable page keeps/gets DBM (the
+   * require mask includes the write bit: a read-only PTE, e.g. ROM, never gets DBM here).
+   */
   void writeProtectEntry(int index, boolean dbm) {
     pt.update(index, VALID | TABLE_OR_PAGE | S2AP_WRITE, S2AP_WRITE, dbm ? DBM : 0);
   }
@@ -470,7 +491,7 @@ public final class Stage2Mmu {
     if (slot == null || endGfn > slot.endGfn()) throw new IllegalArgumentException("range");
     DirtyLogMode mode = loggingMode;
     long pageAttrs;
-    if (slot.readOnly()) pageAttrs = 0;
+    if (slot.readOnly()) pageAttrs = 0; // never DBM on ROM
     else if (mode == DirtyLogMode.OFF) pageAttrs = S2AP_WRITE;
     else pageAttrs = mode == DirtyLogMode.HW ? DBM : 0;
     long blockAttrs =

@@ -269,7 +269,8 @@ public final class Stage2PageTable {
   /**
    * Splits the level-2 block at arena index {@code index} (covering frames from {@code gfn}) into a
    * level-3 table of 512 pages with the block's attributes, then {@code (attrs & ~clear) | set}.
-   * DBM is only set on pages that keep or get write permission's slot (caller's duty).
+   * The caller sets DBM only when the block maps a writable slot (the DBM invariant of {@link
+   * Descriptor}).
    *
    * @return true when the entry is a table afterwards (split here or concurrently)
    */

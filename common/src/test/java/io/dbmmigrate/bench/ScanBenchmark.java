@@ -86,19 +86,11 @@ public final class ScanBenchmark {
       System.out.printf(Locale.ROOT, "populate: %.1f ms (%d tables, arena %d MiB)%n",
           ms(System.nanoTime() - t0), mmu.pageTable().tablesInUse(), mmu.pageTable().arenaBytes() >> 20);
 
-      // -- the bandwidth bound: a sequential read of an equally large long[] -------------------
+      // -- the bandwidth bound (a sequential read of an equally large long[]) and the HW syncs,
+      //    interleaved in every iteration so that machine noise hits both alike -----------------
       long[] plain = new long[(int) pages];
       Arrays.fill(plain, 0x0080_0000_0000_06C3L);
       double[] bw = new double[iterations];
-      for (int i = -warmup; i < iterations; i++) {
-        long s = System.nanoTime();
-        sink += sum(plain);
-        if (i >= 0) bw[i] = ms(System.nanoTime() - s);
-      }
-      plain = null;
-      double bandwidthMs = median(bw);
-
-      // -- HW syncs --------------------------------------------------------------------------
       VcpuContext cpu = mmu.newContext(0);
       long[] bitmap = new long[words];
       log.enable(DirtyLogMode.HW, new DirtyLogOptions(2, DirtyLogOptions.DEFAULT_SCAN_CHUNK_BYTES, false));
@@ -108,6 +100,9 @@ public final class ScanBenchmark {
       long visited = 0;
       SplitMix64 rng = new SplitMix64(42);
       for (int i = -warmup; i < iterations; i++) {
+        long s0 = System.nanoTime();
+        sink += sum(plain);
+        if (i >= 0) bw[i] = ms(System.nanoTime() - s0);
         for (int threads = 1; threads <= 2; threads++) {
           long ns = dirty(mmu, cpu, ram, dirtyCount, rng);
           if (i >= 0 && threads == 1) hwStoreNs[i] = (double) ns / dirtyCount;
@@ -120,6 +115,8 @@ public final class ScanBenchmark {
         }
       }
       log.disable();
+      plain = null;
+      double bandwidthMs = median(bw);
 
       // -- SW syncs --------------------------------------------------------------------------
       log.enable(DirtyLogMode.SW, new DirtyLogOptions(1, DirtyLogOptions.DEFAULT_SCAN_CHUNK_BYTES, false));

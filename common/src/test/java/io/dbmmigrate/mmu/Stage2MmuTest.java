@@ -98,6 +98,51 @@ class Stage2MmuTest {
     assertThat(m.counters().permissionFaults()).isEqualTo(1);
   }
 
+  /**
+   * Regression (found by DirtyLogConcurrentTest, seed 41162): a harvest that takes a page's bit
+   * and write-protects it between the fault handler's "record" and "make writable" would leave the
+   * page writable with no bit. The handler holds the MMU lock shared across both steps, the harvest
+   * takes it exclusively; here the harvest is attempted from inside the handler's record step.
+   */
+  @Test
+  void aHarvestCannotSlipBetweenRecordAndMakeWritable() throws Exception {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM, 0, value, 0);
+    java.util.concurrent.atomic.AtomicReference<Thread> harvester = new java.util.concurrent.atomic.AtomicReference<>();
+    m.setLogging(DirtyLogMode.SW, gfn -> {
+      synchronized (marked) {
+        marked.add(gfn);
+      }
+      Thread h = new Thread(() -> {
+        m.lockForHarvest();
+        try {
+          boolean had;
+          synchronized (marked) {
+            had = marked.remove(gfn);
+          }
+          if (had) m.writeProtectWord(gfn & ~63L, 1L << (gfn & 63), RAM + 2048, false);
+        } finally {
+          m.unlockAfterHarvest();
+        }
+      });
+      harvester.set(h);
+      h.start();
+      try {
+        h.join(200); // a harvest that is not excluded finishes here, inside the handler
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    });
+    m.writeProtect(RAM, RAM + 1, false);
+    m.invalidateAll();
+    m.store(c, RAM, 0, value, 1);
+    harvester.get().join();
+    m.invalidateAll();
+    boolean writable = Descriptor.isWritable(m.leafDescriptor(RAM));
+    assertThat(writable && !marked.contains(RAM)).as("writable page without a dirty bit").isFalse();
+  }
+
   @Test
   void hardwareDbmSetsTheWriteBitWithoutAFault() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);

@@ -2,14 +2,11 @@ package io.dbmmigrate.dest;
 
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.VmHost;
-import io.dbmmigrate.net.tls.AllowedIdentities;
-import io.dbmmigrate.net.tls.PeerAuthorizationInterceptor;
+import io.dbmmigrate.net.tls.ServerSecurity;
 import io.dbmmigrate.net.tls.TlsOptions;
 import io.dbmmigrate.net.tls.TransportSecurity;
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.wire.GrpcServers;
-import io.grpc.ServerCredentials;
-import io.grpc.ServerInterceptor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -93,25 +90,13 @@ public final class DestNodeMain implements Callable<Integer> {
     if (maxGuestBytes < (2L << 20)) throw usage("--max-guest-bytes must be at least 2m, not " + maxGuestBytes);
     if (maxStreams < 1 || maxStreams > 1024) throw usage("--max-streams must be 1..1024");
     if (sessionIdleTimeoutMillis < 100) throw usage("--session-idle-timeout-ms must be >= 100");
-    TransportSecurity.Mode mode;
-    ServerCredentials credentials;
-    List<ServerInterceptor> interceptors = new ArrayList<>();
+    ServerSecurity security;
     try {
-      mode = tls.serverMode(bind);
-      if (mode == TransportSecurity.Mode.MUTUAL_TLS) {
-        if (allowedSources.isEmpty())
-          throw usage(
-              "--allowed-source is required with mutual TLS (e.g. --allowed-source cn:source-node;"
-                  + " '*' admits any certificate from the CA)");
-        interceptors.add(PeerAuthorizationInterceptor.forMigrationTarget(AllowedIdentities.parse(allowedSources)));
-      } else if (!allowedSources.isEmpty()) {
-        throw usage("--allowed-source needs mutual TLS (--tls-cert, --tls-key, --tls-ca): over plaintext no"
-            + " identity can be checked");
-      }
-      credentials = tls.serverCredentials(bind);
+      security = ServerSecurity.decide(tls, bind, allowedSources, List.of());
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw usage(e.getMessage());
     }
+    TransportSecurity.Mode mode = security.mode();
     TargetConfig config =
         new TargetConfig(
             allowTestFaults, (int) maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, MachineTuning.defaults(),
@@ -126,7 +111,7 @@ public final class DestNodeMain implements Callable<Integer> {
     GrpcServers.Running server =
         GrpcServers.start(
             new GrpcServers.Settings(
-                bind, port, config.maxInboundMessageBytes(), credentials, List.copyOf(interceptors)),
+                bind, port, config.maxInboundMessageBytes(), security.credentials(), security.interceptors()),
             TargetServices.create(host, config, scheduler));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -19,6 +19,8 @@ import io.dbmmigrate.proto.v1.CommitRequest;
 import io.dbmmigrate.proto.v1.CommitResponse;
 import io.dbmmigrate.proto.v1.Compression;
 import io.dbmmigrate.proto.v1.GpaRange;
+import io.dbmmigrate.proto.v1.HeartbeatRequest;
+import io.dbmmigrate.proto.v1.HeartbeatResponse;
 import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.SessionOptions;
@@ -365,6 +367,18 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     page[123] ^= (byte) 0x5a;
     mem.writePage(gfn, page, 0);
     log.warn("TEST FAULT: corrupted gfn 0x{} after applying it", Long.toHexString(gfn));
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
+    try {
+      ReceiveSession s = session(req.getSessionId());
+      s.touch(nanoClock.getAsLong());
+      out.onNext(HeartbeatResponse.newBuilder().setBatchesApplied(s.ledger.batches()).build());
+      out.onCompleted();
+    } catch (TargetException e) {
+      out.onError(e.status().asRuntimeException());
+    }
   }
 
   @Override

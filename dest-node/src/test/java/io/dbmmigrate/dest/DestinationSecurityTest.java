@@ -14,6 +14,7 @@ import io.dbmmigrate.net.tls.TlsFiles;
 import io.dbmmigrate.proto.v1.AbortRequest;
 import io.dbmmigrate.proto.v1.CommitRequest;
 import io.dbmmigrate.proto.v1.CommitResponse;
+import io.dbmmigrate.proto.v1.HeartbeatRequest;
 import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.wire.GrpcServers;
@@ -112,7 +113,7 @@ class DestinationSecurityTest {
   }
 
   @Test
-  void anUnauthorizedIdentityIsDeniedOnEveryMigrationMethod() {
+  void anUnauthorizedIdentityIsDeniedOnEveryMigrationTargetMethod() {
     MigrationTargetGrpc.MigrationTargetBlockingStub bad = stub(TlsCredentials.mutualTlsChannel(intruder));
     assertThat(codeOf(() -> bad.beginSession(h.beginRequest(0).build()))).isEqualTo(Code.PERMISSION_DENIED);
     // Even with a live session id (learnt somehow), it can neither abort nor commit it.
@@ -120,6 +121,8 @@ class DestinationSecurityTest {
     assertThat(codeOf(() -> bad.abort(AbortRequest.newBuilder().setSessionId(live).build())))
         .isEqualTo(Code.PERMISSION_DENIED);
     assertThat(codeOf(() -> bad.commit(CommitRequest.newBuilder().setSessionId(live).build())))
+        .isEqualTo(Code.PERMISSION_DENIED);
+    assertThat(codeOf(() -> bad.heartbeat(HeartbeatRequest.newBuilder().setSessionId(live).build())))
         .isEqualTo(Code.PERMISSION_DENIED);
     ManagedChannel intruderChannel = channel(TlsCredentials.mutualTlsChannel(intruder));
     TargetHarness viaIntruder = h;

@@ -11,6 +11,7 @@ import io.dbmmigrate.proto.v1.BeginSessionRequest;
 import io.dbmmigrate.proto.v1.CommitRequest;
 import io.dbmmigrate.proto.v1.CommitResponse;
 import io.dbmmigrate.proto.v1.Compression;
+import io.dbmmigrate.proto.v1.HeartbeatRequest;
 import io.dbmmigrate.proto.v1.MemorySlot;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.StreamManifest;
@@ -254,6 +255,8 @@ class HostileInputTest {
         sendOne(null, rawBatch("no-such-session", 0, 0, 0, zeroRecords(TargetHarness.ram(vm).baseGfn()), 1))));
     a.add(Arguments.of("Commit for an unknown session", Code.NOT_FOUND, (Runnable2) () ->
         new Outcome(codeOf(() -> h.blocking().commit(CommitRequest.newBuilder().setSessionId("nope").build())), null)));
+    a.add(Arguments.of("Heartbeat for an unknown session", Code.NOT_FOUND, (Runnable2) () ->
+        new Outcome(codeOf(() -> h.blocking().heartbeat(HeartbeatRequest.newBuilder().setSessionId("nope").build())), null)));
     a.add(Arguments.of("Commit with an empty session id", Code.NOT_FOUND, (Runnable2) () ->
         new Outcome(codeOf(() -> h.blocking().commit(CommitRequest.getDefaultInstance())), null)));
     a.add(Arguments.of("SendPages after Abort", Code.NOT_FOUND, (Runnable2) () -> {

@@ -60,18 +60,6 @@ final class TargetHarness implements AutoCloseable {
   private final GrpcServers.Running socketServer;
   private ManagedChannel channel;
 
-  private TargetHarness(ManagedChannel clientOf) {
-    this.config = null;
-    this.inProcessServer = null;
-    this.socketServer = null;
-    this.channel = clientOf;
-  }
-
-  /** Only the client half, for a destination running elsewhere (another process). */
-  static TargetHarness client(ManagedChannel channel) {
-    return new TargetHarness(channel);
-  }
-
   private TargetHarness(TargetConfig config, GrpcServers.Settings socketSettings) throws Exception {
     this.config = config;
     if (socketSettings == null) {

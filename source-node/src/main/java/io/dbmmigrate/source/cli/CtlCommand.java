@@ -1,5 +1,6 @@
 package io.dbmmigrate.source.cli;
 
+import io.dbmmigrate.net.tls.TlsOptions;
 import io.dbmmigrate.proto.v1.CancelRequest;
 import io.dbmmigrate.proto.v1.CancelResponse;
 import io.dbmmigrate.proto.v1.MigrationControlGrpc;
@@ -58,6 +59,18 @@ public final class CtlCommand implements Runnable {
     @Option(names = "--control", required = true, paramLabel = "HOST:PORT", description = "The serving node's endpoint.")
     String control;
 
+    @Mixin TlsOptions tls = new TlsOptions();
+
+    /** A channel to the control endpoint (mutual TLS when the TLS files are given). */
+    ManagedChannel open(CommandSpec spec) {
+      HostPort hp = parse(spec);
+      try {
+        return Channels.open(hp, tls.channelCredentials(hp.host()));
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        throw Usage.error(spec, e.getMessage());
+      }
+    }
+
     HostPort parse(CommandSpec spec) {
       try {
         return HostPort.parse(control);
@@ -94,7 +107,7 @@ public final class CtlCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      HostPort control = endpoint.parse(spec);
+      endpoint.parse(spec);
       MigrationSettings settings;
       try {
         HostPort.parse(target);
@@ -102,7 +115,7 @@ public final class CtlCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw Usage.error(spec, e.getMessage());
       }
-      ManagedChannel ch = Channels.open(control);
+      ManagedChannel ch = endpoint.open(spec);
       try {
         Iterator<MigrationEvent> events =
             MigrationControlGrpc.newBlockingStub(ch)
@@ -152,7 +165,7 @@ public final class CtlCommand implements Runnable {
 
     @Override
     public Integer call() {
-      ManagedChannel ch = Channels.open(endpoint.parse(spec));
+      ManagedChannel ch = endpoint.open(spec);
       try {
         MigrationStatus s =
             MigrationControlGrpc.newBlockingStub(ch)
@@ -191,7 +204,7 @@ public final class CtlCommand implements Runnable {
 
     @Override
     public Integer call() {
-      ManagedChannel ch = Channels.open(endpoint.parse(spec));
+      ManagedChannel ch = endpoint.open(spec);
       try {
         CancelResponse r =
             MigrationControlGrpc.newBlockingStub(ch)
@@ -232,7 +245,7 @@ public final class CtlCommand implements Runnable {
       if (maxBandwidth != null) req.setMaxBandwidthBytesPerSec(maxBandwidth);
       if (downtimeLimit != null) req.setDowntimeLimitMillis(downtimeLimit);
       if (maxRounds != null) req.setMaxRounds(maxRounds);
-      ManagedChannel ch = Channels.open(endpoint.parse(spec));
+      ManagedChannel ch = endpoint.open(spec);
       try {
         SetParametersResponse r =
             MigrationControlGrpc.newBlockingStub(ch)

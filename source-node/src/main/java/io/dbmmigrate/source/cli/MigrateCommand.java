@@ -5,6 +5,7 @@ import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.machine.VmSpec;
+import io.dbmmigrate.net.tls.TlsOptions;
 import io.dbmmigrate.source.control.MigrationRunner;
 import io.dbmmigrate.source.migration.MigrationResult;
 import io.dbmmigrate.source.migration.MigrationSettings;
@@ -42,6 +43,8 @@ public final class MigrateCommand implements Callable<Integer> {
 
   @Mixin MigrationOptions migration;
 
+  @Mixin TlsOptions tls = new TlsOptions();
+
   @Option(names = "--report", paramLabel = "FILE", description = "Write the report as JSON to FILE.")
   Path reportFile;
 
@@ -70,6 +73,11 @@ public final class MigrateCommand implements Callable<Integer> {
       throw Usage.error(spec, "--target: " + e.getMessage());
     }
     try {
+      tls.channelCredentials(to.host()); // refuses plaintext to a routable host unless asked for
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw Usage.error(spec, e.getMessage());
+    }
+    try {
       settings = migration.toSettings();
       vmSpec = machine.toVmSpec();
     } catch (IllegalArgumentException e) {
@@ -77,7 +85,7 @@ public final class MigrateCommand implements Callable<Integer> {
     }
     if (!(prefill >= 0 && prefill <= 1)) throw Usage.error(spec, "--prefill must be between 0 and 1, not " + prefill);
     VmHost host = new VmHost(false);
-    MigrationRunner runner = NodeFactory.runner(host);
+    MigrationRunner runner = NodeFactory.runner(host, tls);
     runner.setWorkloadLabel(vmSpec.workload());
     Thread hook =
         new Thread(

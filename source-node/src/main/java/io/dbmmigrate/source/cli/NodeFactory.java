@@ -3,6 +3,10 @@ package io.dbmmigrate.source.cli;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
+import io.dbmmigrate.net.tls.TlsOptions;
+import io.dbmmigrate.source.migration.TransferException;
+import io.grpc.ChannelCredentials;
+import java.io.UncheckedIOException;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.source.control.MigrationRunner;
 import io.dbmmigrate.source.migration.FaultCostMeter;
@@ -13,11 +17,28 @@ import java.net.InetAddress;
 final class NodeFactory {
   private NodeFactory() {}
 
-  static MigrationRunner runner(VmHost host) {
+  /**
+   * @param tls transport security of the channels to destinations, decided per target host (mutual
+   *     TLS, or plaintext when asked for or on loopback); a refused target fails the migration in
+   *     its setup, with the VM left running here
+   */
+  static MigrationRunner runner(VmHost host, TlsOptions tls) {
     String sourceId = hostName() + "/" + ProcessHandle.current().pid();
     return new MigrationRunner(
         host,
-        (target, s) -> new GrpcTargetConnector(target, sourceId, s.rpcTimeoutMillis(), s.streamStallMillis()),
+        (target, s) -> {
+          ChannelCredentials credentials;
+          try {
+            credentials = tls.channelCredentials(target.host());
+          } catch (IllegalArgumentException | UncheckedIOException e) {
+            String why = e.getMessage();
+            return (shape, options, limiter) -> {
+              throw new TransferException("transport security: " + why);
+            };
+          }
+          return new GrpcTargetConnector(
+              target, sourceId, s.rpcTimeoutMillis(), s.streamStallMillis(), credentials);
+        },
         NodeFactory::faultCost,
         new MigrationIds(),
         NanoClock.system());

@@ -12,6 +12,8 @@ import io.dbmmigrate.source.control.MigrationControlService;
 import io.dbmmigrate.source.control.MigrationRunner;
 import io.dbmmigrate.source.migration.MigrationSettings;
 import io.dbmmigrate.util.ByteSize;
+import io.dbmmigrate.net.tls.ServerSecurity;
+import io.dbmmigrate.net.tls.TlsOptions;
 import io.dbmmigrate.wire.GrpcServers;
 import io.grpc.BindableService;
 import java.util.ArrayList;
@@ -70,6 +72,20 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Mixin MigrationOptions migration;
 
+  @Mixin TlsOptions tls = new TlsOptions();
+
+  @Option(
+      names = "--allowed-source",
+      paramLabel = "IDENTITY",
+      description = "Identity allowed to send a VM here (repeatable; cn:, uri:, dns: or '*'); required with mutual TLS.")
+  List<String> allowedSources = new ArrayList<>();
+
+  @Option(
+      names = "--allowed-controller",
+      paramLabel = "IDENTITY",
+      description = "Identity allowed to use the control API (repeatable); default: any certificate from the CA.")
+  List<String> allowedControllers = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     if (port < 0 || port > 65535) throw Usage.error(spec, "--port must be 0..65535, not " + port);
@@ -83,8 +99,14 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw Usage.error(spec, e.getMessage());
     }
+    ServerSecurity security;
+    try {
+      security = ServerSecurity.decide(tls, bind, allowedSources, allowedControllers);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw Usage.error(spec, e.getMessage());
+    }
     VmHost host = new VmHost(false);
-    MigrationRunner runner = NodeFactory.runner(host);
+    MigrationRunner runner = NodeFactory.runner(host, tls);
     runner.setWorkloadLabel(vmSpec.workload());
     if (!noVm) {
       VirtualMachine vm = SimulatedVms.create(vmSpec);
@@ -104,7 +126,9 @@ public final class ServeCommand implements Callable<Integer> {
     services.add(new MigrationControlService(runner, defaults));
     GrpcServers.Running server =
         GrpcServers.start(
-            GrpcServers.Settings.plaintext(bind, port, (int) maxInboundBatchBytes + (1 << 20)), services);
+            new GrpcServers.Settings(
+                bind, port, (int) maxInboundBatchBytes + (1 << 20), security.credentials(), security.interceptors()),
+            services);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

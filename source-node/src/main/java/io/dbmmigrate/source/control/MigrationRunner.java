@@ -5,8 +5,10 @@ import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.report.MigrationReport;
+import io.dbmmigrate.report.RoundRecord;
 import io.dbmmigrate.source.migration.FaultCostMeter;
 import io.dbmmigrate.source.migration.MigrationListener;
+import io.dbmmigrate.source.migration.MigrationPhase;
 import io.dbmmigrate.source.migration.MigrationResult;
 import io.dbmmigrate.source.migration.MigrationSettings;
 import io.dbmmigrate.source.migration.PreCopyController;
@@ -41,6 +43,7 @@ public final class MigrationRunner {
   private volatile String workloadLabel = "unknown";
 
   private PreCopyController active;
+  private FinishAfterHostUpdate activeFinish; // guarded by this, set with active
   private Thread worker;
   private MigrationReport lastReport;
 
@@ -90,22 +93,28 @@ public final class MigrationRunner {
       HostPort target, MigrationSettings settings, MigrationListener listener) {
     if (active != null) throw new IllegalStateException("a migration is already running: " + active.migrationId());
     VirtualMachine vm = host.beginMigrateOut();
+    FinishAfterHostUpdate finish = new FinishAfterHostUpdate(listener);
     PreCopyController c =
         new PreCopyController(
             migrationIds.get(),
             vm,
             connectors.apply(target, settings),
             settings,
-            listener,
+            finish,
             MemoryDigester.withAvailableProcessors(),
             clock,
             faultCosts.apply(vm),
             workloadLabel);
     active = c;
+    activeFinish = finish;
     return c;
   }
 
   private MigrationResult runAndApply(PreCopyController c) {
+    FinishAfterHostUpdate finish;
+    synchronized (this) {
+      finish = activeFinish;
+    }
     MigrationResult result = null;
     try {
       result = c.run();
@@ -119,8 +128,56 @@ public final class MigrationRunner {
         active = null;
         worker = null;
         if (result != null) lastReport = result.report();
+        activeFinish = null;
         notifyAll();
       }
+      // Only now do listeners (the control API's event stream) learn the outcome: whoever reads
+      // the summary then finds the VM where it says, and the runner free for the next migration.
+      finish.release();
+    }
+  }
+
+  /**
+   * Forwards every event, except that {@code onFinished} is held back until {@link #release}: the
+   * controller reports the outcome before the runner has applied it to the host (closed the moved
+   * VM or taken it back), and a client acting on the summary must not see the VM still hosted here.
+   */
+  private static final class FinishAfterHostUpdate implements MigrationListener {
+    private final MigrationListener next;
+    private volatile MigrationReport report;
+
+    FinishAfterHostUpdate(MigrationListener next) {
+      this.next = next;
+    }
+
+    @Override
+    public void onPhase(MigrationPhase phase, String detail) {
+      next.onPhase(phase, detail);
+    }
+
+    @Override
+    public void onRoundStarted(int round, String mode, long pages) {
+      next.onRoundStarted(round, mode, pages);
+    }
+
+    @Override
+    public void onProgress(int round, long pagesDone, long pagesTotal, long bytesSentTotal) {
+      next.onProgress(round, pagesDone, pagesTotal, bytesSentTotal);
+    }
+
+    @Override
+    public void onRound(RoundRecord round) {
+      next.onRound(round);
+    }
+
+    @Override
+    public void onFinished(MigrationReport r) {
+      report = r;
+    }
+
+    void release() {
+      MigrationReport r = report;
+      if (r != null) next.onFinished(r);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.dbmmigrate.source.transport;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.TimeUnit;
@@ -8,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * How the source builds its client channels, with every limit set deliberately:
  *
  * <ul>
- *   <li>plaintext (the testbed runs on loopback or a lab network);
+ *   <li>credentials chosen by the caller: mutual TLS ({@code io.dbmmigrate.net.tls.TlsOptions}) or
+ *       plaintext ({@link #open(HostPort)}, loopback and lab networks);
  *   <li>max inbound message {@value #MAX_INBOUND_BYTES} bytes: answers are small, except digests
  *       with per-chunk hashes (32 bytes + framing per 2 MiB: about 1.1 MiB for 64 GiB);
  *   <li>keepalive ping every {@value #KEEPALIVE_SECONDS} s, timeout {@value
@@ -23,9 +26,14 @@ public final class Channels {
 
   private Channels() {}
 
+  /** A plaintext channel. */
   public static ManagedChannel open(HostPort target) {
-    return NettyChannelBuilder.forAddress(target.host(), target.port())
-        .usePlaintext()
+    return open(target, InsecureChannelCredentials.create());
+  }
+
+  /** A channel with the given transport credentials (e.g. mutual TLS). */
+  public static ManagedChannel open(HostPort target, ChannelCredentials credentials) {
+    return NettyChannelBuilder.forAddress(target.host(), target.port(), credentials)
         .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)

@@ -12,6 +12,8 @@ import io.dbmmigrate.source.migration.TargetSession;
 import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
 import io.dbmmigrate.wire.ProtoConversions;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.TimeUnit;
@@ -30,10 +32,23 @@ public final class GrpcTargetConnector implements TargetConnector {
   private final String sourceId;
   private final long rpcTimeoutMillis;
   private final long streamStallMillis;
+  private final ChannelCredentials credentials;
   private ManagedChannel warmChannel; // guarded by this; handed to the first session
 
+  /** Plaintext. */
   public GrpcTargetConnector(
       HostPort target, String sourceId, long rpcTimeoutMillis, long streamStallMillis) {
+    this(target, sourceId, rpcTimeoutMillis, streamStallMillis, InsecureChannelCredentials.create());
+  }
+
+  /** With the given transport credentials for every channel to the destination (e.g. mutual TLS). */
+  public GrpcTargetConnector(
+      HostPort target,
+      String sourceId,
+      long rpcTimeoutMillis,
+      long streamStallMillis,
+      ChannelCredentials credentials) {
+    this.credentials = credentials;
     this.target = target;
     this.sourceId = sourceId;
     this.rpcTimeoutMillis = rpcTimeoutMillis;
@@ -44,7 +59,7 @@ public final class GrpcTargetConnector implements TargetConnector {
   @Override
   public synchronized void warmUp() {
     if (warmChannel == null) {
-      warmChannel = Channels.open(target);
+      warmChannel = Channels.open(target, credentials);
       warmChannel.getState(true); // connect now, in the background
     }
   }
@@ -54,7 +69,7 @@ public final class GrpcTargetConnector implements TargetConnector {
       throws TransferException {
     ManagedChannel control;
     synchronized (this) {
-      control = warmChannel != null ? warmChannel : Channels.open(target);
+      control = warmChannel != null ? warmChannel : Channels.open(target, credentials);
       warmChannel = null;
     }
     try {
@@ -98,7 +113,8 @@ public final class GrpcTargetConnector implements TargetConnector {
                 + " of framing); lower --batch-bytes or raise its --max-inbound-bytes");
       }
       return new GrpcTargetSession(
-          target, control, resp.getSessionId(), options, shape, limiter, rpcTimeoutMillis, streamStallMillis);
+          target, credentials, control, resp.getSessionId(), options, shape, limiter, rpcTimeoutMillis,
+          streamStallMillis);
     } catch (TransferException | RuntimeException e) {
       Channels.close(control);
       throw e;

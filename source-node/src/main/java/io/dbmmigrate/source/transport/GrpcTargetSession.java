@@ -10,6 +10,7 @@ import io.dbmmigrate.proto.v1.CommitResponse;
 import io.dbmmigrate.proto.v1.DigestRequest;
 import io.dbmmigrate.proto.v1.DigestResponse;
 import io.dbmmigrate.proto.v1.GpaRange;
+import io.dbmmigrate.proto.v1.HeartbeatRequest;
 import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.StreamManifest;
 import io.dbmmigrate.proto.v1.VmInspectionGrpc;
@@ -22,6 +23,7 @@ import io.dbmmigrate.source.migration.TargetSession;
 import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
 import io.dbmmigrate.wire.ProtoConversions;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -65,9 +68,14 @@ final class GrpcTargetSession implements TargetSession {
   private final List<PageStreamSender> senders = new ArrayList<>();
   private final ExecutorService pool;
   private final List<StreamManifest> manifest = new ArrayList<>();
+  /** Sends a Heartbeat every HEARTBEAT_MILLIS while the session is open (see target.proto). */
+  private final ScheduledExecutorService heartbeats;
+
+  static final long HEARTBEAT_MILLIS = 1_000;
 
   GrpcTargetSession(
       HostPort target,
+      ChannelCredentials credentials,
       ManagedChannel control,
       String sessionId,
       SessionOptions options,
@@ -81,7 +89,7 @@ final class GrpcTargetSession implements TargetSession {
     this.shape = shape;
     this.rpcTimeoutMillis = rpcTimeoutMillis;
     for (int i = 0; i < options.streams(); i++) {
-      ManagedChannel ch = Channels.open(target);
+      ManagedChannel ch = Channels.open(target, credentials);
       streamChannels.add(ch);
       senders.add(
           new PageStreamSender(
@@ -95,6 +103,14 @@ final class GrpcTargetSession implements TargetSession {
               limiter,
               streamStallMillis));
     }
+    this.heartbeats =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "session-heartbeat");
+              t.setDaemon(true);
+              return t;
+            });
+    heartbeats.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
     AtomicInteger n = new AtomicInteger();
     this.pool =
         Executors.newFixedThreadPool(
@@ -185,6 +201,20 @@ final class GrpcTargetSession implements TargetSession {
         resp.getDetail());
   }
 
+  /**
+   * Tells the destination the source is alive during phases without page traffic (final sync,
+   * hashing). Failures are only logged: a dead destination shows up in the next real call.
+   */
+  private void heartbeat() {
+    try {
+      MigrationTargetGrpc.newBlockingStub(control)
+          .withDeadlineAfter(Math.min(rpcTimeoutMillis, 5_000), TimeUnit.MILLISECONDS)
+          .heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build());
+    } catch (RuntimeException e) {
+      log.debug("heartbeat to {} failed: {}", target, GrpcErrors.describe(e));
+    }
+  }
+
   @Override
   public void abort(String reason) {
     try {
@@ -231,6 +261,7 @@ final class GrpcTargetSession implements TargetSession {
 
   @Override
   public void close() {
+    heartbeats.shutdownNow();
     cancelInFlight("session closed");
     pool.shutdownNow();
     for (ManagedChannel ch : streamChannels) Channels.close(ch);

@@ -46,17 +46,41 @@ final class NodeProcess implements AutoCloseable {
     return start(dir, name, heap, "io.dbmmigrate.source.SourceNodeMain", List.of(args));
   }
 
-  static NodeProcess start(Path dir, String name, String heap, String mainClass, List<String> args)
-      throws Exception {
-    Path log = dir.resolve(name + ".log");
+  /** Outcome of a command run to its end. */
+  record Exit(int code, String stdout, String stderr) {}
+
+  /** Runs source-node with args to its end (e.g. {@code migrate}); fails after timeoutMillis. */
+  static Exit runSource(Path dir, String name, String heap, long timeoutMillis, String... args) throws Exception {
+    Path out = dir.resolve(name + ".out");
+    Path err = dir.resolve(name + ".log");
+    List<String> cmd = javaCommand(heap, "io.dbmmigrate.source.SourceNodeMain", List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new TimeoutException(name + " still running after " + timeoutMillis + " ms: " + tail(err, 30));
+    }
+    return new Exit(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  private static List<String> javaCommand(String heap, String mainClass, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + heap);
     cmd.add("-XX:+ExitOnOutOfMemoryError");
+    // Short-lived test nodes: start fast (C1 only) and keep GC threads off the 2 shared cores.
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-XX:+UseSerialGC");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);
     cmd.addAll(args);
+    return cmd;
+  }
+
+  static NodeProcess start(Path dir, String name, String heap, String mainClass, List<String> args)
+      throws Exception {
+    Path log = dir.resolve(name + ".log");
+    List<String> cmd = javaCommand(heap, mainClass, args);
     Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
     CompletableFuture<Integer> port = new CompletableFuture<>();
     StringBuilder out = new StringBuilder();
