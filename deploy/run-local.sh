@@ -12,11 +12,15 @@
 # Environment: JAVA (default java), SOURCE_JAVA_OPTS, DEST_JAVA_OPTS (e.g. -Xmx8g), DEST_ARGS.
 # Exits with the source's exit code: 0 when the digests match and the VM resumed on the destination.
 set -euo pipefail
+CALLER_DIR=$PWD
 cd "$(dirname "$0")/.."
+REPO_DIR=$PWD
 # shellcheck source=deploy/lib-build.sh
 . deploy/lib-build.sh
 
 dbm_build_if_needed
+SOURCE_JAR="$REPO_DIR/$SOURCE_JAR"
+DEST_JAR="$REPO_DIR/$DEST_JAR"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/dbm-run-local.XXXXXX")
 cleanup() {
@@ -36,6 +40,7 @@ dbm_start_dest "$WORK/dest.log" "${dest_args[@]}"
 echo "destination listening on 127.0.0.1:$DEST_PORT (pid $DEST_PID, log $WORK/dest.log)" >&2
 
 set +e
+cd "$CALLER_DIR" # so that relative --report/--csv paths are the caller's
 # shellcheck disable=SC2086
 ${JAVA:-java} ${SOURCE_JAVA_OPTS:-} -jar "$SOURCE_JAR" migrate \
   --target "127.0.0.1:$DEST_PORT" \

@@ -87,7 +87,9 @@ public final class ReportConsole {
     if (r.maxThrottlePercent() > 0) line(sb, "max throttle", r.maxThrottlePercent() + " %");
     line(sb, "source digest", r.sourceDigest());
     line(sb, "dest digest", r.destDigest());
-    line(sb, "result", (r.match() ? "match" : "MISMATCH") + (r.resumed() ? ", resumed on destination" : ", not resumed"));
+    boolean compared = !r.sourceDigest().isEmpty() && !r.destDigest().isEmpty();
+    String verdict = r.match() ? "match" : compared ? "MISMATCH" : "not verified";
+    line(sb, "result", verdict + (r.resumed() ? ", resumed on destination" : ", not resumed"));
     return sb.toString();
   }
 

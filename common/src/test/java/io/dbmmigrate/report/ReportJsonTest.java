@@ -109,4 +109,15 @@ class ReportJsonTest {
         .contains(" hw ");
     assertThat(console.summary(sample())).contains("match").doesNotContain("MISMATCH");
   }
+
+  @Test
+  void consoleSaysNotVerifiedWhenNoDigestsWereCompared() {
+    MigrationReport r = sample();
+    MigrationReport failed =
+        new MigrationReport(
+            r.migrationId(), MigrationReport.FAILED, "destination unreachable", false, false, "", "",
+            r.dirtyLogMode(), r.switchPolicy(), 0, -1, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            r.parameters(), r.vm(), List.of(), List.of());
+    assertThat(new ReportConsole().summary(failed)).contains("not verified").doesNotContain("MISMATCH");
+  }
 }

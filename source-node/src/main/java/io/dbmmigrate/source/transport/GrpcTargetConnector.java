@@ -98,7 +98,7 @@ public final class GrpcTargetConnector implements TargetConnector {
                 .beginSession(req);
       } catch (StatusRuntimeException e) {
         throw new TransferException(
-            "destination " + target + " refused the session: " + GrpcErrors.describe(e), e);
+            "could not open a session on " + target + ": " + GrpcErrors.describe(e), e);
       }
       long maxInbound = resp.getMaxInboundMessageBytes() & 0xffffffffL;
       if (maxInbound > 0 && options.batchBytes() + BATCH_OVERHEAD_BYTES > maxInbound) {
