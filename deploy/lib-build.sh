@@ -3,7 +3,7 @@
 # shellcheck shell=bash
 
 dbm_find_jar() { # module artifact-prefix
-  ls "$1"/target/"$2"-*-all.jar 2>/dev/null | head -n 1
+  ls "$1"/target/"$2"-*-all.jar 2>/dev/null | head -n 1 || true
 }
 
 dbm_build_if_needed() {

@@ -85,6 +85,18 @@ public final class MachineOptions {
       description = "Clear VTCR_EL2.HA: access-flag updates take faults.")
   boolean noHardwareAccessFlag;
 
+  @Option(names = "--prefault", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Map every RAM page in the stage-2 table before the vCPUs start, as in a VM whose"
+          + " guest has touched all its memory, so that a hardware scan visits O(guest size) PTEs."
+          + " --no-prefault maps pages on first touch (a scan then visits only populated tables)."
+          + " Default: ${DEFAULT-VALUE}.")
+  boolean prefault = true;
+
+  /** Whether RAM is mapped up front (see --prefault). */
+  public boolean prefault() {
+    return prefault;
+  }
+
   /** The VmSpec these options describe; bad values become a ParameterException. */
   public VmSpec toVmSpec() {
     try {

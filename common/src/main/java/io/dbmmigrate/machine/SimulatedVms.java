@@ -27,6 +27,7 @@ public final class SimulatedVms {
     private StorePattern storePattern = StorePattern.standard();
     private MmuVariant mmuVariant = MmuVariant.CORRECT;
     private WorkloadFactory workloads = WorkloadFactory.standard();
+    private boolean prefaultRam;
 
     private Builder(VmSpec spec) {
       if (spec == null) throw new IllegalArgumentException("spec missing");
@@ -52,8 +53,20 @@ public final class SimulatedVms {
       return this;
     }
 
+    /**
+     * Map every RAM page in the stage-2 table at creation (clean: writable, or read-only + DBM
+     * once logging starts), as in a VM whose guest has touched all of its memory. Without it,
+     * pages are mapped on their first touch.
+     */
+    public Builder prefaultRam(boolean prefault) {
+      this.prefaultRam = prefault;
+      return this;
+    }
+
     public SimulatedVm build() {
-      return new SimulatedVm(spec, storePattern, mmuVariant, workloads);
+      SimulatedVm vm = new SimulatedVm(spec, storePattern, mmuVariant, workloads);
+      if (prefaultRam) vm.mmu().populate(vm.ram().baseGfn(), vm.ram().endGfn());
+      return vm;
     }
   }
 }

@@ -109,7 +109,7 @@ public final class ServeCommand implements Callable<Integer> {
     MigrationRunner runner = NodeFactory.runner(host, tls);
     runner.setWorkloadLabel(vmSpec.workload());
     if (!noVm) {
-      VirtualMachine vm = SimulatedVms.create(vmSpec);
+      VirtualMachine vm = SimulatedVms.builder(vmSpec).prefaultRam(machine.prefault()).build();
       host.host(vm);
       vm.resume();
     }
