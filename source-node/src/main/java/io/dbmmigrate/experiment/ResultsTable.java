@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * A plain-text (Markdown) table of a sweep's rows: the parameters that vary within each
  * experiment and the main outputs, repetitions averaged. Printed at the end of a sweep and pasted
- * into RESULTS.md.
+ * into the README.
  */
 final class ResultsTable {
   private static final List<String> MIGRATION_COLUMNS =
