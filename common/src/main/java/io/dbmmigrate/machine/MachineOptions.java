@@ -1,5 +1,6 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.vcpu.WorkloadSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;

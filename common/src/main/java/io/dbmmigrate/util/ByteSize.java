@@ -11,6 +11,7 @@ import picocli.CommandLine.TypeConversionException;
 public final class ByteSize implements ITypeConverter<Long> {
   /** Parses s; throws IllegalArgumentException with a clear message. */
   public static long parse(String s) {
+    if (s == null || s.isBlank()) throw new IllegalArgumentException("size is empty");
     String t = s.trim().toLowerCase(Locale.ROOT).replace("_", "");
     if (t.endsWith("ib")) t = t.substring(0, t.length() - 2);
     else if (t.endsWith("b")) t = t.substring(0, t.length() - 1);

@@ -1,11 +1,11 @@
 package io.dbmmigrate.bench;
 
 import io.dbmmigrate.dirty.DirtyLogMode;
+import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.dirty.DirtyLogOptions;
 import io.dbmmigrate.dirty.Stage2DirtyLog;
 import io.dbmmigrate.dirty.SyncStats;
 import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.ByteSize;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.MemorySlotSpec;
 import io.dbmmigrate.machine.SimulatedVm;

@@ -69,7 +69,7 @@ class MachineOptionsTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
     "--ram|3m|RAM size must be a positive multiple of 2 MiB",
-    "--ram|lots|--ram: 'lots' is not a size",
+    "--ram|lots|--ram: not a size: 'lots'",
     "--rom|1000|ROM size must be a multiple of 4 KiB",
     "--vcpus|0|vCPU count must be 1..512",
     "--backing|8k|backing page size must be 4k or 2m",

@@ -13,6 +13,7 @@ class ByteSizeTest {
     assertThat(ByteSize.parse("512M")).isEqualTo(512L << 20);
     assertThat(ByteSize.parse("2GiB")).isEqualTo(2L << 30);
     assertThat(ByteSize.parse("64g")).isEqualTo(64L << 30);
+    assertThat(ByteSize.parse("1t")).isEqualTo(1L << 40);
   }
 
   @Test
@@ -20,6 +21,7 @@ class ByteSizeTest {
     assertThatThrownBy(() -> ByteSize.parse("lots")).hasMessageContaining("not a size: 'lots'");
     assertThatThrownBy(() -> ByteSize.parse("-1")).hasMessageContaining("negative");
     assertThatThrownBy(() -> ByteSize.parse("99999999999t")).hasMessageContaining("too large");
+    assertThatThrownBy(() -> ByteSize.parse(" ")).hasMessageContaining("empty");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.util.ByteSize;
 import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -7,26 +8,13 @@ import java.util.regex.Pattern;
 
 /** Parsing and formatting of byte sizes ("4k", "2m", "64g") and link rates ("100mbit"). */
 final class Sizes {
-  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?");
   private static final Pattern RATE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(bit|kbit|mbit|gbit|tbit)");
 
   private Sizes() {}
 
-  /** "4k" → 4096, "1g" → 2^30, "512" → 512 (binary units, case-insensitive, optional "b"/"ib"). */
+  /** "4k" → 4096, "1g" → 2^30, "512" → 512: {@link ByteSize#parse}. */
   static long parseBytes(String s) {
-    Matcher m = SIZE.matcher(s.trim().toLowerCase(Locale.ROOT));
-    if (!m.matches()) throw new IllegalArgumentException("not a size: '" + s + "' (use e.g. 4k, 2m, 64g)");
-    long n = Long.parseLong(m.group(1));
-    int shift =
-        switch (m.group(2)) {
-          case "k" -> 10;
-          case "m" -> 20;
-          case "g" -> 30;
-          case "t" -> 40;
-          default -> 0;
-        };
-    if (shift > 0 && n > (Long.MAX_VALUE >>> shift)) throw new IllegalArgumentException("size too large: " + s);
-    return n << shift;
+    return ByteSize.parse(s);
   }
 
   /** The shortest exact form: 4096 → "4k", 2^30 → "1g", 1000 → "1000". */
