@@ -107,18 +107,7 @@ public final class ChunkedGuestMemory implements GuestMemory {
   /** The page's bytes, allocated (zeros) if never written. */
   private byte[] pageAllocating(int slot, long gfn) {
     long rel = gfn - slotArray[slot].baseGfn();
-    AtomicReferenceArray<AtomicReferenceArray<byte[]>> dir = directories[slot];
-    int ci = (int) (rel >>> CHUNK_PAGES_SHIFT);
-    AtomicReferenceArray<byte[]> chunk = dir.get(ci);
-    if (chunk == null) {
-      AtomicReferenceArray<byte[]> fresh = new AtomicReferenceArray<>(CHUNK_PAGES);
-      if (dir.compareAndSet(ci, null, fresh)) {
-        chunk = fresh;
-        chunksAllocated.incrementAndGet();
-      } else {
-        chunk = dir.get(ci);
-      }
-    }
+    AtomicReferenceArray<byte[]> chunk = chunkAllocating(slot, rel);
     int pi = (int) (rel & (CHUNK_PAGES - 1));
     byte[] page = chunk.get(pi);
     if (page == null) {
@@ -131,6 +120,35 @@ public final class ChunkedGuestMemory implements GuestMemory {
       }
     }
     return page;
+  }
+
+  /**
+   * Installs {@code filled} (a full page of content) as the page at gfn if the page was never
+   * written; false when another thread installed one first (filled is then not used).
+   */
+  private boolean pageInstalling(int slot, long gfn, byte[] filled) {
+    long rel = gfn - slotArray[slot].baseGfn();
+    if (!chunkAllocating(slot, rel).compareAndSet((int) (rel & (CHUNK_PAGES - 1)), null, filled))
+      return false;
+    pagesAllocated.incrementAndGet();
+    return true;
+  }
+
+  /** The chunk holding slot-relative page rel, allocated if absent. */
+  private AtomicReferenceArray<byte[]> chunkAllocating(int slot, long rel) {
+    AtomicReferenceArray<AtomicReferenceArray<byte[]>> dir = directories[slot];
+    int ci = (int) (rel >>> CHUNK_PAGES_SHIFT);
+    AtomicReferenceArray<byte[]> chunk = dir.get(ci);
+    if (chunk == null) {
+      AtomicReferenceArray<byte[]> fresh = new AtomicReferenceArray<>(CHUNK_PAGES);
+      if (dir.compareAndSet(ci, null, fresh)) {
+        chunk = fresh;
+        chunksAllocated.incrementAndGet();
+      } else {
+        chunk = dir.get(ci);
+      }
+    }
+    return chunk;
   }
 
   /**
@@ -165,8 +183,13 @@ public final class ChunkedGuestMemory implements GuestMemory {
   public void writePage(long gfn, byte[] src, int off) {
     int slot = requireSlot(gfn);
     byte[] page = pageOrNull(slot, gfn);
-    if (page == null && isZero(src, off)) return; // keep never-written pages unallocated
-    if (page == null) page = pageAllocating(slot, gfn);
+    if (page == null) {
+      if (isZero(src, off)) return; // keep never-written pages unallocated
+      // First write: a copy allocated as a copy (the JIT skips zeroing an array it fills at once),
+      // so a fresh page costs one pass over its memory, not two.
+      if (pageInstalling(slot, gfn, Arrays.copyOfRange(src, off, off + PAGE_SIZE))) return;
+      page = pageOrNull(slot, gfn); // another writer installed it first
+    }
     System.arraycopy(src, off, page, 0, PAGE_SIZE);
   }
 

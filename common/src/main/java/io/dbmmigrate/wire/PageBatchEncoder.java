@@ -1,6 +1,7 @@
 package io.dbmmigrate.wire;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.dbmmigrate.machine.GuestMemory;
 import io.dbmmigrate.proto.v1.Compression;
 import io.dbmmigrate.proto.v1.PageBatch;
@@ -16,8 +17,22 @@ import net.jpountz.lz4.LZ4Factory;
  * Packs pages into {@link PageBatch} messages (layout: {@link PageBatchFormat}).
  *
  * <p>Threading: one encoder per stream; not thread-safe. Buffers are allocated once and reused,
- * so adding a page allocates nothing; {@link #build} allocates the message (gRPC needs its own
- * copy).
+ * so adding a page allocates nothing. Two ways to hand out payloads:
+ *
+ * <ul>
+ *   <li>{@link #PageBatchEncoder(int, boolean)}: each built message owns a copy of its payload; it
+ *       may be kept and sent at any time (tests, tools, in-process transports).
+ *   <li>{@link #PageBatchEncoder(int, boolean, int)} (the page streams' hot path): pages are read
+ *       into one of {@link #bufferCount()} payload buffers (a ring) and the built message wraps
+ *       that buffer without a copy ({@link UnsafeByteOperations#unsafeWrap}). Contract: the
+ *       payload of a built message stays unchanged only until {@code bufferCount() - 1} further
+ *       messages have been built; the next build refills its buffer, so the message must be fully
+ *       serialized (or dropped) by then. gRPC's Netty client call serializes a message into its own
+ *       transport buffers inside {@code onNext} (MessageFramer) when the call keeps no copy for a
+ *       retry (the source's channels disable retries), so a ring of two already suffices; {@value
+ *       #DEFAULT_BUFFERS} leaves margin. Never use this mode with a transport that passes message
+ *       objects by reference (in-process) or with retries enabled.
+ * </ul>
  *
  * <p>Pages are read while the guest may still write them (pre-copy): a torn copy is harmless
  * because the dirty log reports the page again in a later round.
@@ -27,8 +42,14 @@ public final class PageBatchEncoder {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final byte[] ZERO_PAGE = new byte[GuestMemory.PAGE_SIZE];
 
-  private final byte[] raw;
-  private final byte[] compressed;
+  /** Payload buffers in the ring by default. */
+  public static final int DEFAULT_BUFFERS = 4;
+
+  private final boolean aliasPayloads;
+  private final byte[][] rawRing;
+  private final byte[][] compressedRing;
+  private int current;
+  private byte[] raw;
   private final LZ4Compressor lz4;
   private final CRC32C crc = new CRC32C();
   private int position;
@@ -41,15 +62,41 @@ public final class PageBatchEncoder {
    * @param compressLz4 LZ4-compress payloads (sent uncompressed when that is not smaller)
    */
   public PageBatchEncoder(int maxBatchBytes, boolean compressLz4) {
+    this(maxBatchBytes, compressLz4, 1, false);
+  }
+
+  /**
+   * An encoder whose messages alias a ring of payload buffers (see the class doc for the contract).
+   *
+   * @param buffers payload buffers in the ring (at least 2): a built message's payload stays valid
+   *     until {@code buffers - 1} further builds
+   */
+  public PageBatchEncoder(int maxBatchBytes, boolean compressLz4, int buffers) {
+    this(maxBatchBytes, compressLz4, buffers, true);
+    if (buffers < 2) throw new IllegalArgumentException("a buffer ring needs at least 2 buffers, got " + buffers);
+  }
+
+  private PageBatchEncoder(int maxBatchBytes, boolean compressLz4, int buffers, boolean aliasPayloads) {
     PageBatchFormat.checkBatchBytes(maxBatchBytes);
-    this.raw = new byte[maxBatchBytes];
+    if (buffers < 1) throw new IllegalArgumentException("buffers must be positive, got " + buffers);
+    this.aliasPayloads = aliasPayloads;
+    this.rawRing = new byte[buffers][maxBatchBytes];
     if (compressLz4) {
       this.lz4 = LZ4Factory.fastestInstance().fastCompressor();
-      this.compressed = new byte[lz4.maxCompressedLength(maxBatchBytes)];
+      this.compressedRing = new byte[buffers][lz4.maxCompressedLength(maxBatchBytes)];
     } else {
       this.lz4 = null;
-      this.compressed = null;
+      this.compressedRing = null;
     }
+    this.raw = rawRing[0];
+  }
+
+  /**
+   * Payload buffers in the ring (see the class doc for how long a built payload stays valid); 1
+   * when built messages own a copy of their payload.
+   */
+  public int bufferCount() {
+    return rawRing.length;
   }
 
   /**
@@ -117,7 +164,9 @@ public final class PageBatchEncoder {
 
   /**
    * Finishes the batch: compresses (when enabled and smaller), computes the CRC32C of the payload
-   * as sent, and resets the encoder for the next batch.
+   * as sent, and resets the encoder for the next batch, which fills the next buffer of the ring.
+   * In ring mode the message's payload aliases a ring buffer: see the class doc for how long it
+   * stays valid.
    */
   public PageBatch build(String sessionId, int stream, int round, int sequence) {
     final int rawLen = position;
@@ -125,6 +174,7 @@ public final class PageBatchEncoder {
     int payloadLen = rawLen;
     Compression compression = Compression.COMPRESSION_NONE;
     if (lz4 != null && rawLen > 0) {
+      final byte[] compressed = compressedRing[current];
       int n = lz4.compress(raw, 0, rawLen, compressed, 0, compressed.length);
       if (n < rawLen) {
         payload = compressed;
@@ -144,8 +194,13 @@ public final class PageBatchEncoder {
             .setRawBytes(rawLen)
             .setCompression(compression)
             .setCrc32C((int) crc.getValue())
-            .setPayload(ByteString.copyFrom(payload, 0, payloadLen))
+            .setPayload(
+                !aliasPayloads
+                    ? ByteString.copyFrom(payload, 0, payloadLen)
+                    : payloadLen == 0 ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(payload, 0, payloadLen))
             .build();
+    current = current + 1 == rawRing.length ? 0 : current + 1;
+    raw = rawRing[current];
     position = 0;
     pageCount = 0;
     zeroPages = 0;

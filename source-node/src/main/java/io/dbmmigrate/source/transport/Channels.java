@@ -16,13 +16,21 @@ import java.util.concurrent.TimeUnit;
  *       with per-chunk hashes (32 bytes + framing per 2 MiB: about 1.1 MiB for 64 GiB);
  *   <li>keepalive ping every {@value #KEEPALIVE_SECONDS} s, timeout {@value
  *       #KEEPALIVE_TIMEOUT_SECONDS} s, only while calls run — so a vanished destination is noticed
- *       during a long round; servers must permit it (the dest-node and serve do, at 10 s).
+ *       during a long round; servers must permit it (the dest-node and serve do, at 10 s);
+ *   <li>HTTP/2 flow-control window {@value #FLOW_CONTROL_WINDOW_BYTES} bytes per stream (instead of
+ *       grpc-java's 1 MiB start), so a 1 MiB page batch does not wait for a window update;
+ *   <li>gRPC retries disabled: page streams are never retried by gRPC (resume is the application's
+ *       job), and without retries a call serializes each message inside {@code onNext} instead of
+ *       keeping the message object for a possible replay — {@code PageBatchEncoder} relies on this
+ *       to reuse its payload buffers (unary calls fail instead of being retried transparently;
+ *       the engine classifies and handles those failures itself).
  * </ul>
  */
 public final class Channels {
   public static final int MAX_INBOUND_BYTES = 16 << 20;
   public static final int KEEPALIVE_SECONDS = 30;
   public static final int KEEPALIVE_TIMEOUT_SECONDS = 10;
+  public static final int FLOW_CONTROL_WINDOW_BYTES = 4 << 20;
 
   private Channels() {}
 
@@ -38,6 +46,8 @@ public final class Channels {
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
         .keepAliveWithoutCalls(false)
+        .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
+        .disableRetry()
         .build();
   }
 

@@ -20,8 +20,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * fed by a dedicated sender thread.
  *
  * <p>Send path, per batch: the encoder copies pages straight from guest memory into its reused
- * buffer (no allocation per page); when the batch is full it is built (LZ4, CRC32C, one message
- * allocation), then the thread waits for the call to be ready (flow control: gRPC buffers at most
+ * buffer (no allocation per page); when the batch is full it is built (LZ4, CRC32C; the message
+ * wraps the encoder's buffer without a copy — a ring of {@link PageBatchEncoder#DEFAULT_BUFFERS}
+ * buffers, safe because gRPC serializes the message inside {@code onNext} on the retry-free
+ * channels of {@link Channels}), then the thread waits for the call to be ready (flow control: gRPC buffers at most
  * about one batch per stream, so memory in flight is bounded whatever the link speed), waits for
  * rate-limiter tokens, and hands it to gRPC. Waiting happens on this thread only; gRPC's callbacks
  * just signal the {@link ReadinessGate}.
@@ -51,7 +53,7 @@ final class PageStreamSender {
       long stallMillis) {
     this.stream = stream;
     this.stub = stub;
-    this.encoder = new PageBatchEncoder(batchBytes, compress);
+    this.encoder = new PageBatchEncoder(batchBytes, compress, PageBatchEncoder.DEFAULT_BUFFERS);
     this.limiter = limiter;
     this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMillis);
   }
