@@ -37,6 +37,7 @@ public final class ScanBenchmark {
   private int iterations = 9;
   private int warmup = 3;
   private boolean memoryCheck = true;
+  private boolean verbose;
   private long sink;
 
   public static void main(String[] args) {
@@ -58,9 +59,12 @@ public final class ScanBenchmark {
         case "--no-memory":
           b.memoryCheck = false;
           break;
+        case "--verbose":
+          b.verbose = true;
+          break;
         default:
           System.err.println("unknown argument " + args[i]
-              + " (expected --ram SIZE, --dirty-percent P, --iterations N, --warmup N, --no-memory)");
+              + " (expected --ram SIZE, --dirty-percent P, --iterations N, --warmup N, --no-memory, --verbose)");
           System.exit(2);
       }
     }
@@ -113,6 +117,7 @@ public final class ScanBenchmark {
           check(st, dirtyCount, "HW t" + threads);
           visited = st.ptesVisited();
           if (i >= 0) (threads == 1 ? t1 : t2)[i] = st.millis();
+          if (verbose) System.out.printf(Locale.ROOT, "  iteration %d: hw sync t%d %.2f ms%n", i, threads, st.millis());
         }
       }
       log.disable();
