@@ -21,7 +21,11 @@ public interface DirtyLog {
   /** The current mode (OFF when disabled). */
   DirtyLogMode mode();
 
-  /** Collects the pages dirtied since the previous sync into {@code gfnBitmap} (OR). */
+  /**
+   * Collects the pages dirtied since the previous sync into {@code gfnBitmap} (OR). The bitmap
+   * belongs to the call until it returns: no other thread may read or write it meanwhile (the
+   * parallel scan updates its words with plain stores).
+   */
   SyncStats sync(long[] gfnBitmap);
 
   /**

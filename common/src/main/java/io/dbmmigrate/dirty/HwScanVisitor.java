@@ -12,8 +12,8 @@ import io.dbmmigrate.mmu.Stage2Visitor;
  * of every PTE filters candidates (DBM + writable); only a candidate gets a CAS that clears its
  * write bit.
  *
- * <p>Recipe, per candidate: (1) record it in the harvest (atomic OR into the output bitmap,
- * which the caller sees when the sync returns); (2) clear S2AP[1] by CAS, keeping DBM (the PTE is "clean"
+ * <p>Recipe, per candidate: (1) record it in the harvest (the output bitmap, which the
+ * caller sees when the sync returns); (2) clear S2AP[1] by CAS, keeping DBM (the PTE is "clean"
  * again). A racing hardware update makes the CAS fail and it is retried; a racing unmap makes the
  * PTE invalid (the unmapper saved the dirty state, a duplicate report is harmless). The caller
  * invalidates the TLB after the scan, and only then returns the harvest.
@@ -29,13 +29,21 @@ final class HwScanVisitor implements Stage2Visitor {
   private final long[] out;
   private final long outBaseGfn;
   private final boolean clearWrite;
+  private final boolean ownsOutWords;
   long visited;
   long dirty;
 
-  HwScanVisitor(long[] out, long outBaseGfn, boolean clearWrite) {
+  /**
+   * @param ownsOutWords true when no other thread touches {@code out} during the scan except other
+   *     scan threads on other chunks; chunks cover whole 64-page words, so each word then has one
+   *     writer and is updated with a plain read-modify-write (published to the caller by the
+   *     scanner's join). False for a bitmap that fault handlers update concurrently: atomic OR.
+   */
+  HwScanVisitor(long[] out, long outBaseGfn, boolean clearWrite, boolean ownsOutWords) {
     this.out = out;
     this.outBaseGfn = outBaseGfn;
     this.clearWrite = clearWrite;
+    this.ownsOutWords = ownsOutWords;
   }
 
   @Override
@@ -52,8 +60,15 @@ final class HwScanVisitor implements Stage2Visitor {
 
   /** One candidate: (1) record it in the harvest, (2) clear its write bit by CAS. */
   private void harvest(Stage2PageTable pt, int index, long rel) {
-    long bit = 1L << (rel & 63);
-    long old = (long) DirtyBitmap.WORDS.getAndBitwiseOr(out, (int) (rel >>> 6), bit);
+    final int w = (int) (rel >>> 6);
+    final long bit = 1L << (rel & 63);
+    final long old;
+    if (ownsOutWords) {
+      old = (long) DirtyBitmap.WORDS.get(out, w); // plain: this thread is the word's only writer
+      DirtyBitmap.WORDS.set(out, w, old | bit);
+    } else {
+      old = (long) DirtyBitmap.WORDS.getAndBitwiseOr(out, w, bit);
+    }
     if (clearWrite) {
       pt.update(index, CANDIDATE, S2AP_WRITE, 0);
       dirty++;

@@ -57,11 +57,18 @@ final class HwScanner implements AutoCloseable {
   /**
    * Scans {@code [startGfn, endGfn)}; hardware-dirty pages go into {@code out} (bit of gfn g is bit
    * {@code (g - outBaseGfn) & 63} of word {@code (g - outBaseGfn) >>> 6}); with {@code clearWrite}
-   * their write bit is cleared (the caller invalidates the TLB afterwards).
+   * their write bit is cleared (the caller invalidates the TLB afterwards). With {@code
+   * ownsOutWords} nobody else writes {@code out} meanwhile, and each scan thread updates the words
+   * of its chunks with plain stores (see {@link HwScanVisitor}); the join publishes them.
    */
   Result scan(
       long startGfn, long endGfn, long[] out, long outBaseGfn, boolean clearWrite, int threads,
-      long chunkPages) {
+      long chunkPagesRequested, boolean ownsOutWords) {
+    // Chunks of whole 64-page bitmap words (a power of two >= 64 pages), so that with
+    // ownsOutWords each word of out has exactly one writer.
+    final long chunkPages = Math.max(64, chunkPagesRequested);
+    if (ownsOutWords && (((startGfn - outBaseGfn) & 63) != 0 || (startGfn & 63) != 0))
+      throw new IllegalArgumentException("scan range must start on a bitmap word");
     final long firstChunk = startGfn / chunkPages;
     final long lastChunk = (endGfn - 1) / chunkPages;
     final int chunks = (int) (lastChunk - firstChunk + 1);
@@ -70,7 +77,7 @@ final class HwScanner implements AutoCloseable {
     HwScanVisitor[] visitors = new HwScanVisitor[n];
     @SuppressWarnings("unchecked")
     Future<?>[] futures = new Future<?>[n];
-    for (int t = 0; t < n; t++) visitors[t] = new HwScanVisitor(out, outBaseGfn, clearWrite);
+    for (int t = 0; t < n; t++) visitors[t] = new HwScanVisitor(out, outBaseGfn, clearWrite, ownsOutWords);
     for (int t = 1; t < n; t++) {
       HwScanVisitor v = visitors[t];
       futures[t] = pool.submit(() -> runChunks(cursor, chunks, firstChunk, chunkPages, startGfn, endGfn, v));

@@ -242,7 +242,7 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
     if (scan) { // 1.
       for (MemorySlotSpec s : slots) {
         HwScanner.Result r =
-            scanner.scan(s.baseGfn(), s.endGfn(), out, 0, true, scanThreads, chunkPages);
+            scanner.scan(s.baseGfn(), s.endGfn(), out, 0, true, scanThreads, chunkPages, true);
         visited += r.visited();
         dirty += r.dirty();
         threads = Math.max(threads, r.threads());
@@ -286,7 +286,7 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
         HwScanner.Result r =
             scanner.scan(
                 s.baseGfn(), s.endGfn(), bitmaps[i].words(), s.baseGfn(), false, scanThreads,
-                chunkPages);
+                chunkPages, false);
         visited += r.visited();
         threads = Math.max(threads, r.threads());
       }

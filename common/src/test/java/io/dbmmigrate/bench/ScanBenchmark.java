@@ -37,6 +37,7 @@ public final class ScanBenchmark {
   private int iterations = 9;
   private int warmup = 3;
   private boolean memoryCheck = true;
+  private boolean verbose;
   private long sink;
 
   public static void main(String[] args) {
@@ -58,9 +59,12 @@ public final class ScanBenchmark {
         case "--no-memory":
           b.memoryCheck = false;
           break;
+        case "--verbose":
+          b.verbose = true;
+          break;
         default:
           System.err.println("unknown argument " + args[i]
-              + " (expected --ram SIZE, --dirty-percent P, --iterations N, --warmup N, --no-memory)");
+              + " (expected --ram SIZE, --dirty-percent P, --iterations N, --warmup N, --no-memory, --verbose)");
           System.exit(2);
       }
     }
@@ -69,7 +73,7 @@ public final class ScanBenchmark {
 
   private void run() {
     VmSpec spec =
-        new VmSpec(ramBytes, 2L << 20, 1, BackingPageSize.SIZE_4K, "idle", 1,
+        new VmSpec(ramBytes, 2L << 20, 2, BackingPageSize.SIZE_4K, "idle", 1,
             MachineTuning.defaults().withoutCosts());
     try (SimulatedVm vm = SimulatedVms.builder(spec).build()) {
       Stage2Mmu mmu = vm.mmu();
@@ -93,19 +97,19 @@ public final class ScanBenchmark {
       Arrays.fill(plain, 0x0080_0000_0000_06C3L);
       double[] bw = new double[iterations];
       VcpuContext cpu = mmu.newContext(0);
+      GuestThread guest = new GuestThread(mmu, ram);
       long[] bitmap = new long[words];
       log.enable(DirtyLogMode.HW, new DirtyLogOptions(2, DirtyLogOptions.DEFAULT_SCAN_CHUNK_BYTES, false));
       double[] t1 = new double[iterations];
       double[] t2 = new double[iterations];
       double[] hwStoreNs = new double[iterations];
       long visited = 0;
-      SplitMix64 rng = new SplitMix64(42);
       for (int i = -warmup; i < iterations; i++) {
         long s0 = System.nanoTime();
         sink += sum(plain);
         if (i >= 0) bw[i] = ms(System.nanoTime() - s0);
         for (int threads = 1; threads <= 2; threads++) {
-          long ns = dirty(mmu, cpu, ram, dirtyCount, rng);
+          long ns = guest.dirty(dirtyCount);
           if (i >= 0 && threads == 1) hwStoreNs[i] = (double) ns / dirtyCount;
           Arrays.fill(bitmap, 0);
           log.setScanThreads(threads);
@@ -113,6 +117,7 @@ public final class ScanBenchmark {
           check(st, dirtyCount, "HW t" + threads);
           visited = st.ptesVisited();
           if (i >= 0) (threads == 1 ? t1 : t2)[i] = st.millis();
+          if (verbose) System.out.printf(Locale.ROOT, "  iteration %d: hw sync t%d %.2f ms%n", i, threads, st.millis());
         }
       }
       log.disable();
@@ -125,7 +130,7 @@ public final class ScanBenchmark {
       double[] faultNs = new double[iterations];
       long swVisited = 0;
       for (int i = -warmup; i < iterations; i++) {
-        long ns = dirty(mmu, cpu, ram, dirtyCount, rng);
+        long ns = guest.dirty(dirtyCount);
         if (i >= 0) faultNs[i] = (double) ns / dirtyCount;
         Arrays.fill(bitmap, 0);
         SyncStats st = log.sync(bitmap);
@@ -134,6 +139,8 @@ public final class ScanBenchmark {
         if (i >= 0) sw[i] = st.millis();
       }
       log.disable();
+
+      guest.close();
 
       // -- store with a TLB hit (baseline of the store path) ------------------------------------
       double tlbHitNs = tlbHitStoreNs(mmu, cpu, ram);
@@ -191,14 +198,49 @@ public final class ScanBenchmark {
     }
   }
 
-  /** Dirties {@code count} distinct pages (one per run of pages/count) through the write path. */
-  private static long dirty(Stage2Mmu mmu, VcpuContext cpu, MemorySlotSpec ram, long count, SplitMix64 rng) {
-    long stride = ram.pageCount() / count;
-    long s = System.nanoTime();
-    for (long k = 0; k < count; k++) {
-      mmu.touchForWrite(cpu, ram.baseGfn() + k * stride + rng.nextLong(stride));
+  /**
+   * Plays vCPU 1: dirties pages through the write path on its own thread, as the guest does, so
+   * that the scan threads find the dirty PTEs in another core's cache or in memory, never in their
+   * own (a scan right after the same thread dirtied them would flatter one thread over two).
+   */
+  private static final class GuestThread implements AutoCloseable {
+    private final Stage2Mmu mmu;
+    private final MemorySlotSpec ram;
+    private final java.util.concurrent.ExecutorService thread =
+        java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, "bench-vcpu");
+          t.setDaemon(true);
+          return t;
+        });
+    private final SplitMix64 rng = new SplitMix64(42);
+    private VcpuContext cpu; // confined to the executor's thread
+
+    GuestThread(Stage2Mmu mmu, MemorySlotSpec ram) {
+      this.mmu = mmu;
+      this.ram = ram;
     }
-    return System.nanoTime() - s;
+
+    /** Dirties {@code count} distinct pages (one per run of pages/count); returns nanoseconds. */
+    long dirty(long count) {
+      try {
+        return thread.submit(() -> {
+          if (cpu == null) cpu = mmu.newContext(1);
+          long stride = ram.pageCount() / count;
+          long s = System.nanoTime();
+          for (long k = 0; k < count; k++) {
+            mmu.touchForWrite(cpu, ram.baseGfn() + k * stride + rng.nextLong(stride));
+          }
+          return System.nanoTime() - s;
+        }).get();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void close() {
+      thread.shutdownNow();
+    }
   }
 
   private static void check(SyncStats st, long expect, String what) {
