@@ -61,8 +61,8 @@ public final class DestNodeMain implements Callable<Integer> {
 
   @Option(
       names = "--session-idle-timeout-ms",
-      description = "Discard a session that receives nothing for this long (default: ${DEFAULT-VALUE}).")
-  long sessionIdleTimeoutMillis = 120_000;
+      description = "Discard a session that hears nothing (no batch, no heartbeat: a live source sends one every second) for this long (default: ${DEFAULT-VALUE}).")
+  long sessionIdleTimeoutMillis = 30_000;
 
   @Option(
       names = "--allow-test-faults",

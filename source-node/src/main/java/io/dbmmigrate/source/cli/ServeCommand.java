@@ -121,7 +121,7 @@ public final class ServeCommand implements Callable<Integer> {
               return t;
             });
     TargetConfig targetConfig =
-        new TargetConfig(allowTestFaults, (int) maxInboundBatchBytes, 64, 120_000, tuning(vmSpec));
+        new TargetConfig(allowTestFaults, (int) maxInboundBatchBytes, 64, 30_000, tuning(vmSpec));
     List<BindableService> services = new ArrayList<>(TargetServices.create(host, targetConfig, scheduler));
     services.add(new MigrationControlService(runner, defaults));
     GrpcServers.Running server =
