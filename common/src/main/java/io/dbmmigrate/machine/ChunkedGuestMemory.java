@@ -33,6 +33,17 @@ public final class ChunkedGuestMemory implements GuestMemory {
   static final int CHUNK_PAGES = 1 << CHUNK_PAGES_SHIFT;
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  /**
+   * Whether the byte[] view supports opaque access. JDK 17 does for aligned offsets; newer JDKs
+   * (22+) support only plain access on byte[] views, whose element alignment the JVM does not
+   * promise. Plain is then used: an 8-byte aligned store is one instruction on the 64-bit JVMs this
+   * runs on, and even a torn value would be harmless here, because a host read that races a guest
+   * store (a pre-copy page copy) is followed by a sync that reports the page again, and the
+   * host's ordered reads happen after the TLB invalidation's acquire of the store window.
+   */
+  private static final boolean OPAQUE =
+      LONGS.isAccessModeSupported(VarHandle.AccessMode.SET_OPAQUE)
+          && LONGS.isAccessModeSupported(VarHandle.AccessMode.GET_OPAQUE);
 
   private final List<MemorySlotSpec> slots;
   private final MemorySlotSpec[] slotArray;
@@ -153,17 +164,20 @@ public final class ChunkedGuestMemory implements GuestMemory {
 
   /**
    * Guest store of 8 bytes at {@code byteOffset} (a multiple of 8) of page gfn; the MMU calls it
-   * inside a store window, after translation (opaque: never torn).
+   * inside a store window, after translation (opaque where the JDK supports it, see {@link
+   * #OPAQUE}).
    */
   public void storeLong(long gfn, int byteOffset, long value) {
     byte[] page = pageAllocating(requireSlot(gfn), gfn);
-    LONGS.setOpaque(page, byteOffset, value);
+    if (OPAQUE) LONGS.setOpaque(page, byteOffset, value);
+    else LONGS.set(page, byteOffset, value);
   }
 
   /** The 8 bytes at {@code byteOffset} of page gfn (opaque read; 0 for a never-written page). */
   public long readLong(long gfn, int byteOffset) {
     byte[] page = pageOrNull(requireSlot(gfn), gfn);
-    return page == null ? 0L : (long) LONGS.getOpaque(page, byteOffset);
+    if (page == null) return 0L;
+    return OPAQUE ? (long) LONGS.getOpaque(page, byteOffset) : (long) LONGS.get(page, byteOffset);
   }
 
   /** True when the page was ever allocated (written by guest or host). */
