@@ -162,18 +162,23 @@ public final class Stage2Mmu {
   private boolean access(VcpuContext c, long gfn, int byteOffset, StoreValue value, long seq) {
     final int v = c.index;
     while (true) {
+      final int r;
       tlb.enter(v);
-      long g = tlb.generation();
-      if (g != c.seenGeneration) reload(c, g);
-      int r = translateForWrite(c, gfn);
-      if (r == OK) {
-        // Broken variant 1 widens the translate→store window so the missing wait is caught.
-        if (broken == BrokenVariant.INVALIDATION_DOES_NOT_WAIT) Thread.yield();
-        if (value != null) memory.storeLong(gfn, byteOffset, value.valueAt(v, gfn, seq));
+      // The window is closed in finally: a store that throws must not leave an in-flight count
+      // behind, or every later TLB invalidation (and so every sync) would wait forever.
+      try {
+        long g = tlb.generation();
+        if (g != c.seenGeneration) reload(c, g);
+        r = translateForWrite(c, gfn);
+        if (r == OK) {
+          // Broken variant 1 widens the translate→store window so the missing wait is caught.
+          if (broken == BrokenVariant.INVALIDATION_DOES_NOT_WAIT) Thread.yield();
+          if (value != null) memory.storeLong(gfn, byteOffset, value.valueAt(v, gfn, seq));
+          return true;
+        }
+      } finally {
         tlb.exit(v);
-        return true;
       }
-      tlb.exit(v);
       if (!handleFault(c, gfn, r)) return false;
     }
   }

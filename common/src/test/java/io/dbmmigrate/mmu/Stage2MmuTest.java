@@ -45,6 +45,23 @@ class Stage2MmuTest {
   }
 
   @Test
+  void aStoreThatThrowsClosesItsStoreWindowSoInvalidationsStillComplete() throws Exception {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    VcpuContext c = m.newContext(0);
+    StoreValue failing =
+        (v, gfn, seq) -> {
+          throw new IllegalStateException("store failed");
+        };
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> m.store(c, RAM + 9, 0, failing, 0))
+        .hasMessage("store failed");
+    // An invalidation waits for every open store window; with the window leaked it never returns.
+    java.util.concurrent.CompletableFuture<Void> inv =
+        java.util.concurrent.CompletableFuture.runAsync(m::invalidateAll);
+    inv.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(m.store(c, RAM + 9, 0, value, 1)).isTrue();
+  }
+
+  @Test
   void twoMiBBackingMapsBlocksWhileLoggingIsOff() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_2M, true);
     m.store(m.newContext(0), RAM + 700, 0, value, 0);
