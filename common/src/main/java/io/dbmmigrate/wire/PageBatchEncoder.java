@@ -105,11 +105,27 @@ public final class PageBatchEncoder {
    * @return false when the batch is full (the page was not added; build, then add again)
    */
   public boolean add(long gfn, GuestMemory mem) {
-    final int pos = position;
     // A page may turn out to be zero only after it was read, so room for a full record is needed.
-    if (raw.length - pos < PageBatchFormat.FULL_RECORD_BYTES) return false;
+    if (raw.length - position < PageBatchFormat.FULL_RECORD_BYTES) return false;
+    appendRecord(gfn, mem.readPage(gfn, raw, position + PageBatchFormat.HEADER_BYTES));
+    return true;
+  }
+
+  /** Appends a page given as bytes (tests and tools); same rules as {@link #add(long, GuestMemory)}. */
+  public boolean add(long gfn, byte[] page, int off) {
+    if (raw.length - position < PageBatchFormat.FULL_RECORD_BYTES) return false;
+    System.arraycopy(page, off, raw, position + PageBatchFormat.HEADER_BYTES, GuestMemory.PAGE_SIZE);
+    appendRecord(gfn, true);
+    return true;
+  }
+
+  /**
+   * Finishes the record whose content was just placed after the header at {@code position}: a
+   * zero marker when the page is absent or all zeros, a full record otherwise.
+   */
+  private void appendRecord(long gfn, boolean present) {
+    final int pos = position;
     final int data = pos + PageBatchFormat.HEADER_BYTES;
-    final boolean present = mem.readPage(gfn, raw, data);
     if (!present || isZero(raw, data)) {
       LONG_LE.set(raw, pos, gfn | PageBatchFormat.ZERO_FLAG);
       position = data;
@@ -119,25 +135,6 @@ public final class PageBatchEncoder {
       position = data + GuestMemory.PAGE_SIZE;
     }
     pageCount++;
-    return true;
-  }
-
-  /** Appends a page given as bytes (tests and tools); same rules as {@link #add(long, GuestMemory)}. */
-  public boolean add(long gfn, byte[] page, int off) {
-    final int pos = position;
-    if (raw.length - pos < PageBatchFormat.FULL_RECORD_BYTES) return false;
-    final int data = pos + PageBatchFormat.HEADER_BYTES;
-    if (isZero(page, off)) {
-      LONG_LE.set(raw, pos, gfn | PageBatchFormat.ZERO_FLAG);
-      position = data;
-      zeroPages++;
-    } else {
-      LONG_LE.set(raw, pos, gfn);
-      System.arraycopy(page, off, raw, data, GuestMemory.PAGE_SIZE);
-      position = data + GuestMemory.PAGE_SIZE;
-    }
-    pageCount++;
-    return true;
   }
 
   private static boolean isZero(byte[] buf, int off) {
