@@ -16,7 +16,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import io.dbmmigrate.util.CommandLines;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -153,15 +153,6 @@ public final class ScanProbeMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    CommandLine cl = new CommandLine(new ScanProbeMain());
-    cl.setExecutionExceptionHandler(
-        (ex, cmd, parsed) -> {
-          if (ex instanceof IllegalArgumentException) {
-            cmd.getErr().println(ex.getMessage());
-            return 2;
-          }
-          throw ex;
-        });
-    System.exit(cl.execute(args));
+    System.exit(CommandLines.execute(new ScanProbeMain(), args));
   }
 }

@@ -1,5 +1,6 @@
 package io.dbmmigrate.net.relay;
 
+import io.dbmmigrate.util.CommandLines;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -77,15 +78,6 @@ public final class RelayMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    CommandLine cl = new CommandLine(new RelayMain());
-    cl.setExecutionExceptionHandler(
-        (ex, cmd, parsed) -> {
-          if (ex instanceof IllegalArgumentException) {
-            cmd.getErr().println(ex.getMessage());
-            return 2;
-          }
-          throw ex;
-        });
-    System.exit(cl.execute(args));
+    System.exit(CommandLines.execute(new RelayMain(), args));
   }
 }
