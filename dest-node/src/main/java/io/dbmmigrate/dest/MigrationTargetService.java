@@ -152,12 +152,7 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
 
   /** Ends and discards the session: the VM is closed, never resumed. */
   private void discard(ReceiveSession s, String reason) {
-    if (s.end()) {
-      s.vm.close();
-      current.compareAndSet(s, null);
-      host.abortReceive();
-      log.warn("session {} discarded: {}", s.id, reason);
-    }
+    if (s.end()) dispose(s, reason);
   }
 
   private void reapIdleSession() {
@@ -293,7 +288,7 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     s.vm.close();
     current.compareAndSet(s, null);
     host.abortReceive();
-    log.warn("session {} not resumed: {}", s.id, reason);
+    log.warn("session {} discarded, not resumed: {}", s.id, reason);
   }
 
   private CommitResponse finishCommit(ReceiveSession s, CommitRequest req, long t0) throws TargetException {
