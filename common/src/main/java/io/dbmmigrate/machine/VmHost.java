@@ -16,6 +16,10 @@ import java.util.Optional;
  *     └──────────────── migrateOutCompleted (VM closed) ──────┘
  * </pre>
  *
+ * <p>A hosted VM is never destroyed by an incoming migration unless the node was started with
+ * {@link ReplacePolicy#ACCEPT_REPLACE}: by default {@link #beginReceive} refuses while the node
+ * hosts a VM and names it, so a stray or hostile BeginSession cannot discard a running guest.
+ *
  * <p>Concurrency: every transition is a synchronized method; at most one receive or one
  * migrate-out runs at a time, which is what makes "nothing resumed twice" hold per node.
  */
@@ -28,16 +32,36 @@ public final class VmHost implements AutoCloseable {
     MIGRATING_OUT
   }
 
-  private final boolean replaceHostedOnIncoming;
+  /** What an incoming migration may do to a VM this node already hosts. */
+  public enum ReplacePolicy {
+    /** Refuse the incoming migration; the hosted VM keeps running (the default everywhere). */
+    REFUSE,
+    /** Close the hosted VM and receive the new one (a node started with --accept-replace). */
+    ACCEPT_REPLACE
+  }
+
+  private final ReplacePolicy replacePolicy;
   private State state = State.EMPTY;
   private VirtualMachine vm;
+  /** Who the hosted VM is, for refusals and logs; null while no VM is hosted. */
+  private String vmLabel;
 
-  /**
-   * @param replaceHostedOnIncoming a pure destination replaces (closes) a VM it received earlier
-   *     when the next migration arrives; a node that also migrates out refuses instead
-   */
-  public VmHost(boolean replaceHostedOnIncoming) {
-    this.replaceHostedOnIncoming = replaceHostedOnIncoming;
+  public VmHost(ReplacePolicy replacePolicy) {
+    this.replacePolicy = replacePolicy;
+  }
+
+  /** A host that refuses to replace a VM it hosts. */
+  public VmHost() {
+    this(ReplacePolicy.REFUSE);
+  }
+
+  public ReplacePolicy replacePolicy() {
+    return replacePolicy;
+  }
+
+  /** A short description of the hosted VM (its origin and shape), or empty. */
+  public synchronized Optional<String> vmLabel() {
+    return Optional.ofNullable(vmLabel);
   }
 
   public synchronized State state() {
@@ -50,8 +74,18 @@ public final class VmHost implements AutoCloseable {
 
   /** Installs a freshly created VM (the node's own). */
   public synchronized void host(VirtualMachine machine) {
+    host(machine, "the VM created on this node");
+  }
+
+  /**
+   * Installs a freshly created VM.
+   *
+   * @param label who it is, as a refusal will name it (for example "VM of migration m-1")
+   */
+  public synchronized void host(VirtualMachine machine, String label) {
     if (state != State.EMPTY) throw new IllegalStateException("node already " + state);
     vm = machine;
+    vmLabel = label;
     state = State.HOSTING;
   }
 
@@ -65,10 +99,14 @@ public final class VmHost implements AutoCloseable {
       case EMPTY:
         break;
       case HOSTING:
-        if (!replaceHostedOnIncoming)
-          return "this node hosts a VM; migrate it away before receiving another";
+        if (replacePolicy == ReplacePolicy.REFUSE)
+          return "this node hosts "
+              + vmLabel
+              + (vm.isRunning() ? " (running)" : " (paused)")
+              + "; migrate it away before receiving another, or start the node with --accept-replace";
         vm.close();
         vm = null;
+        vmLabel = null;
         break;
       case RECEIVING:
         return "a migration into this node is already in progress";
@@ -80,9 +118,10 @@ public final class VmHost implements AutoCloseable {
   }
 
   /** The incoming VM is verified and resumed: the node now hosts it. */
-  public synchronized void completeReceive(VirtualMachine machine) {
+  public synchronized void completeReceive(VirtualMachine machine, String label) {
     if (state != State.RECEIVING) throw new IllegalStateException("not receiving: " + state);
     vm = machine;
+    vmLabel = label;
     state = State.HOSTING;
   }
 
@@ -110,6 +149,7 @@ public final class VmHost implements AutoCloseable {
     if (state != State.MIGRATING_OUT) throw new IllegalStateException("not migrating: " + state);
     vm.close();
     vm = null;
+    vmLabel = null;
     state = State.EMPTY;
   }
 
@@ -117,6 +157,7 @@ public final class VmHost implements AutoCloseable {
   public synchronized void close() {
     if (vm != null) vm.close();
     vm = null;
+    vmLabel = null;
     state = State.EMPTY;
   }
 }

@@ -69,6 +69,14 @@ public final class DestNodeMain implements Callable<Integer> {
       description = "Accept test-only fault injection (corrupting a page on request). Never in production.")
   boolean allowTestFaults;
 
+  @Option(
+      names = "--accept-replace",
+      description = {
+        "Let an incoming migration replace (destroy) a VM this node hosts and runs. Off by default:",
+        "a node that hosts a VM answers BeginSession with FAILED_PRECONDITION naming that VM."
+      })
+  boolean acceptReplace;
+
   @Spec CommandSpec spec;
 
   @Mixin TlsOptions tls = new TlsOptions();
@@ -107,7 +115,7 @@ public final class DestNodeMain implements Callable<Integer> {
           t.setDaemon(true);
           return t;
         });
-    VmHost host = new VmHost(true);
+    VmHost host = newHost();
     GrpcServers.Running server =
         GrpcServers.start(
             new GrpcServers.Settings(
@@ -129,13 +137,19 @@ public final class DestNodeMain implements Callable<Integer> {
       log.warn("plaintext on loopback {} (no TLS files given): only processes on this host can connect", bind);
     else if (mode == TransportSecurity.Mode.PLAINTEXT_EXPLICIT)
       log.warn("plaintext as asked (--plaintext): anyone who reaches {}:{} can send a VM", bind, server.port());
-    log.info("destination listening on {}:{} ({}{})", bind, server.port(), mode,
-        allowedSources.isEmpty() ? "" : ", allowed sources: " + String.join(", ", allowedSources));
+    log.info("destination listening on {}:{} ({}{}{})", bind, server.port(), mode,
+        allowedSources.isEmpty() ? "" : ", allowed sources: " + String.join(", ", allowedSources),
+        acceptReplace ? ", an incoming migration may replace a hosted VM" : "");
     System.out.println("DEST_LISTENING port=" + server.port());
     System.out.flush();
     server.server().awaitTermination();
     stopped.await();
     return 0;
+  }
+
+  /** The node's VM host: it refuses to replace a hosted VM unless --accept-replace was given. */
+  VmHost newHost() {
+    return new VmHost(acceptReplace ? VmHost.ReplacePolicy.ACCEPT_REPLACE : VmHost.ReplacePolicy.REFUSE);
   }
 
   private CommandLine.ParameterException usage(String message) {

@@ -328,7 +328,10 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
       dispose(s, "digest mismatch: source " + source.hex() + ", destination " + dest.hex());
       return r.setResumed(false).setDetail("digest mismatch; VM discarded, not resumed").build();
     }
-    host.completeReceive(s.vm);
+    host.completeReceive(
+        s.vm,
+        "the VM received in session " + s.id + " (" + s.vm.memory().totalPages() * GuestMemory.PAGE_SIZE
+            + " bytes of guest memory, " + s.vm.vcpuCount() + " vCPUs)");
     current.compareAndSet(s, null);
     if (req.getResume()) {
       s.vm.resume();

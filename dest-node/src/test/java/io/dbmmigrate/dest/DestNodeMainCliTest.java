@@ -70,4 +70,15 @@ class DestNodeMainCliTest {
     assertThat(code).as(err.toString()).isEqualTo(2);
     assertThat(err.toString()).contains(expected);
   }
+
+  @org.junit.jupiter.api.Test
+  void aNodeRefusesToReplaceItsVmUnlessStartedWithAcceptReplace() {
+    DestNodeMain plain = new DestNodeMain();
+    new CommandLine(plain).parseArgs("--port", "0");
+    assertThat(plain.newHost().replacePolicy()).isEqualTo(io.dbmmigrate.machine.VmHost.ReplacePolicy.REFUSE);
+    DestNodeMain replacing = new DestNodeMain();
+    new CommandLine(replacing).parseArgs("--port", "0", "--accept-replace");
+    assertThat(replacing.newHost().replacePolicy())
+        .isEqualTo(io.dbmmigrate.machine.VmHost.ReplacePolicy.ACCEPT_REPLACE);
+  }
 }

@@ -11,6 +11,7 @@ import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.machine.VmSpec;
+import io.dbmmigrate.proto.v1.AbortRequest;
 import io.dbmmigrate.proto.v1.BeginSessionRequest;
 import io.dbmmigrate.proto.v1.CommitRequest;
 import io.dbmmigrate.proto.v1.CommitResponse;
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.Test;
 class MigrationTargetServiceTest {
   private static final int BATCH = 256 * 1024;
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-  private final VmHost host = new VmHost(true);
+  private VmHost host = new VmHost(VmHost.ReplacePolicy.REFUSE);
   private Server server;
   private ManagedChannel channel;
   private MigrationTargetGrpc.MigrationTargetBlockingStub blocking;
@@ -53,14 +54,7 @@ class MigrationTargetServiceTest {
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    TargetConfig config = new TargetConfig(true, 1 << 20, 8, 60_000, MachineTuning.defaults());
-    InProcessServerBuilder b = InProcessServerBuilder.forName(name).directExecutor();
-    TargetServices.create(host, config, scheduler).forEach(b::addService);
-    server = b.build().start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    blocking = MigrationTargetGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-    async = MigrationTargetGrpc.newStub(channel);
+    startServer();
     source = SimulatedVms.create(spec());
     Random r = new Random(11);
     byte[] page = new byte[GuestMemory.PAGE_SIZE];
@@ -69,6 +63,26 @@ class MigrationTargetServiceTest {
       r.nextBytes(page);
       source.memory().writePage(base + r.nextInt(4096), page, 0);
     }
+  }
+
+  private void startServer() throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    TargetConfig config = new TargetConfig(true, 1 << 20, 8, 60_000, MachineTuning.defaults());
+    InProcessServerBuilder b = InProcessServerBuilder.forName(name).directExecutor();
+    TargetServices.create(host, config, scheduler).forEach(b::addService);
+    server = b.build().start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    blocking = MigrationTargetGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    async = MigrationTargetGrpc.newStub(channel);
+  }
+
+  /** Replaces the node by one whose host has the given replacement policy. */
+  private void restartWith(VmHost.ReplacePolicy policy) throws Exception {
+    channel.shutdownNow();
+    server.shutdownNow();
+    host.close();
+    host = new VmHost(policy);
+    startServer();
   }
 
   @AfterEach
@@ -204,5 +218,43 @@ class MigrationTargetServiceTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+  }
+
+  @Test
+  void aBeginSessionNeverDestroysARunningVmByDefault() throws Exception {
+    String first = begin(0);
+    assertThat(commit(first, sendAll(first)).getResumed()).isTrue();
+    VirtualMachine landed = host.current().orElseThrow();
+    source.resume();
+
+    assertThatThrownBy(() -> begin(0))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription())
+                  .contains("session " + first)
+                  .contains("running")
+                  .contains("--accept-replace");
+            });
+    // An Abort of the refused attempt (the pattern that destroyed the VM) changes nothing either.
+    blocking.abort(AbortRequest.newBuilder().setSessionId(first).setReason("after refusal").build());
+    assertThat(host.state()).isEqualTo(VmHost.State.HOSTING);
+    assertThat(host.current()).containsSame(landed);
+    assertThat(landed.isRunning()).isTrue();
+  }
+
+  @Test
+  void aNodeStartedToAcceptReplacementReplacesItsVm() throws Exception {
+    restartWith(VmHost.ReplacePolicy.ACCEPT_REPLACE);
+    String first = begin(0);
+    assertThat(commit(first, sendAll(first)).getResumed()).isTrue();
+    VirtualMachine landed = host.current().orElseThrow();
+    source.resume();
+
+    String second = begin(0);
+    assertThat(landed.isRunning()).isFalse();
+    assertThat(commit(second, sendAll(second)).getResumed()).isTrue();
+    assertThat(host.current()).get().isNotSameAs(landed);
   }
 }

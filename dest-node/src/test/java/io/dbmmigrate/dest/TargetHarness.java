@@ -53,7 +53,11 @@ final class TargetHarness implements AutoCloseable {
   static final int BATCH_BYTES = 64 * 1024;
   static final int STREAMS = 2;
 
-  final VmHost host = new VmHost(true);
+  /**
+   * The node accepts replacement: hostile cases are each followed by a correct migration on the
+   * same node, which must land even though the previous case's VM runs there.
+   */
+  final VmHost host = new VmHost(VmHost.ReplacePolicy.ACCEPT_REPLACE);
   final TargetConfig config;
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final Server inProcessServer;

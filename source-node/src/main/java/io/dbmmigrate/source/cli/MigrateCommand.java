@@ -84,7 +84,7 @@ public final class MigrateCommand implements Callable<Integer> {
       throw Usage.error(spec, e.getMessage());
     }
     if (!(prefill >= 0 && prefill <= 1)) throw Usage.error(spec, "--prefill must be between 0 and 1, not " + prefill);
-    VmHost host = new VmHost(false);
+    VmHost host = new VmHost(VmHost.ReplacePolicy.REFUSE);
     MigrationRunner runner = NodeFactory.runner(host, tls);
     runner.setWorkloadLabel(vmSpec.workload());
     Thread hook =

@@ -68,6 +68,14 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Largest page batch accepted on incoming migrations. Default: 16m.")
   long maxInboundBatchBytes = TargetConfig.DEFAULT_MAX_BATCH_BYTES;
 
+  @Option(
+      names = "--accept-replace",
+      description = {
+        "Let an incoming migration replace (destroy) the VM this node hosts. Off by default: while",
+        "the node hosts a VM, BeginSession gets FAILED_PRECONDITION naming it."
+      })
+  boolean acceptReplace;
+
   @Mixin MachineOptions machine;
 
   @Mixin MigrationOptions migration;
@@ -105,7 +113,7 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw Usage.error(spec, e.getMessage());
     }
-    VmHost host = new VmHost(false);
+    VmHost host = newHost();
     MigrationRunner runner = NodeFactory.runner(host, tls);
     runner.setWorkloadLabel(vmSpec.workload());
     if (!noVm) {
@@ -155,5 +163,10 @@ public final class ServeCommand implements Callable<Integer> {
   /** Incoming VMs get the same simulated hardware as this node's own. */
   private static MachineTuning tuning(VmSpec spec) {
     return spec.tuning();
+  }
+
+  /** The node's VM host: it refuses to replace a hosted VM unless --accept-replace was given. */
+  VmHost newHost() {
+    return new VmHost(acceptReplace ? VmHost.ReplacePolicy.ACCEPT_REPLACE : VmHost.ReplacePolicy.REFUSE);
   }
 }

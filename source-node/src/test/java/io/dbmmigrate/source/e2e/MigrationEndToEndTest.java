@@ -37,7 +37,7 @@ class MigrationEndToEndTest {
 
   @BeforeAll
   void startDestination() throws Exception {
-    dest = NodeProcess.start("dest", LOGS, NodeProcess.DEST_MAIN, "1g", List.of("--port", "0", "--allow-test-faults"));
+    dest = NodeProcess.start("dest", LOGS, NodeProcess.DEST_MAIN, "1g", List.of("--port", "0", "--allow-test-faults", "--accept-replace"));
     destPort = dest.awaitPort(60);
   }
 
