@@ -7,7 +7,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@link GuestMemory} mapped the way a VMM maps guest RAM: off the Java heap, in a shared mapping of
- * a sparse file, in chunks ("regions") of {@value #REGION_BYTES} bytes (one {@link
- * MappedByteBuffer} holds at most 2 GiB). A page the guest never wrote is a hole of the file: it
+ * a sparse file, in chunks ("regions") of 1 GiB (one mapped {@code ByteBuffer} holds at most
+ * 2 GiB). A page the guest never wrote is a hole of the file: it
  * costs no resident memory and reads as zeros. The heap holds metadata only: the region buffers and
  * a bitmap with one "written" bit per page (2 MiB for a 64 GiB guest).
  *
@@ -26,10 +25,11 @@ import java.util.concurrent.atomic.LongAdder;
  * One file per memory in {@code dir} (default: {@code /dev/shm} when it is a writable directory,
  * else {@code java.io.tmpdir}), sized with ftruncate (sparse), mapped region by region and
  * <b>unlinked right after mapping</b>: no name is left behind even if the process dies, and the
- * kernel frees the pages when the last mapping goes. {@link #close()} unmaps at once through the
- * buffers' cleaner ({@code sun.misc.Unsafe.invokeCleaner}, module jdk.unsupported, present on JDK
- * 17 and 25; JDK 17 has no public unmap). The caller must guarantee that nobody touches the memory
- * from then on (an access after unmap would crash the JVM): {@link SimulatedVm#close()} joins its
+ * kernel frees the pages when the last mapping goes. {@link #close()} unmaps at once ({@link
+ * Unmapper}: on JDK 22+ by closing the regions' shared arenas; on JDK 17, which has no public
+ * unmap, through the buffers' cleaner, {@code sun.misc.Unsafe.invokeCleaner}). The caller must
+ * guarantee that nobody touches the memory from then on (on JDK 17 an access after unmap would
+ * crash the JVM): {@link SimulatedVm#close()} joins its
  * vCPU threads first, and the destination closes a VM only after its session ended (no batch is
  * being applied, no digest running). Without close, the mapping is freed when the buffers are
  * garbage-collected.
@@ -63,7 +63,7 @@ import java.util.concurrent.atomic.LongAdder;
  * reports that page again in the next sync, so the torn copy is always resent.
  */
 public final class ChunkedGuestMemory implements GuestMemory {
-  /** Bytes per mapped region (1 GiB: one MappedByteBuffer may hold at most 2 GiB - 1). */
+  /** Bytes per mapped region (1 GiB: one mapped buffer may hold at most 2 GiB - 1). */
   public static final long REGION_BYTES = 1L << 30;
 
   private static final int REGION_PAGES_SHIFT = 30 - PAGE_SHIFT;
@@ -76,7 +76,8 @@ public final class ChunkedGuestMemory implements GuestMemory {
   private final MemorySlotSpec[] slotArray;
   /** Per slot: its first page's index in the file (region-aligned). */
   private final long[] filePageBase;
-  private final MappedByteBuffer[] regions;
+  private final ByteBuffer[] regions;
+  private final Unmapper.Region[] mappings;
   /** One bit per file page: set once the page was written (by guest or host). */
   private final long[] written;
   private final long totalPages;
@@ -112,7 +113,10 @@ public final class ChunkedGuestMemory implements GuestMemory {
     long words = (filePages + 63) >>> 6;
     if (words > Integer.MAX_VALUE) throw new IllegalArgumentException("guest memory too large");
     this.written = new long[(int) words];
-    this.regions = map(dir, filePages);
+    this.mappings = map(dir, filePages);
+    this.regions = new ByteBuffer[mappings.length];
+    for (int r = 0; r < mappings.length; r++)
+      regions[r] = mappings[r].buffer().order(ByteOrder.LITTLE_ENDIAN);
   }
 
   private static long roundUp(long v, long unit) {
@@ -127,10 +131,10 @@ public final class ChunkedGuestMemory implements GuestMemory {
   }
 
   /** Maps filePages pages of a fresh sparse file in regions, then unlinks the file. */
-  private static MappedByteBuffer[] map(Path dir, long filePages) {
+  private static Unmapper.Region[] map(Path dir, long filePages) {
     long bytes = filePages << PAGE_SHIFT;
     int n = (int) ((bytes + REGION_BYTES - 1) / REGION_BYTES);
-    MappedByteBuffer[] out = new MappedByteBuffer[n];
+    Unmapper.Region[] out = new Unmapper.Region[n];
     Path file = null;
     try {
       file = Files.createTempFile(dir, "dbm-guest-", ".ram");
@@ -139,13 +143,12 @@ public final class ChunkedGuestMemory implements GuestMemory {
         FileChannel ch = raf.getChannel();
         for (int r = 0; r < n; r++) {
           long off = r * REGION_BYTES;
-          out[r] = ch.map(FileChannel.MapMode.READ_WRITE, off, Math.min(REGION_BYTES, bytes - off));
-          out[r].order(ByteOrder.LITTLE_ENDIAN);
+          out[r] = Unmapper.map(ch, off, Math.min(REGION_BYTES, bytes - off));
         }
       } // the mappings outlive the channel
       return out;
     } catch (IOException e) {
-      for (MappedByteBuffer b : out) if (b != null) Unmapper.unmap(b);
+      for (Unmapper.Region m : out) if (m != null) Unmapper.unmap(m);
       throw new UncheckedIOException("cannot map guest memory in " + dir, e);
     } finally {
       if (file != null) {
@@ -340,6 +343,6 @@ public final class ChunkedGuestMemory implements GuestMemory {
   public synchronized void close() {
     if (closed) return;
     closed = true;
-    for (MappedByteBuffer b : regions) Unmapper.unmap(b);
+    for (Unmapper.Region m : mappings) Unmapper.unmap(m);
   }
 }
