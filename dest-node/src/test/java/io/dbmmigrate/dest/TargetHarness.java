@@ -59,37 +59,49 @@ final class TargetHarness implements AutoCloseable {
    */
   final VmHost host = new VmHost(VmHost.ReplacePolicy.ACCEPT_REPLACE);
   final TargetConfig config;
+  /** The receiver behind the services (state, budget). */
+  final Receiver receiver;
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final Server inProcessServer;
   private final GrpcServers.Running socketServer;
   private ManagedChannel channel;
 
-  private TargetHarness(TargetConfig config, GrpcServers.Settings socketSettings) throws Exception {
+  private TargetHarness(TargetConfig config, GuestCapacity guestCapacity, GrpcServers.Settings socketSettings)
+      throws Exception {
     this.config = config;
+    TargetServices.Target target = TargetServices.create(host, config, guestCapacity, scheduler, System::nanoTime);
+    this.receiver = target.receiver();
     if (socketSettings == null) {
       String name = InProcessServerBuilder.generateName();
       InProcessServerBuilder b = InProcessServerBuilder.forName(name).directExecutor();
-      TargetServices.create(host, config, scheduler).forEach(b::addService);
+      target.services().forEach(b::addService);
       inProcessServer = b.build().start();
       socketServer = null;
       channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     } else {
       inProcessServer = null;
-      socketServer = GrpcServers.start(socketSettings, TargetServices.create(host, config, scheduler));
+      socketServer = GrpcServers.start(socketSettings, target.services());
     }
   }
+
+  /** Guest capacity of the harness nodes: plenty (the tests' guests are sparse and small). */
+  static final GuestCapacity PLENTY = GuestCapacity.fixed(1L << 40);
 
   static TargetConfig config(boolean allowTestFaults) {
     return new TargetConfig(allowTestFaults, BATCH_BYTES, 8, 60_000, MachineTuning.defaults());
   }
 
   static TargetHarness inProcess(TargetConfig config) throws Exception {
-    return new TargetHarness(config, null);
+    return new TargetHarness(config, PLENTY, null);
+  }
+
+  static TargetHarness inProcess(TargetConfig config, GuestCapacity guestCapacity) throws Exception {
+    return new TargetHarness(config, guestCapacity, null);
   }
 
   /** A Netty server with these settings' credentials and interceptors; connect with {@link #useChannel}. */
   static TargetHarness overSocket(TargetConfig config, GrpcServers.Settings settings) throws Exception {
-    return new TargetHarness(config, settings);
+    return new TargetHarness(config, PLENTY, settings);
   }
 
   int port() {
