@@ -7,29 +7,39 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
- * Computes {@link Digest}s of guest memory: SHA-256 over all slots in slot order (never-written
- * pages hashed as zeros), and per-chunk SHA-256 digests over {@value #DEFAULT_CHUNK_BYTES}-byte
- * chunks of each slot, in parallel.
+ * Computes {@link Digest}s of guest memory in <b>one parallel pass</b>: the tree (SHA-256 per
+ * {@value #DEFAULT_CHUNK_BYTES}-byte chunk, computed by {@code threads} threads that take chunks
+ * from a shared counter, and a root over the chunk digests). A chunk with no written page costs no
+ * hashing: its digest is the precomputed digest of a zero chunk. The flat SHA-256 (equal to {@code
+ * sha256sum} of a raw dump; inherently sequential, so one thread beside the tree) only when asked.
  *
- * <p>The memory must not change while it is hashed (a paused or receiving VM); otherwise the digest
- * describes no single moment.
+ * <p>Stop: {@code stop} is checked before every chunk by every thread, so a stop takes effect within
+ * about a millisecond of hashing; the digest then throws {@link CancellationException}.
+ *
+ * <p>Concurrency: each call is independent (its own threads, its own digests); the zero-chunk
+ * cache is a concurrent map written once per chunk length.
  */
 public final class MemoryDigester {
   public static final long DEFAULT_CHUNK_BYTES = 2L << 20;
   private static final byte[] ZERO_PAGE = new byte[GuestMemory.PAGE_SIZE];
+  private static final BooleanSupplier NEVER = () -> false;
 
   private final int threads;
+  private final ConcurrentHashMap<Long, byte[]> zeroChunkDigests = new ConcurrentHashMap<>();
 
-  /** @param threads threads for the chunk digests (the flat digest is inherently sequential) */
+  /** @param threads threads hashing chunks */
   public MemoryDigester(int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
     this.threads = threads;
@@ -39,58 +49,60 @@ public final class MemoryDigester {
     return new MemoryDigester(Runtime.getRuntime().availableProcessors());
   }
 
-  /** Pages hashed between two checks of the stop condition (1 MiB: well under a millisecond). */
-  static final int STOP_CHECK_PAGES = 256;
-  private static final BooleanSupplier NEVER = () -> false;
+  public int threads() {
+    return threads;
+  }
 
-  /** Digest of all of mem; with chunk digests when withChunks. */
-  public Digest digest(GuestMemory mem, boolean withChunks) {
-    return digest(mem, withChunks, NEVER);
+  /** The tree digest of memory at rest. */
+  public Digest tree(GuestMemory mem) {
+    return digest(new MemoryChunkSource(mem), null, NEVER);
+  }
+
+  /** The tree digest of memory at rest, stopping when stop answers true. */
+  public Digest tree(GuestMemory mem, BooleanSupplier stop) {
+    return digest(new MemoryChunkSource(mem), null, stop);
+  }
+
+  /** The tree digest and, in the same call, the flat SHA-256 (one more sequential pass). */
+  public Digest treeAndFlat(GuestMemory mem) {
+    return digest(new MemoryChunkSource(mem), mem, NEVER);
+  }
+
+  /** The tree digest and, when flat, the flat SHA-256 too. */
+  public Digest digest(GuestMemory mem, boolean flat) {
+    return digest(new MemoryChunkSource(mem), flat ? mem : null, NEVER);
   }
 
   /**
-   * Digest of all of mem, stopping early when stop answers true: checked every {@value
-   * #STOP_CHECK_PAGES} pages by every hashing thread, so a stop takes effect within about a
-   * millisecond of hashing.
+   * The tree digest of a chunk source; with {@code flatOf} non-null also the flat SHA-256 of that
+   * memory, hashed sequentially by the calling thread while the pool hashes the chunks.
    *
    * @throws CancellationException when stopped (no digest)
    */
-  public Digest digest(GuestMemory mem, boolean withChunks, BooleanSupplier stop) {
+  public Digest digest(ChunkSource source, GuestMemory flatOf, BooleanSupplier stop) {
     final long t0 = System.nanoTime();
-    List<MemorySlotSpec> slots = mem.slots();
-    long memoryBytes = 0;
-    for (MemorySlotSpec s : slots) memoryBytes += s.sizeBytes();
-    List<byte[]> chunks = List.of();
-    ExecutorService pool = null;
-    List<Future<byte[]>> futures = null;
-    try {
-      if (withChunks) {
-        pool = Executors.newFixedThreadPool(threads, r -> {
+    final ChunkLayout layout = source.layout();
+    final int n = layout.chunkCount();
+    final byte[][] chunks = new byte[n][];
+    final AtomicInteger next = new AtomicInteger();
+    final int workers = (int) Math.min(threads, Math.max(1, n));
+    ExecutorService pool =
+        Executors.newFixedThreadPool(workers, r -> {
           Thread t = new Thread(r, "digest-chunk");
           t.setDaemon(true);
           return t;
         });
-        futures = new ArrayList<>();
-        for (MemorySlotSpec s : slots) {
-          final long pagesPerChunk = DEFAULT_CHUNK_BYTES / GuestMemory.PAGE_SIZE;
-          for (long g = s.baseGfn(); g < s.endGfn(); g += pagesPerChunk) {
-            final long from = g;
-            final long to = Math.min(s.endGfn(), g + pagesPerChunk);
-            futures.add(pool.submit(() -> hashPages(mem, from, to, stop)));
-          }
-        }
-      }
-      MessageDigest flat = sha256();
-      final PageReader reader = mem.newReader();
-      for (MemorySlotSpec s : slots) updatePages(flat, reader, s.baseGfn(), s.endGfn(), stop);
-      byte[] flatDigest = flat.digest();
-      if (withChunks) {
-        chunks = new ArrayList<>(futures.size());
-        for (Future<byte[]> f : futures) chunks.add(f.get());
-      }
+    try {
+      List<Future<?>> futures = new ArrayList<>(workers);
+      for (int w = 0; w < workers; w++)
+        futures.add(pool.submit(() -> hashChunks(source, layout, chunks, next, stop)));
+      byte[] flat = null;
+      if (flatOf != null) flat = flat(flatOf, stop);
+      for (Future<?> f : futures) f.get();
+      List<byte[]> list = Arrays.asList(chunks);
       long millis = (System.nanoTime() - t0) / 1_000_000;
       return new Digest(
-          flatDigest, List.copyOf(chunks), DEFAULT_CHUNK_BYTES, memoryBytes, millis);
+          Digest.rootOf(list), list, flat, layout.chunkBytes(), layout.memoryBytes(), millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while hashing guest memory", e);
@@ -98,49 +110,65 @@ public final class MemoryDigester {
       if (e.getCause() instanceof CancellationException c) throw c;
       throw new IllegalStateException("hashing guest memory failed", e.getCause());
     } finally {
-      if (pool != null) pool.shutdownNow();
+      next.set(n); // a stopped or failed digest: the other workers take no further chunk
+      pool.shutdownNow();
     }
   }
 
-  private static byte[] hashPages(GuestMemory mem, long fromGfn, long toGfn, BooleanSupplier stop) {
-    MessageDigest md = sha256();
-    updatePages(md, mem.newReader(), fromGfn, toGfn, stop);
+  /** One worker: takes chunks from the shared counter until none is left. */
+  private Void hashChunks(
+      ChunkSource source, ChunkLayout layout, byte[][] out, AtomicInteger next, BooleanSupplier stop) {
+    final MessageDigest md = sha256();
+    final ChunkSource.Cursor cursor = source.newCursor();
+    final int n = out.length;
+    for (int c = next.getAndIncrement(); c < n; c = next.getAndIncrement()) {
+      if (stop.getAsBoolean())
+        throw new CancellationException(
+            "hashing stopped at gfn 0x" + Long.toHexString(layout.firstGfn(c)));
+      out[c] = source.hashChunk(c, cursor, md) ? md.digest() : zeroChunk(layout, c, md);
+    }
+    return null;
+  }
+
+  /** The digest of a chunk of zeros as long as chunk c (computed once per length). */
+  byte[] zeroChunk(ChunkLayout layout, int c, MessageDigest md) {
+    final long pages = layout.endGfn(c) - layout.firstGfn(c);
+    byte[] d = zeroChunkDigests.get(pages);
+    if (d != null) return d;
+    md.reset();
+    for (long i = 0; i < pages; i++) md.update(ZERO_PAGE);
+    d = md.digest();
+    zeroChunkDigests.putIfAbsent(pages, d);
+    return d;
+  }
+
+  /** The flat SHA-256 over all slots in slot order (never-written pages as zeros). */
+  private static byte[] flat(GuestMemory mem, BooleanSupplier stop) {
+    final MessageDigest md = sha256();
+    final PageReader reader = mem.newReader();
+    for (MemorySlotSpec s : mem.slots()) {
+      for (long gfn = s.baseGfn(); gfn < s.endGfn(); gfn++) {
+        if ((gfn & 511) == 0 && stop.getAsBoolean())
+          throw new CancellationException("hashing stopped at gfn 0x" + Long.toHexString(gfn));
+        final ByteBuffer page = reader.page(gfn);
+        if (page != null) md.update(page);
+        else md.update(ZERO_PAGE, 0, ZERO_PAGE.length);
+      }
+    }
     return md.digest();
-  }
-
-  /** Hashes the pages in place (a direct buffer goes to the digest without a heap copy). */
-  private static void updatePages(
-      MessageDigest md, PageReader reader, long fromGfn, long toGfn, BooleanSupplier stop) {
-    for (long gfn = fromGfn; gfn < toGfn; gfn++) {
-      if ((gfn & (STOP_CHECK_PAGES - 1)) == 0 && stop.getAsBoolean())
-        throw new CancellationException("hashing stopped at gfn 0x" + Long.toHexString(gfn));
-      final ByteBuffer page = reader.page(gfn);
-      if (page != null) md.update(page);
-      else md.update(ZERO_PAGE, 0, ZERO_PAGE.length);
-    }
   }
 
   /** The guest-physical range of chunk index i under the given slot layout. */
   public static ChunkRange rangeOfChunk(List<MemorySlotSpec> slots, long chunkBytes, int index) {
-    long i = index;
-    for (MemorySlotSpec s : slots) {
-      long n = (s.sizeBytes() + chunkBytes - 1) / chunkBytes;
-      if (i < n) {
-        long start = s.baseGfn() * GuestMemory.PAGE_SIZE + i * chunkBytes;
-        long end = Math.min(start + chunkBytes, s.endGfn() * GuestMemory.PAGE_SIZE);
-        return new ChunkRange(start, end - start);
-      }
-      i -= n;
-    }
-    throw new IndexOutOfBoundsException("chunk " + index + " is beyond the guest memory");
+    return new ChunkLayout(slots, chunkBytes).range(index);
   }
 
-  static MessageDigest sha256() {
+  /** A fresh SHA-256 (the JDK's, with its CPU intrinsics). */
+  public static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK lacks SHA-256", e);
     }
   }
-
 }

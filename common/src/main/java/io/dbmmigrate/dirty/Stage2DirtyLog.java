@@ -103,6 +103,8 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
   public synchronized void enable(DirtyLogMode newMode, DirtyLogOptions opts) {
     if (newMode == DirtyLogMode.OFF) throw new IllegalArgumentException("enable OFF: use disable()");
     if (mode != DirtyLogMode.OFF) throw new IllegalStateException("dirty log already enabled: " + mode);
+    if (mmu.loggingMode() != DirtyLogMode.OFF) // a write-protect snapshot holds the MMU's faults
+      throw new IllegalStateException("a write-protect snapshot is being read; retry when it is done");
     this.options = opts;
     setScanThreads(opts.scanThreads());
     for (DirtyBitmap b : bitmaps) {

@@ -1,6 +1,10 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.digest.ChunkLayout;
 import io.dbmmigrate.dirty.DirtyLog;
+import io.dbmmigrate.dirty.DirtyLogMode;
+import io.dbmmigrate.snapshot.SnapshotVariant;
+import io.dbmmigrate.snapshot.WriteProtectSnapshot;
 import io.dbmmigrate.dirty.Stage2DirtyLog;
 import io.dbmmigrate.hostmm.HostMmEvents;
 import io.dbmmigrate.mmu.MmuVariant;
@@ -97,6 +101,22 @@ public final class SimulatedVm implements VirtualMachine {
   /** The MMU (tests, benchmarks, host operations). */
   public Stage2Mmu mmu() {
     return mmu;
+  }
+
+  @Override
+  public WriteProtectSnapshot beginSnapshot() {
+    return beginSnapshot(SnapshotVariant.CORRECT);
+  }
+
+  /** A snapshot of the given variant (tests take the broken one to prove they can fail). */
+  public WriteProtectSnapshot beginSnapshot(SnapshotVariant variant) {
+    // The dirty log's monitor serializes every change of the MMU's logging mode.
+    synchronized (dirtyLog) {
+      if (closed) throw new IllegalStateException("VM is closed");
+      if (dirtyLog.mode() != DirtyLogMode.OFF)
+        throw new IllegalStateException("dirty logging is on (a migration is running)");
+      return WriteProtectSnapshot.begin(mmu, ChunkLayout.of(memory), variant, dirtyLog);
+    }
   }
 
   public HostMmEvents hostMmEvents() {

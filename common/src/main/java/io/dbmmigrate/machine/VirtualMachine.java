@@ -1,6 +1,7 @@
 package io.dbmmigrate.machine;
 
 import io.dbmmigrate.dirty.DirtyLog;
+import io.dbmmigrate.snapshot.WriteProtectSnapshot;
 import java.util.List;
 
 /**
@@ -46,6 +47,15 @@ public interface VirtualMachine extends AutoCloseable {
 
   /** Counters of the simulated hardware (faults, TLB invalidations, kicks). */
   MachineCounters counters();
+
+  /**
+   * Takes a write-protect snapshot of guest memory (the VM may run meanwhile); the caller reads it
+   * and closes it. Refused (IllegalStateException) while the dirty log or another snapshot holds
+   * the MMU's write-protect faults.
+   */
+  default WriteProtectSnapshot beginSnapshot() {
+    throw new UnsupportedOperationException("this VM cannot take a write-protect snapshot");
+  }
 
   /** Stops the vCPUs for good and releases memory. */
   @Override

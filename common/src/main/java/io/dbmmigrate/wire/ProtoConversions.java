@@ -107,6 +107,7 @@ public final class ProtoConversions {
     MemoryDigest.Builder b =
         MemoryDigest.newBuilder()
             .setSha256(ByteString.copyFrom(d.sha256()))
+            .setTreeSha256(ByteString.copyFrom(d.treeRoot()))
             .setChunkBytes(d.chunkBytes())
             .setMemoryBytes(d.memoryBytes())
             .setHashMillis(d.hashMillis());
@@ -118,8 +119,9 @@ public final class ProtoConversions {
     List<byte[]> chunks = new ArrayList<>(m.getChunkSha256Count());
     for (ByteString c : m.getChunkSha256List()) chunks.add(c.toByteArray());
     return new Digest(
-        m.getSha256().toByteArray(),
+        m.getTreeSha256().toByteArray(),
         List.copyOf(chunks),
+        m.getSha256().toByteArray(),
         m.getChunkBytes(),
         m.getMemoryBytes(),
         m.getHashMillis());
