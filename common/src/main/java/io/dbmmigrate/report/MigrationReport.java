@@ -26,6 +26,7 @@ import java.util.Map;
  * @param guestWritesPerSecDuring guest stores/s while rounds ran
  * @param guestWritesPerSecAfter guest stores/s on the destination after resume (0 if unknown)
  * @param parameters every migration parameter, by its command-line name
+ * @param verifyMode how the run was verified: "strict", "background" or "off (unverified)"
  */
 public record MigrationReport(
     String migrationId,
@@ -53,7 +54,8 @@ public record MigrationReport(
     Map<String, Object> parameters,
     VmInfo vm,
     List<RoundRecord> roundStats,
-    List<TimelineSample> timeline) {
+    List<TimelineSample> timeline,
+    String verifyMode) {
   public static final String COMPLETED = "COMPLETED";
   public static final String FAILED = "FAILED";
   public static final String CANCELLED = "CANCELLED";
@@ -63,10 +65,29 @@ public record MigrationReport(
         Collections.unmodifiableMap(parameters == null ? Map.of() : new LinkedHashMap<>(parameters));
     roundStats = roundStats == null ? List.of() : List.copyOf(roundStats);
     timeline = timeline == null ? List.of() : List.copyOf(timeline);
+    verifyMode = verifyMode == null ? "strict" : verifyMode;
   }
 
-  /** True for a completed migration whose digests match (the CLI's exit code 0). */
+  /** A report of a strictly verified run (the shape before verification modes). */
+  public MigrationReport(
+      String migrationId, String outcome, String error, boolean match, boolean resumed,
+      String sourceDigest, String destDigest, String dirtyLogMode, String switchPolicy, int rounds,
+      int switchRound, double totalMillis, double setupMillis, double downtimeMillis,
+      double verifyMillis, long bytesSent, long pagesSent, long zeroPages,
+      double guestWritesPerSecBefore, double guestWritesPerSecDuring, double guestWritesPerSecAfter,
+      int maxThrottlePercent, Map<String, Object> parameters, VmInfo vm,
+      List<RoundRecord> roundStats, List<TimelineSample> timeline) {
+    this(migrationId, outcome, error, match, resumed, sourceDigest, destDigest, dirtyLogMode,
+        switchPolicy, rounds, switchRound, totalMillis, setupMillis, downtimeMillis, verifyMillis,
+        bytesSent, pagesSent, zeroPages, guestWritesPerSecBefore, guestWritesPerSecDuring,
+        guestWritesPerSecAfter, maxThrottlePercent, parameters, vm, roundStats, timeline, "strict");
+  }
+
+  /**
+   * True for a completed migration whose digests match, or that was completed unverified by
+   * choice (verify mode off) (the CLI's exit code 0).
+   */
   public boolean verified() {
-    return COMPLETED.equals(outcome) && match;
+    return COMPLETED.equals(outcome) && (match || verifyMode.startsWith("off"));
   }
 }

@@ -91,6 +91,19 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
   }
 
   @Override
+  public void verify(
+      io.dbmmigrate.proto.v1.VerifyRequest req,
+      StreamObserver<io.dbmmigrate.proto.v1.VerifyResponse> out) {
+    ServerCallStreamObserver<io.dbmmigrate.proto.v1.VerifyResponse> call =
+        (ServerCallStreamObserver<io.dbmmigrate.proto.v1.VerifyResponse>) out;
+    try {
+      reply(out, receiver.verify(req, call::isCancelled));
+    } catch (TargetException e) {
+      out.onError(TargetStatuses.of(e).asRuntimeException());
+    }
+  }
+
+  @Override
   public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
     try {
       reply(out, receiver.heartbeat(req));

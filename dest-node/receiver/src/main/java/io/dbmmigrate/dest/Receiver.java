@@ -21,12 +21,17 @@ import io.dbmmigrate.proto.v1.HeartbeatRequest;
 import io.dbmmigrate.proto.v1.HeartbeatResponse;
 import io.dbmmigrate.proto.v1.SessionOptions;
 import io.dbmmigrate.proto.v1.VcpuState;
+import io.dbmmigrate.proto.v1.VerifyMode;
+import io.dbmmigrate.proto.v1.VerifyRequest;
+import io.dbmmigrate.proto.v1.VerifyResponse;
+import io.dbmmigrate.snapshot.WriteProtectSnapshot;
 import io.dbmmigrate.wire.PageBatchFormat;
 import io.dbmmigrate.wire.ProtoConversions;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -64,6 +69,8 @@ public final class Receiver {
   private final GuestCapacity guestCapacity;
   private final RateLimitedLog refusals;
   private final AtomicReference<ReceiveSession> current = new AtomicReference<>();
+  /** The last BACKGROUND verification, until Verify answered it or a new session began. */
+  private final AtomicReference<BackgroundVerification> background = new AtomicReference<>();
   private volatile boolean lastResumed;
 
   public Receiver(
@@ -99,6 +106,9 @@ public final class Receiver {
    */
   public BeginSessionResponse begin(BeginSessionRequest req, String verifiedPeer) throws TargetException {
     VmSpec spec = validate(req);
+    // A background verification still hashing the hosted VM stops before that VM can go.
+    BackgroundVerification bg = background.getAndSet(null);
+    if (bg != null) bg.cancel();
     String refusal = host.beginReceive();
     if (refusal != null) throw new TargetException(ReceiveError.WRONG_STATE, refusal);
     VirtualMachine vm;
@@ -286,13 +296,8 @@ public final class Receiver {
           "incomplete transfer, VM not resumed: "
               + String.join("; ", missing.subList(0, Math.min(10, missing.size())))
               + (missing.size() > 10 ? "; and " + (missing.size() - 10) + " more" : ""));
-    if (!req.hasSourceDigest() || req.getSourceDigest().getSha256().size() != 32)
-      throw TargetException.invalid("commit without the source's SHA-256 digest");
-    int chunksOfGuest = chunkCount(s.vm.memory().slots());
-    if (req.getSourceDigest().getChunkSha256Count() > chunksOfGuest)
-      throw TargetException.invalid(
-          "commit carries " + req.getSourceDigest().getChunkSha256Count() + " chunk digests; the guest has "
-              + chunksOfGuest + " chunks");
+    final VerifyMode mode = effectiveMode(req);
+    if (mode == VerifyMode.VERIFY_MODE_STRICT) checkSourceDigest(s, req.getSourceDigest(), req.hasSourceDigest());
     List<VcpuSnapshot> vcpus = vcpuStates(s, req.getVcpusList());
     try {
       s.vm.restoreVcpuStates(vcpus);
@@ -303,20 +308,20 @@ public final class Receiver {
     if (corrupt > 0 && config.allowTestFaults()) TestFaults.corruptPage(s.vm.memory(), corrupt);
     final long readyNanos = nanoClock.getAsLong() - t0;
 
+    if (mode != VerifyMode.VERIFY_MODE_STRICT) return resumeUnverified(s, mode, readyNanos);
     Digest source = ProtoConversions.fromProto(req.getSourceDigest());
-    Digest dest = hash(s, !source.chunkSha256().isEmpty(), callerGone);
+    // One pass: the tree; the flat digest only for a source that sent nothing else.
+    Digest dest = hash(s, !source.hasTree(), callerGone);
     boolean match = dest.sameMemoryAs(source);
     CommitResponse.Builder r =
         CommitResponse.newBuilder()
             .setMatch(match)
             .setDestDigest(ProtoConversions.toProto(dest))
             .setReadyMillis(readyNanos / 1_000_000)
-            .setVerifyMillis(dest.hashMillis());
+            .setVerifyMillis(dest.hashMillis())
+            .setVerifyMode(VerifyMode.VERIFY_MODE_STRICT);
     if (!match) {
-      for (int chunk : source.differingChunks(dest)) {
-        ChunkRange range = MemoryDigester.rangeOfChunk(s.vm.memory().slots(), dest.chunkBytes(), chunk);
-        r.addMismatched(GpaRange.newBuilder().setStartGpa(range.startGpa()).setLengthBytes(range.lengthBytes()));
-      }
+      r.addAllMismatched(mismatchedRanges(s.vm.memory().slots(), source, dest));
       dispose(s, "digest mismatch: source " + source.hex() + ", destination " + dest.hex());
       return r.setResumed(false).setDetail("digest mismatch; VM discarded, not resumed").build();
     }
@@ -337,12 +342,137 @@ public final class Receiver {
     return r.setResumed(false).setDetail("verified; kept paused as asked").build();
   }
 
+  /** STRICT (or unset) unless the source asked for BACKGROUND or OFF; verify-only is always strict. */
+  private static VerifyMode effectiveMode(CommitRequest req) {
+    VerifyMode m = req.getVerifyMode();
+    if (!req.getResume()) return VerifyMode.VERIFY_MODE_STRICT;
+    if (m == VerifyMode.VERIFY_MODE_BACKGROUND || m == VerifyMode.VERIFY_MODE_OFF) return m;
+    return VerifyMode.VERIFY_MODE_STRICT;
+  }
+
+  private void checkSourceDigest(ReceiveSession s, io.dbmmigrate.proto.v1.MemoryDigest d, boolean present)
+      throws TargetException {
+    if (!present || (d.getSha256().size() != 32 && d.getTreeSha256().size() != 32))
+      throw TargetException.invalid("commit without the source's digest (tree root or flat SHA-256)");
+    int chunksOfGuest = chunkCount(s.vm.memory().slots());
+    if (d.getChunkSha256Count() > chunksOfGuest)
+      throw TargetException.invalid(
+          "commit carries " + d.getChunkSha256Count() + " chunk digests; the guest has " + chunksOfGuest + " chunks");
+    if (d.getTreeSha256().size() == 32 && d.getChunkSha256Count() != chunksOfGuest)
+      throw TargetException.invalid(
+          "a tree digest needs all " + chunksOfGuest + " chunk digests, not " + d.getChunkSha256Count());
+  }
+
+  static List<GpaRange> mismatchedRanges(List<MemorySlotSpec> slots, Digest source, Digest dest) {
+    List<GpaRange> out = new java.util.ArrayList<>();
+    for (int chunk : source.differingChunks(dest)) {
+      ChunkRange range = MemoryDigester.rangeOfChunk(slots, dest.chunkBytes(), chunk);
+      out.add(GpaRange.newBuilder().setStartGpa(range.startGpa()).setLengthBytes(range.lengthBytes()).build());
+    }
+    return out;
+  }
+
+  /**
+   * BACKGROUND: snapshot, hand over, resume, hash the snapshot on a thread of its own; OFF: hand
+   * over and resume without hashing.
+   */
+  private CommitResponse resumeUnverified(ReceiveSession s, VerifyMode mode, long readyNanos) {
+    BackgroundVerification bg = null;
+    if (mode == VerifyMode.VERIFY_MODE_BACKGROUND) {
+      WriteProtectSnapshot snap = s.vm.beginSnapshot(); // before the resume: the image as of resume
+      bg = new BackgroundVerification(s.id, snap, digester);
+    }
+    host.completeReceive(
+        s.vm,
+        "the VM received in session " + s.id + " (" + s.vm.memory().totalPages() * GuestMemory.PAGE_SIZE
+            + " bytes of guest memory, " + s.vm.vcpuCount() + " vCPUs)");
+    current.compareAndSet(s, null);
+    lastResumed = true;
+    s.vm.resume();
+    CommitResponse.Builder r =
+        CommitResponse.newBuilder()
+            .setMatch(false)
+            .setResumed(true)
+            .setReadyMillis(readyNanos / 1_000_000)
+            .setVerifyMode(mode);
+    if (bg != null) {
+      BackgroundVerification old = background.getAndSet(bg);
+      if (old != null) old.cancel();
+      bg.start();
+      log.info("session {} committed: VM resumed, verifying in the background ({} pages applied)", s.id, s.pagesApplied());
+      return r.setVerificationPending(true).setDetail("resumed; verification in the background").build();
+    }
+    log.warn("session {} committed: VM resumed UNVERIFIED (verify mode off)", s.id);
+    return r.setDetail("resumed unverified (verify mode off)").build();
+  }
+
+  /**
+   * BACKGROUND verdict: waits for the snapshot's digest (within the node's verify limit, while the
+   * caller is there) and compares it with the source's. A mismatch is logged loudly; the VM keeps
+   * running (it was resumed before anyone knew).
+   */
+  public VerifyResponse verify(VerifyRequest req, BooleanSupplier callerGone) throws TargetException {
+    BackgroundVerification bg = background.get();
+    if (bg == null || !bg.sessionId.equals(req.getSessionId()))
+      throw new TargetException(
+          ReceiveError.UNKNOWN_SESSION,
+          "no background verification of session " + ClientText.quote(req.getSessionId()) + " on this node");
+    io.dbmmigrate.proto.v1.MemoryDigest sd = req.getSourceDigest();
+    if (!req.hasSourceDigest() || sd.getTreeSha256().size() != 32)
+      throw TargetException.invalid("Verify needs the source's tree digest");
+    Digest dest;
+    try {
+      dest = bg.await(config.maxVerifyMillis(), callerGone);
+    } catch (TimeoutException e) {
+      if (callerGone.getAsBoolean())
+        throw new TargetException(ReceiveError.CANCELLED, "Verify cancelled by the caller");
+      throw new TargetException(
+          ReceiveError.VERIFY_LIMIT,
+          "background verification exceeded this node's limit of " + config.maxVerifyMillis() + " ms");
+    } catch (CancellationException e) {
+      throw new TargetException(ReceiveError.CANCELLED, "background verification was stopped: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TargetException(ReceiveError.CANCELLED, "interrupted");
+    }
+    background.compareAndSet(bg, null);
+    Digest source = ProtoConversions.fromProto(sd);
+    boolean match = dest.sameMemoryAs(source);
+    VerifyResponse.Builder r =
+        VerifyResponse.newBuilder()
+            .setMatch(match)
+            .setDestDigest(ProtoConversions.toProto(dest))
+            .setVerifyMillis(dest.hashMillis())
+            .setPagesPreserved(bg.pagesCopied());
+    if (match) {
+      log.info("session {}: background verification passed, digest {} ({} pages saved before a write)",
+          bg.sessionId, dest.hex(), bg.pagesCopied());
+      return r.setDetail("verified in the background").build();
+    }
+    List<GpaRange> ranges = mismatchedRanges(host.current().map(v -> v.memory().slots()).orElse(List.of()), source, dest);
+    r.addAllMismatched(ranges);
+    log.error(
+        "BACKGROUND VERIFICATION FAILED for session {}: the resumed VM's memory differs from the source's"
+            + " (source {}, destination {}); {} differing 2 MiB ranges, first {}",
+        bg.sessionId, source.hex(), dest.hex(), ranges.size(),
+        ranges.isEmpty() ? "-" : "0x" + Long.toHexString(ranges.get(0).getStartGpa()));
+    return r.setDetail("digest MISMATCH: the resumed VM's memory differs from the source's").build();
+  }
+
+  /** Stops a background verification still running (node shutdown). */
+  public void stopBackgroundVerification() {
+    BackgroundVerification bg = background.getAndSet(null);
+    if (bg != null) bg.cancel();
+  }
+
   /** Hashes guest memory, stopping when the caller is gone or the node's verify limit passes. */
-  private Digest hash(ReceiveSession s, boolean withChunks, BooleanSupplier callerGone) throws TargetException {
+  private Digest hash(ReceiveSession s, boolean flat, BooleanSupplier callerGone) throws TargetException {
     final long deadline = nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(config.maxVerifyMillis());
     try {
       return digester.digest(
-          s.vm.memory(), withChunks, () -> callerGone.getAsBoolean() || nanoClock.getAsLong() - deadline > 0);
+          new io.dbmmigrate.digest.MemoryChunkSource(s.vm.memory()),
+          flat ? s.vm.memory() : null,
+          () -> callerGone.getAsBoolean() || nanoClock.getAsLong() - deadline > 0);
     } catch (CancellationException e) {
       if (callerGone.getAsBoolean())
         throw new TargetException(ReceiveError.CANCELLED, "commit cancelled by the caller; hashing stopped");

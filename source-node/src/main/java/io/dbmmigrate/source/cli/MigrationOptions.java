@@ -6,6 +6,7 @@ import io.dbmmigrate.source.migration.MigrationSettings;
 import io.dbmmigrate.source.migration.NoConvergenceAction;
 import io.dbmmigrate.source.migration.SwitchPolicy;
 import io.dbmmigrate.util.ByteSize;
+import io.dbmmigrate.digest.VerifyMode;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -112,6 +113,17 @@ public final class MigrationOptions {
   boolean verifyOnly;
 
   @Option(
+      names = "--verify",
+      paramLabel = "MODE",
+      converter = VerifyConverter.class,
+      description =
+          "How the destination verifies the memory: strict (resume only after the tree digests"
+              + " match; the guest stands still meanwhile), background (resume at once, hash a"
+              + " write-protect snapshot while the guest runs; a mismatch fails the run), off"
+              + " (unverified). Default: strict.")
+  VerifyMode verify = VerifyMode.STRICT;
+
+  @Option(
       names = "--rpc-timeout-ms",
       paramLabel = "MS",
       description = "Deadline of short calls to the destination (begin, abort, probes). Default: ${DEFAULT-VALUE}.")
@@ -144,9 +156,21 @@ public final class MigrationOptions {
       return new MigrationSettings(
           dirtyLog, switchPolicy, downtimeLimitMillis, maxRounds, onNoConvergence, streams,
           (int) batchBytes, compress, maxBandwidth, scanThreads, scanChunkBytes, verifyOnly,
-          testCorruptGfn, warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis);
+          testCorruptGfn, warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis,
+          verify);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid migration option: " + e.getMessage(), e);
+    }
+  }
+
+  static final class VerifyConverter implements ITypeConverter<VerifyMode> {
+    @Override
+    public VerifyMode convert(String v) {
+      try {
+        return VerifyMode.parse(v);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
     }
   }
 

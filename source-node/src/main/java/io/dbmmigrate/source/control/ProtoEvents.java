@@ -100,7 +100,8 @@ public final class ProtoEvents {
             .setGuestWritesPerSecDuring(r.guestWritesPerSecDuring())
             .setGuestWritesPerSecAfter(r.guestWritesPerSecAfter())
             .setMaxThrottlePercent(r.maxThrottlePercent())
-            .setResumed(r.resumed());
+            .setResumed(r.resumed())
+            .setVerifyMode(r.verifyMode());
     for (RoundRecord x : r.roundStats()) b.addRoundStats(toProto(x));
     return b.build();
   }
@@ -143,7 +144,8 @@ public final class ProtoEvents {
         parameters == null ? new LinkedHashMap<>() : parameters,
         vm,
         rounds,
-        timeline);
+        timeline,
+        s.getVerifyMode().isEmpty() ? "strict" : s.getVerifyMode());
   }
 
   private static ByteString hex(String h) {

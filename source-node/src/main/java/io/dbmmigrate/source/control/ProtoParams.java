@@ -47,11 +47,15 @@ public final class ProtoParams {
         d.warmupMillis(),
         d.observeAfterMillis(),
         d.rpcTimeoutMillis(),
-        d.streamStallMillis());
+        d.streamStallMillis(),
+        p.getVerify() == io.dbmmigrate.proto.v1.VerifyMode.VERIFY_MODE_UNSPECIFIED
+            ? d.verify()
+            : io.dbmmigrate.source.transport.VerifyModes.fromProto(p.getVerify()));
   }
 
   public static MigrationParameters toProto(MigrationSettings s) {
     return MigrationParameters.newBuilder()
+        .setVerify(io.dbmmigrate.source.transport.VerifyModes.toProto(s.verify()))
         .setDirtyLogMode(
             switch (s.dirtyLog()) {
               case SW -> DirtyLogMode.DIRTY_LOG_MODE_SW;

@@ -61,6 +61,6 @@ public final class LiveParameters {
         s.dirtyLog(), s.switchPolicy(), downtimeLimitMillis(), maxRounds(), s.onNoConvergence(),
         s.streams(), s.batchBytes(), s.compress(), maxBandwidthBytesPerSec(), s.scanThreads(),
         s.scanChunkBytes(), s.verifyOnly(), s.testCorruptGfn(), s.warmupMillis(),
-        s.observeAfterMillis(), s.rpcTimeoutMillis(), s.streamStallMillis());
+        s.observeAfterMillis(), s.rpcTimeoutMillis(), s.streamStallMillis(), s.verify());
   }
 }

@@ -1,5 +1,6 @@
 package io.dbmmigrate.source.migration;
 
+import io.dbmmigrate.digest.VerifyMode;
 import io.dbmmigrate.dirty.DirtyLogOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,6 +25,7 @@ import java.util.Map;
  * @param observeAfterMillis how long to sample the destination's guest after resume (0: not)
  * @param rpcTimeoutMillis deadline of short unary calls (begin, abort, probes)
  * @param streamStallMillis a page stream that makes no progress this long fails the migration
+ * @param verify how the destination verifies the memory (strict, background, off)
  */
 public record MigrationSettings(
     DirtyLogStrategy dirtyLog,
@@ -42,7 +44,8 @@ public record MigrationSettings(
     long warmupMillis,
     long observeAfterMillis,
     long rpcTimeoutMillis,
-    long streamStallMillis) {
+    long streamStallMillis,
+    VerifyMode verify) {
 
   public static final long DEFAULT_DOWNTIME_LIMIT_MILLIS = 300;
   public static final int DEFAULT_MAX_ROUNDS = 30;
@@ -72,6 +75,26 @@ public record MigrationSettings(
     if (observeAfterMillis < 0) throw new IllegalArgumentException("observe-after must be >= 0 ms");
     if (rpcTimeoutMillis < 1) throw new IllegalArgumentException("rpc timeout must be >= 1 ms");
     if (streamStallMillis < 1) throw new IllegalArgumentException("stream stall timeout must be >= 1 ms");
+    if (verify == null) verify = VerifyMode.STRICT;
+  }
+
+  /** Settings verified strictly (the parameters before verification modes existed). */
+  public MigrationSettings(
+      DirtyLogStrategy dirtyLog, SwitchPolicy switchPolicy, long downtimeLimitMillis, int maxRounds,
+      NoConvergenceAction onNoConvergence, int streams, int batchBytes, boolean compress,
+      long maxBandwidthBytesPerSec, int scanThreads, long scanChunkBytes, boolean verifyOnly,
+      long testCorruptGfn, long warmupMillis, long observeAfterMillis, long rpcTimeoutMillis,
+      long streamStallMillis) {
+    this(dirtyLog, switchPolicy, downtimeLimitMillis, maxRounds, onNoConvergence, streams, batchBytes,
+        compress, maxBandwidthBytesPerSec, scanThreads, scanChunkBytes, verifyOnly, testCorruptGfn,
+        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, VerifyMode.STRICT);
+  }
+
+  public MigrationSettings withVerify(VerifyMode mode) {
+    return new MigrationSettings(
+        dirtyLog, switchPolicy, downtimeLimitMillis, maxRounds, onNoConvergence, streams,
+        batchBytes, compress, maxBandwidthBytesPerSec, scanThreads, scanChunkBytes, verifyOnly, testCorruptGfn,
+        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, mode);
   }
 
   /** Defaults of the command line (hw-sw, cost, 300 ms, 30 rounds, force, 2 streams, 1 MiB). */
@@ -120,6 +143,7 @@ public record MigrationSettings(
     m.put("observeAfterMillis", observeAfterMillis);
     m.put("rpcTimeoutMillis", rpcTimeoutMillis);
     m.put("streamStallMillis", streamStallMillis);
+    m.put("verify", verify.label());
     return m;
   }
 
@@ -127,6 +151,6 @@ public record MigrationSettings(
     return new MigrationSettings(
         dirtyLog, switchPolicy, downtimeLimitMillis, maxRounds, onNoConvergence, streams,
         batchBytes, compress, bytesPerSec, scanThreads, scanChunkBytes, verifyOnly, testCorruptGfn,
-        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis);
+        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, verify);
   }
 }

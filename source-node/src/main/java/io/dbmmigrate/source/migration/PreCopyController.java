@@ -93,6 +93,7 @@ public final class PreCopyController {
   private long lastHwScanNanos;
   private int lastHwScanThreads;
   private GuestWriteSampler sampler;
+  private SourceVerification verification;
   private String capturedWorkload; // the workload the vCPUs really ran, once captured
 
   public PreCopyController(
@@ -260,9 +261,9 @@ public final class PreCopyController {
       List<VcpuSnapshot> vcpus = vm.captureVcpuStates();
       if (!vcpus.isEmpty()) capturedWorkload = vcpus.get(0).workloadSpec();
       checkCancelled();
-      final long tHash = clock.nanoTime();
-      Digest sourceDigest = digester.digest(vm.memory(), true);
-      final double sourceHashMillis = (clock.nanoTime() - tHash) / 1e6;
+      verification = new SourceVerification(settings.verify(), settings.verifyOnly(), digester, clock);
+      Digest sourceDigest = verification.atPause(vm.memory()); // STRICT: the tree, one pass
+      final double sourceHashMillis = verification.hashMillisAtPause();
       final long tCommit = clock.nanoTime();
       synchronized (stateLock) {
         if (cancelReason != null) throw cancelledFailure();
@@ -400,7 +401,7 @@ public final class PreCopyController {
       double during) {
     CommitOutcome out;
     try {
-      out = s.commit(vcpus, sourceDigest, !settings.verifyOnly());
+      out = s.commit(vcpus, sourceDigest, !settings.verifyOnly(), verification.mode());
     } catch (TransferException | RuntimeException e) {
       return commitAnswerLost(e, s, sourceDigest, tStart, setupNanos, before, during);
     }
@@ -412,9 +413,21 @@ public final class PreCopyController {
     SourceVmFate fate;
     String outcome;
     String error = null;
-    if (out.match() && out.resumed()) {
+    boolean match = out.match();
+    String destHex = out.destDigestHex();
+    if (verification.handsOver(out)) {
       fate = SourceVmFate.MOVED;
-      outcome = MigrationReport.COMPLETED;
+      SourceVerification.Verdict v = verification.afterHandOver(out, s, vm.memory());
+      match = v.match();
+      destHex = v.destDigestHex();
+      if (verification.mode() != io.dbmmigrate.digest.VerifyMode.STRICT) verify = v.verifyMillis();
+      error = v.error();
+      outcome = error == null ? MigrationReport.COMPLETED : MigrationReport.FAILED;
+      log.info(
+          "{}: guest stood still {} ms (downtime {} ms{}), verification {}",
+          migrationId, Math.round(guestStill(downtime, verify)), Math.round(downtime),
+          verification.mode() == io.dbmmigrate.digest.VerifyMode.STRICT ? " + verification " + Math.round(verify) + " ms" : "",
+          verification.mode().reportLabel());
     } else {
       safely("reset throttle", () -> vm.setThrottlePercent(0));
       vm.resume();
@@ -435,16 +448,18 @@ public final class PreCopyController {
     }
     double after = 0;
     if (fate == SourceVmFate.MOVED) after = observeAfter(s);
+    final boolean verdict = match;
+    final String destDigestHex = destHex;
     MigrationPhase end =
         MigrationReport.COMPLETED.equals(outcome) ? MigrationPhase.COMPLETED : MigrationPhase.FAILED;
     MigrationReport report =
         report(
             outcome,
             error,
-            out.match(),
+            verdict,
             out.resumed(),
-            sourceDigest.hex(),
-            out.destDigestHex(),
+            verification.sourceHex(),
+            destDigestHex,
             (tReady - tStart) / 1e6,
             setupNanos / 1e6,
             downtime,
@@ -453,8 +468,21 @@ public final class PreCopyController {
             during,
             after,
             tStart);
-    finish(end, error == null ? "verified: digests match" : error, report);
+    finish(end, error == null ? verifiedDetail() : error, report);
     return new MigrationResult(report, fate);
+  }
+
+  private String verifiedDetail() {
+    return switch (verification.mode()) {
+      case STRICT -> "verified: digests match";
+      case BACKGROUND -> "verified in the background: digests match";
+      case OFF -> "completed UNVERIFIED (verify mode off)";
+    };
+  }
+
+  /** The time the guest stood still: the downtime, plus the verification when it was strict. */
+  private double guestStill(double downtime, double verify) {
+    return verification.mode() == io.dbmmigrate.digest.VerifyMode.STRICT ? downtime + verify : downtime;
   }
 
   /** The commit was sent but its answer did not arrive: find out whether the destination runs it. */
@@ -495,7 +523,7 @@ public final class PreCopyController {
             error,
             false,
             probe == DestinationProbe.RUNNING,
-            sourceDigest.hex(),
+            verification.sourceHex(),
             "",
             (clock.nanoTime() - tStart) / 1e6,
             setupNanos / 1e6,
@@ -668,7 +696,8 @@ public final class PreCopyController {
             shape.backing() == BackingPageSize.SIZE_2M ? "2m" : "4k",
             capturedWorkload != null ? capturedWorkload : workloadLabel),
         rounds,
-        sampler.timeline(tStart));
+        sampler.timeline(tStart),
+        (verification != null ? verification.mode() : currentSettings().verify()).reportLabel());
   }
 
   private void finish(MigrationPhase end, String detail, MigrationReport report) {

@@ -1,6 +1,7 @@
 package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.digest.Digest;
+import io.dbmmigrate.digest.VerifyMode;
 import io.dbmmigrate.machine.GuestMemory;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import java.util.List;
@@ -30,6 +31,23 @@ public interface TargetSession extends AutoCloseable {
    */
   CommitOutcome commit(List<VcpuSnapshot> vcpus, Digest sourceDigest, boolean resume)
       throws TransferException;
+
+  /**
+   * Commits with a verification mode: STRICT as {@link #commit(List, Digest, boolean)}; BACKGROUND
+   * and OFF send no digest (sourceDigest may be null) and the destination resumes at once
+   * (BACKGROUND: call {@link #verify} for the verdict).
+   */
+  default CommitOutcome commit(
+      List<VcpuSnapshot> vcpus, Digest sourceDigest, boolean resume, VerifyMode mode)
+      throws TransferException {
+    if (mode != VerifyMode.STRICT) throw new UnsupportedOperationException("verify mode " + mode);
+    return commit(vcpus, sourceDigest, resume);
+  }
+
+  /** BACKGROUND: sends the source's digest and waits for the destination's verdict. */
+  default VerifyOutcome verify(Digest sourceDigest) throws TransferException {
+    throw new UnsupportedOperationException("background verification");
+  }
 
   /** Discards the session on the destination; best effort, never throws. */
   void abort(String reason);

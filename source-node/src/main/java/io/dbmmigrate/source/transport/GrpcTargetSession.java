@@ -171,12 +171,20 @@ final class GrpcTargetSession implements TargetSession {
   @Override
   public CommitOutcome commit(List<VcpuSnapshot> vcpus, Digest sourceDigest, boolean resume)
       throws TransferException {
+    return commit(vcpus, sourceDigest, resume, io.dbmmigrate.digest.VerifyMode.STRICT);
+  }
+
+  @Override
+  public CommitOutcome commit(
+      List<VcpuSnapshot> vcpus, Digest sourceDigest, boolean resume, io.dbmmigrate.digest.VerifyMode mode)
+      throws TransferException {
     CommitRequest.Builder req =
         CommitRequest.newBuilder()
             .setSessionId(sessionId)
             .addAllManifest(manifest)
-            .setSourceDigest(ProtoConversions.toProto(sourceDigest))
-            .setResume(resume);
+            .setResume(resume)
+            .setVerifyMode(VerifyModes.toProto(mode));
+    if (sourceDigest != null) req.setSourceDigest(ProtoConversions.toProto(sourceDigest));
     for (VcpuSnapshot v : vcpus) req.addVcpus(ProtoConversions.toProto(v));
     long deadline = COMMIT_BASE_MILLIS + shape.memoryBytes() * 1000 / COMMIT_BYTES_PER_SECOND;
     CommitResponse resp;
@@ -194,10 +202,38 @@ final class GrpcTargetSession implements TargetSession {
     return new CommitOutcome(
         resp.getMatch(),
         resp.getResumed(),
-        HexFormat.of().formatHex(resp.getDestDigest().getSha256().toByteArray()),
+        ProtoConversions.fromProto(resp.getDestDigest()).hex(),
         ranges,
         resp.getReadyMillis(),
         resp.getVerifyMillis(),
+        resp.getDetail());
+  }
+
+  @Override
+  public io.dbmmigrate.source.migration.VerifyOutcome verify(Digest sourceDigest) throws TransferException {
+    io.dbmmigrate.proto.v1.VerifyResponse resp;
+    long deadline = COMMIT_BASE_MILLIS + shape.memoryBytes() * 1000 / COMMIT_BYTES_PER_SECOND;
+    try {
+      resp =
+          MigrationTargetGrpc.newBlockingStub(control)
+              .withDeadlineAfter(deadline, TimeUnit.MILLISECONDS)
+              .verify(
+                  io.dbmmigrate.proto.v1.VerifyRequest.newBuilder()
+                      .setSessionId(sessionId)
+                      .setSourceDigest(ProtoConversions.toProto(sourceDigest))
+                      .build());
+    } catch (StatusRuntimeException e) {
+      throw new TransferException("Verify: " + GrpcErrors.describe(e), e);
+    }
+    List<String> ranges = new ArrayList<>();
+    for (GpaRange g : resp.getMismatchedList())
+      ranges.add(String.format(Locale.ROOT, "0x%x+0x%x", g.getStartGpa(), g.getLengthBytes()));
+    return new io.dbmmigrate.source.migration.VerifyOutcome(
+        resp.getMatch(),
+        ProtoConversions.fromProto(resp.getDestDigest()).hex(),
+        ranges,
+        resp.getVerifyMillis(),
+        resp.getPagesPreserved(),
         resp.getDetail());
   }
 
