@@ -8,6 +8,11 @@
 #                              store paths, memory-bandwidth bound measured in the same run, and the
 #                              64 GiB / 1 GiB-written memory check in a 2 GiB heap. Options:
 #                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]
+#   deploy/bench.sh verify     tree-digest throughput of 1 GiB and 16 GiB guests (sparse and fully
+#                              written) against single-core SHA-256 x cores measured in the same
+#                              run (target >= 0.8), and the guest's standing-still time under
+#                              --verify strict vs background (two migrations). Options:
+#                              [--sizes 1g,16g] [--iterations 3]; environment VERIFY_RAM (512m)
 #   deploy/bench.sh load       8 streams, 16 GiB sparse guest, high dirty rate: no OutOfMemoryError
 #                              in either configured heap, peak RSS of both processes
 #                              (deploy/bench-load.sh; environment RAM, STREAMS, WORKLOAD, heaps, TLS=1)
@@ -19,7 +24,7 @@ cd "$(dirname "$0")/.."
 . deploy/lib-build.sh
 
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # Builds common (and proto) with its test classes and writes the runtime class path to $CP.
@@ -96,7 +101,43 @@ bench_transfer() {
   done
 }
 
+# verify: digest throughput (VerifyBenchmark), then one strict and one background migration of a
+# VERIFY_RAM guest (random workload, 2 vCPUs) reporting how long the guest stood still in each:
+# strict = downtime + verification (the guest waits for both hashings), background = downtime.
+bench_verify() {
+  build_common_test_classpath
+  ${JAVA:-java} -Xmx2g -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.VerifyBenchmark "$@"
+  local ram=${VERIFY_RAM:-512m} out=results/bench-verify mode
+  mkdir -p "$out"
+  dbm_build_if_needed
+  BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/dbm-bench.XXXXXX")
+  trap 'dbm_stop_dest; rm -rf "$BENCH_WORK"' EXIT
+  for mode in strict background; do
+    DEST_JAVA_OPTS="-Xmx2g" dbm_start_dest "$BENCH_WORK/dest-$mode.log"
+    ${JAVA:-java} -Xmx2g -jar "$SOURCE_JAR" migrate --target "127.0.0.1:$DEST_PORT" --ram "$ram" \
+      --vcpus 2 --workload random --prefill 1 --verify "$mode" --no-progress --observe-after-ms 500 \
+      --report "$out/verify-$mode.json" >"$BENCH_WORK/source-$mode.out" 2>"$BENCH_WORK/source-$mode.err" \
+      || { echo "migration with --verify $mode failed:" >&2; tail -n 30 "$BENCH_WORK/source-$mode.err" >&2; exit 1; }
+    dbm_stop_dest
+    local down ver
+    down=$(grep -m 1 '"downtimeMillis"' "$out/verify-$mode.json" | sed 's/.*: *//; s/[^0-9.eE+-]//g')
+    ver=$(grep -m 1 '"verifyMillis"' "$out/verify-$mode.json" | sed 's/.*: *//; s/[^0-9.eE+-]//g')
+    echo "RESULT verify_${mode}_downtime_ms=$(awk -v d="$down" 'BEGIN { printf "%.1f", d }')"
+    echo "RESULT verify_${mode}_hash_ms=$(awk -v v="$ver" 'BEGIN { printf "%.1f", v }')"
+    if [[ $mode == strict ]]; then
+      echo "RESULT verify_strict_guest_still_ms=$(awk -v d="$down" -v v="$ver" 'BEGIN { printf "%.1f", d + v }')"
+    else
+      echo "RESULT verify_background_guest_still_ms=$(awk -v d="$down" 'BEGIN { printf "%.1f", d }')"
+    fi
+  done
+  echo "load average: $(cat /proc/loadavg)"
+}
+
 case "${1:-}" in
+  verify)
+    shift
+    bench_verify "$@"
+    ;;
   scan)
     shift
     build_common_test_classpath

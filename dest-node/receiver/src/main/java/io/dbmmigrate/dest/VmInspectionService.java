@@ -54,6 +54,7 @@ public final class VmInspectionService extends VmInspectionGrpc.VmInspectionImpl
       r.setHasVm(true)
           .setVmState(m.isRunning() ? "running" : "paused")
           .setStoresRetired(m.storesRetired());
+      for (var slot : m.memory().slots()) r.addSlots(ProtoConversions.toProto(slot));
       if (!req.getProgressOnly()) {
         try (MemoryImage image = MemoryImage.of(m)) {
           Digest d = image.digest(digester, req.getFlat());

@@ -42,7 +42,10 @@ import picocli.CommandLine.Spec;
       CtlCommand.Start.class,
       CtlCommand.Status.class,
       CtlCommand.Cancel.class,
-      CtlCommand.Set.class
+      CtlCommand.Set.class,
+      InspectCommands.DigestCmd.class,
+      InspectCommands.CompareCmd.class,
+      InspectCommands.DumpCmd.class
     })
 public final class CtlCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -51,7 +54,7 @@ public final class CtlCommand implements Runnable {
 
   @Override
   public void run() {
-    throw Usage.error(spec, "a subcommand is required: start, status, cancel or set");
+    throw Usage.error(spec, "a subcommand is required: start, status, cancel, set, digest, compare or dump");
   }
 
   /** The --control option shared by the subcommands. */
