@@ -37,7 +37,8 @@ record MigrationReport(
     Map<String, Object> parameters,
     Map<String, Object> vm,
     List<RoundStat> roundStats,
-    List<TimelinePoint> timeline) {
+    List<TimelinePoint> timeline,
+    String verifyMode) {
 
   /** One pre-copy round as the source reports it. */
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -65,8 +66,10 @@ record MigrationReport(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record TimelinePoint(Double tMillis, Double guestWritesPerSec, String phase) {}
 
+  /** Completed and verified, or completed unverified by choice (--verify off). */
   boolean completed() {
-    return "COMPLETED".equals(outcome) && Boolean.TRUE.equals(match);
+    return "COMPLETED".equals(outcome)
+        && (Boolean.TRUE.equals(match) || (verifyMode != null && verifyMode.startsWith("off")));
   }
 
   List<RoundStat> roundStatsOrEmpty() {

@@ -19,6 +19,8 @@ final class RowBuilder {
     o.put("migrationId", r.migrationId());
     o.put("outcome", r.outcome());
     o.put("match", r.match());
+    // How the run was verified ("strict" for reports written before verification modes existed).
+    o.put("verifyMode", r.verifyMode() == null ? "strict" : r.verifyMode());
     o.put("resumed", r.resumed());
     o.put("reportedDirtyLogMode", r.dirtyLogMode());
     o.put("reportedSwitchPolicy", r.switchPolicy());

@@ -35,7 +35,7 @@ final class TestRows {
     MigrationReport report =
         new MigrationReport("m" + rep, "COMPLETED", null, true, true, "ab", "ab", mode, p.get(Param.SWITCH_POLICY), 4,
             hwsw ? 2 : -1, 1000.0 + downtimeMillis, 20.0, downtimeMillis, 30.0, 1L << 30, 262144L, 1000L, 1e6, 9e5,
-            1e6, 0.0, Map.of(), Map.of(), rounds, timeline);
+            1e6, 0.0, Map.of(), Map.of(), rounds, timeline, "strict");
     Map<String, Object> outputs = RowBuilder.migrationOutputs(p, report, RowBuilder.LinkVia.NONE);
     return new ResultRow(p.key(), experiment, "migration", rep, ResultRow.OK, null, "2026-01-01T00:00:00Z", 1234,
         p.parameters(), outputs, rounds, timeline);

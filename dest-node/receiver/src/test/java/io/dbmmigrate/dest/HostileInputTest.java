@@ -227,11 +227,18 @@ class HostileInputTest {
         c.removeManifest(1))));
     a.add(Arguments.of("commit: manifest lists a later round that never arrived", Code.DATA_LOSS, (Runnable2) () -> commitCase((c, r0) ->
         c.addManifest(StreamManifest.newBuilder().setStream(0).setRound(1).setBatchCount(1)))));
-    a.add(Arguments.of("commit: wrong digest (one bit) — answered match=false, not resumed", Code.OK, (Runnable2) () -> commitCase((c, r0) -> {
+    a.add(Arguments.of("commit: wrong digest (one bit of the tree root) — answered match=false, not resumed", Code.OK, (Runnable2) () -> commitCase((c, r0) -> {
+      byte[] d = c.getSourceDigest().getTreeSha256().toByteArray();
+      d[0] ^= 1;
+      c.setSourceDigest(c.getSourceDigest().toBuilder().setTreeSha256(ByteString.copyFrom(d)));
+    })));
+    a.add(Arguments.of("commit: wrong flat-only digest (one bit) — answered match=false, not resumed", Code.OK, (Runnable2) () -> commitCase((c, r0) -> {
       byte[] d = c.getSourceDigest().getSha256().toByteArray();
       d[0] ^= 1;
-      c.setSourceDigest(c.getSourceDigest().toBuilder().setSha256(ByteString.copyFrom(d)));
+      c.setSourceDigest(c.getSourceDigest().toBuilder().clearTreeSha256().clearChunkSha256().setSha256(ByteString.copyFrom(d)));
     })));
+    a.add(Arguments.of("commit: a tree root without all its chunk digests", Code.INVALID_ARGUMENT, (Runnable2) () -> commitCase((c, r0) ->
+        c.setSourceDigest(c.getSourceDigest().toBuilder().removeChunkSha256(0)))));
     a.add(Arguments.of("commit: right hash, wrong memory size — answered match=false, not resumed", Code.OK, (Runnable2) () -> commitCase((c, r0) ->
         c.setSourceDigest(c.getSourceDigest().toBuilder().setMemoryBytes(c.getSourceDigest().getMemoryBytes() * 2)))));
     a.add(Arguments.of("commit: digest missing", Code.INVALID_ARGUMENT, (Runnable2) () -> commitCase((c, r0) ->
@@ -597,7 +604,9 @@ class HostileInputTest {
       VmLayout.Builder l = node.beginRequest(0).getLayout().toBuilder();
       l.setSlots(1, l.getSlots(1).toBuilder().setPageCount((16L << 30) / 4096));
       String s = node.blocking().beginSession(node.beginRequest(0).setLayout(l).build()).getSessionId();
-      CommitRequest commit = node.commitRequest(vm, s, List.of()).build();
+      // A flat-only digest (an older source): the destination then hashes all 16 GiB sequentially,
+      // zeros included (the tree of a never-written guest would cost no hashing at all).
+      CommitRequest commit = flatOnly(node.commitRequest(vm, s, List.of())).build();
       long t0 = System.nanoTime();
       io.grpc.Status st = TargetHarness.statusOf(() ->
           io.dbmmigrate.proto.v1.MigrationTargetGrpc.newBlockingStub(node.channel())
@@ -617,11 +626,15 @@ class HostileInputTest {
       VmLayout.Builder l = node.beginRequest(0).getLayout().toBuilder();
       l.setSlots(1, l.getSlots(1).toBuilder().setPageCount((4L << 30) / 4096));
       String s = node.blocking().beginSession(node.beginRequest(0).setLayout(l).build()).getSessionId();
-      io.grpc.Status st = TargetHarness.statusOf(() -> node.blocking().commit(node.commitRequest(vm, s, List.of()).build()));
+      io.grpc.Status st = TargetHarness.statusOf(() -> node.blocking().commit(flatOnly(node.commitRequest(vm, s, List.of())).build()));
       assertThat(st.getCode()).isEqualTo(Code.DEADLINE_EXCEEDED);
       assertThat(st.getDescription()).contains("--max-verify-millis");
       assertThat(node.receiver.state()).isEqualTo(ReceiverState.IDLE);
       assertThat(node.host.state()).isEqualTo(VmHost.State.EMPTY);
     }
+  }
+
+  private static CommitRequest.Builder flatOnly(CommitRequest.Builder c) {
+    return c.setSourceDigest(c.getSourceDigest().toBuilder().clearTreeSha256().clearChunkSha256());
   }
 }
