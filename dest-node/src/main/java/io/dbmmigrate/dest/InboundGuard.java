@@ -161,7 +161,7 @@ final class InboundGuard {
     private Inbound<T> failed(Status status, String description, Throwable cause) {
       Throwable root = cause;
       while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-      String detail = description + " (" + root.getClass().getSimpleName() + ": " + ClientText.quote(root.getMessage()) + ")";
+      String detail = description + " (" + root.getClass().getSimpleName() + ": " + ClientText.quote(root.getMessage(), 80) + ")";
       return new Inbound<>(null, status.withDescription(description), detail, 0, budget);
     }
   }
