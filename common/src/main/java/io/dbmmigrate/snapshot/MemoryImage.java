@@ -96,10 +96,12 @@ public final class MemoryImage implements AutoCloseable {
   /**
    * The tree digest, and the flat one when asked: at rest in parallel (flat as the second pass);
    * through a snapshot with the flat, one sequential pass that feeds both (each chunk is read once).
+   *
+   * @throws java.util.concurrent.CancellationException when stop answered true
    */
-  public Digest digest(MemoryDigester digester, boolean flat) {
-    if (!flat) return digester.digest(source, null, () -> false);
-    if (snapshot == null) return digester.digest(source, mem, () -> false);
+  public Digest digest(MemoryDigester digester, boolean flat, java.util.function.BooleanSupplier stop) {
+    if (!flat) return digester.digest(source, null, stop);
+    if (snapshot == null) return digester.digest(source, mem, stop);
     final long t0 = System.nanoTime();
     final ChunkLayout l = source.layout();
     final ByteBuffer buf = ByteBuffer.allocateDirect((int) l.chunkBytes());
@@ -107,6 +109,7 @@ public final class MemoryImage implements AutoCloseable {
     final MessageDigest chunkMd = MemoryDigester.sha256();
     final List<byte[]> chunks = new ArrayList<>(l.chunkCount());
     for (int c = 0; c < l.chunkCount(); c++) {
+      if (stop.getAsBoolean()) throw new java.util.concurrent.CancellationException("digest stopped");
       buf.clear();
       readChunk(c, buf);
       buf.flip();

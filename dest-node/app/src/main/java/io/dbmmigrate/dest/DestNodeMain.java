@@ -77,7 +77,7 @@ public final class DestNodeMain implements Callable<Integer> {
   @Option(
       names = "--max-verify-millis",
       description = {
-        "Longest a Commit may hash guest memory (about 0.6 s per GiB per core here, see",
+        "Longest a Commit may hash guest memory (2-6 s per GiB on a loaded 2-core machine, see",
         "docs/RELIABILITY.md); beyond it the session is discarded with DEADLINE_EXCEEDED.",
         "A Commit whose caller cancels or times out stops hashing at once (default: ${DEFAULT-VALUE})."
       })

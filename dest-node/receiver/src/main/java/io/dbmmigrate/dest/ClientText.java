@@ -21,11 +21,16 @@ public final class ClientText {
 
   private ClientText() {}
 
-  /** The string quoted, escaped and capped; "null" for null. */
+  /** The string quoted, escaped and capped at {@value #MAX_CHARS} characters; "null" for null. */
   public static String quote(String s) {
+    return quote(s, MAX_CHARS);
+  }
+
+  /** The string quoted, escaped and capped at maxChars characters; "null" for null. */
+  public static String quote(String s, int maxChars) {
     if (s == null) return "null";
-    StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_CHARS) + 16).append('\'');
-    int n = Math.min(s.length(), MAX_CHARS);
+    StringBuilder b = new StringBuilder(Math.min(s.length(), maxChars) + 16).append('\'');
+    int n = Math.min(s.length(), maxChars);
     for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
       switch (c) {

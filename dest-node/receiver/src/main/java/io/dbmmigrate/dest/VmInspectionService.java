@@ -21,6 +21,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 
 /**
  * Serves the digest, the raw image and the progress of the VM a node hosts, so users can compare
@@ -56,10 +57,15 @@ public final class VmInspectionService extends VmInspectionGrpc.VmInspectionImpl
           .setStoresRetired(m.storesRetired());
       for (var slot : m.memory().slots()) r.addSlots(ProtoConversions.toProto(slot));
       if (!req.getProgressOnly()) {
+        // Hashing stops when the caller cancels or its deadline passes (volatile flag).
+        ServerCallStreamObserver<DigestResponse> call = (ServerCallStreamObserver<DigestResponse>) out;
         try (MemoryImage image = MemoryImage.of(m)) {
-          Digest d = image.digest(digester, req.getFlat());
+          Digest d = image.digest(digester, req.getFlat(), call::isCancelled);
           if (!req.getIncludeChunks()) d = new Digest(d.treeRoot(), List.of(), d.sha256(), d.chunkBytes(), d.memoryBytes(), d.hashMillis());
           r.setDigest(ProtoConversions.toProto(d)).setConsistency(image.consistency());
+        } catch (CancellationException e) {
+          out.onError(Status.CANCELLED.withDescription("digest cancelled by the caller").asRuntimeException());
+          return;
         } catch (IllegalStateException e) {
           out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
           return;
