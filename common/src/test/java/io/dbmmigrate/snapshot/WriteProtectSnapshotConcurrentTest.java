@@ -14,6 +14,7 @@ import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VmSpec;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * against the digest of the paused VM), and the broken variant that hashes without
  * write-protecting is caught.
  */
+@Tag("stress")
 class WriteProtectSnapshotConcurrentTest {
   private static final int REPETITIONS = 4;
 
