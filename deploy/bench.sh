@@ -15,8 +15,8 @@
 # The machine is shared and noisy: compare the ratios printed here, not absolute figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=deploy/lib-build.sh
-. deploy/lib-build.sh
+# shellcheck source=deploy/lib.sh
+. deploy/lib.sh
 
 usage() {
   sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
@@ -49,7 +49,8 @@ bench_transfer() {
   local heap=${BENCH_HEAP:-"-Xms6g -Xmx6g -XX:+AlwaysPreTouch"}
   local out=results/bench-transfer
   mkdir -p "$out"
-  dbm_build_if_needed
+  dbm_need_tool jq jq "reading the reports"
+  dbm_build_if_stale
   BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/dbm-bench.XXXXXX")
   local work=$BENCH_WORK
   trap 'dbm_stop_dest; rm -rf "$BENCH_WORK"' EXIT
@@ -73,9 +74,8 @@ bench_transfer() {
       --report "$out/transfer-s$s.json" >"$work/source-s$s.out" 2>"$work/source-s$s.err" \
       || { echo "migration with $s streams failed:" >&2; tail -n 30 "$work/source-s$s.err" "$work/source-s$s.out" >&2; exit 1; }
     dbm_stop_dest
-    # The first throughputBytesPerSec in the report is round 0's.
     local bps
-    bps=$(grep -m 1 '"throughputBytesPerSec"' "$out/transfer-s$s.json" | sed 's/.*: *//; s/[^0-9.eE+-]//g')
+    bps=$(dbm_json "$out/transfer-s$s.json" '.roundStats[0].throughputBytesPerSec')
     mbps[$s]=$(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }')
     echo "round 0 with $s stream(s): ${mbps[$s]} MB/s" >&2
   done
