@@ -37,7 +37,7 @@ final class FailureFixture implements AutoCloseable {
 
   FailureFixture(Path dir) {
     // No skip guard: both node main classes are on this module's test class path by construction
-    // (source-node itself, dest-node/app in test scope); a missing one must fail, not skip.
+    // (source-node and dest-node/app in test scope); a missing one must fail, not skip.
     this.dir = dir;
   }
 
