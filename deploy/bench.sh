@@ -7,7 +7,8 @@
 #                              threads, SW sync with the same dirty count, fault and hardware-dirty
 #                              store paths, memory-bandwidth bound measured in the same run, and the
 #                              64 GiB / 1 GiB-written memory check in a 2 GiB heap. Options:
-#                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]
+#                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]; then
+#                              the 64 GiB guest / 1 GiB written / -Xmx512m probe (MEMORY_PROBE=0 skips)
 #   deploy/bench.sh load       8 streams, 16 GiB sparse guest, high dirty rate: no OutOfMemoryError
 #                              in either configured heap, peak RSS of both processes
 #                              (deploy/bench-load.sh; environment RAM, STREAMS, WORKLOAD, heaps, TLS=1)
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 . deploy/lib-build.sh
 
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # Builds common (and proto) with its test classes and writes the runtime class path to $CP.
@@ -96,11 +97,21 @@ bench_transfer() {
   done
 }
 
+# The memory line (issue 10): a 64 GiB guest, every PTE established, 1 GiB written, in a 512 MiB
+# heap; prints RESULT rss_mib_64g= (peak RSS of the whole process) and RESULT heap_max_mib_64g=.
+# MEMORY_PROBE=0 skips it. Needs $CP (build_common_test_classpath).
+bench_memory_64g() {
+  [[ "${MEMORY_PROBE:-1}" == 1 ]] || return 0
+  echo "== memory: 64 GiB guest, 1 GiB written, -Xmx512m" >&2
+  ${JAVA:-java} -Xmx512m -cp "$CP" io.dbmmigrate.bench.MemoryProbe 64g 1g
+}
+
 case "${1:-}" in
   scan)
     shift
     build_common_test_classpath
-    exec ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.ScanBenchmark "$@"
+    ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.ScanBenchmark "$@"
+    bench_memory_64g
     ;;
   transfer)
     shift

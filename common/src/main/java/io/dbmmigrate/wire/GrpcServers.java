@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * limit, keepalive enforcement that permits the peers' keepalive pings, the standard health and
  * reflection services, and an HTTP/2 flow-control window of {@value #FLOW_CONTROL_WINDOW_BYTES}
  * bytes per stream (grpc-java starts at 1 MiB, one page batch: the sender would stall on every
- * window update). Methods that receive {@code PageBatch} parse through {@link PageBatchMarshaller}.
+ * window update). A {@link PageBatchReceiver} gets its page batches in place ({@link PageStreamBinding}).
  */
 public final class GrpcServers {
   public static final int FLOW_CONTROL_WINDOW_BYTES = 4 << 20;
@@ -88,9 +88,8 @@ public final class GrpcServers {
             .addService(ProtoReflectionServiceV1.newInstance());
     List<String> names = new ArrayList<>();
     for (BindableService s : services) {
-      // Page batches parse with one copy instead of two (no-op for services without them).
-      b.addService(
-          ServerInterceptors.intercept(PageBatchMarshaller.rebind(s.bindService()), settings.interceptors()));
+      // Page batches are read in place from the network buffers (no-op for services without them).
+      b.addService(ServerInterceptors.intercept(PageStreamBinding.bind(s), settings.interceptors()));
       names.add(s.bindService().getServiceDescriptor().getName());
     }
     Server server = b.build().start();

@@ -26,7 +26,10 @@ import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.SessionOptions;
 import io.dbmmigrate.proto.v1.StreamSummary;
 import io.dbmmigrate.proto.v1.VcpuState;
+import io.dbmmigrate.wire.BatchFormatException;
+import io.dbmmigrate.wire.InboundBatch;
 import io.dbmmigrate.wire.PageBatchDecoder;
+import io.dbmmigrate.wire.PageBatchReceiver;
 import io.dbmmigrate.wire.PageBatchFormat;
 import io.dbmmigrate.wire.ProtoConversions;
 import io.grpc.Status;
@@ -49,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * the session (the VM is discarded and never resumed); a VM resumes only after a commit whose
  * manifest matches every batch that arrived and whose digest matches the source's.
  */
-public final class MigrationTargetService extends MigrationTargetGrpc.MigrationTargetImplBase {
+public final class MigrationTargetService extends MigrationTargetGrpc.MigrationTargetImplBase
+    implements PageBatchReceiver {
   private static final Logger log = LoggerFactory.getLogger(MigrationTargetService.class);
   /** Batches a stream may have delivered but not yet applied (bounded receive-side memory). */
   private static final int STREAM_WINDOW = 4;
@@ -163,8 +167,31 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
       discard(s, "no message from the source for " + idle / 1_000_000 + " ms (source presumed dead)");
   }
 
+  /** The generated binding (in-process calls): parsed batches, wrapped as holders. */
   @Override
   public StreamObserver<PageBatch> sendPages(StreamObserver<StreamSummary> responseObserver) {
+    final StreamObserver<InboundBatch> in = receivePages(responseObserver);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(PageBatch batch) {
+        in.onNext(InboundBatch.of(batch));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        in.onError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        in.onCompleted();
+      }
+    };
+  }
+
+  /** The socket binding ({@code PageStreamBinding}): batches read in place from gRPC's buffers. */
+  @Override
+  public StreamObserver<InboundBatch> receivePages(StreamObserver<StreamSummary> responseObserver) {
     ServerCallStreamObserver<StreamSummary> out =
         (ServerCallStreamObserver<StreamSummary>) responseObserver;
     // Manual flow control: at most STREAM_WINDOW batches delivered ahead of the one being applied,
@@ -175,7 +202,7 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
   }
 
   /** One SendPages call. gRPC delivers its callbacks serially. */
-  private final class PageStreamReceiver implements StreamObserver<PageBatch> {
+  private final class PageStreamReceiver implements StreamObserver<InboundBatch> {
     private final ServerCallStreamObserver<StreamSummary> out;
     private final PageBatchDecoder decoder = new PageBatchDecoder(config.maxBatchBytes());
     private ReceiveSession session;
@@ -188,10 +215,24 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
       this.out = out;
     }
 
+    /** Every holder is released here, on every path (applied, refused, stream already closed). */
     @Override
-    public void onNext(PageBatch batch) {
-      if (closed) return;
+    public void onNext(InboundBatch inbound) {
       try {
+        if (!closed) onBatch(inbound);
+      } finally {
+        inbound.release();
+      }
+    }
+
+    private void onBatch(InboundBatch inbound) {
+      try {
+        final PageBatch batch;
+        try {
+          batch = inbound.decode();
+        } catch (BatchFormatException e) {
+          throw TargetException.invalid("malformed page batch: " + e.getMessage());
+        }
         if (session == null) {
           session = session(batch.getSessionId());
           session.streamOpened();

@@ -90,11 +90,7 @@ final class ReceiveSession {
                   + "', which is sent in round 0 only (got round " + round + ")");
       }
       ledger.accept(batch.getStream(), round, batch.getSequence());
-      final byte[] buf = decoder.buffer();
-      for (int i = 0; i < n; i++) {
-        if (decoder.isZero(i)) mem.zeroPage(decoder.gfn(i));
-        else mem.writePage(decoder.gfn(i), buf, decoder.dataOffset(i));
-      }
+      decoder.applyTo(mem); // one copy per page, from the batch's buffers into guest memory
       pages.add(n);
       bytes.add(batch.getPayload().size());
     } finally {

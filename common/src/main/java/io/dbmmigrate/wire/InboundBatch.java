@@ -1,0 +1,131 @@
+package io.dbmmigrate.wire;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import io.dbmmigrate.proto.v1.PageBatch;
+import io.grpc.HasByteBuffer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One received {@code SendPages} message, not yet checked: the bytes as gRPC received them, with
+ * their size, held until {@link #release()}. {@link InboundBatchMarshaller#parse} builds it without
+ * looking at the content (it never fails on malformed input); {@link #decode()}, called by the
+ * service where errors can be mapped to statuses, parses it and may fail.
+ *
+ * <p>Zero copy: when gRPC hands over a {@link io.grpc.Detachable} stream whose buffers are
+ * reachable ({@link HasByteBuffer}), this holder owns gRPC's inbound network buffers (detached;
+ * the stream is marked first so that buffers already skipped are kept, not recycled). {@link
+ * #decode()} wraps them as one rope {@link ByteString} without copying and parses the protobuf with
+ * aliasing, so the decoded batch's {@code payload} <i>is</i> those buffers. Other streams (the
+ * in-process transport, tests) are read into one array: one copy.
+ *
+ * <p>Lifetime rule: the decoded batch, and anything read from its payload, is valid only until
+ * {@link #release()}; the service releases every holder it receives exactly once, on every path
+ * (applied, refused, stream closed). Not thread-safe (one gRPC call delivers messages serially).
+ */
+public final class InboundBatch {
+  private InputStream detached;
+  private byte[] copy;
+  private PageBatch parsed;
+  private final IOException readFailure;
+  private final int sizeBytes;
+
+  private InboundBatch(InputStream detached, byte[] copy, PageBatch parsed, IOException failure, int sizeBytes) {
+    this.detached = detached;
+    this.copy = copy;
+    this.parsed = parsed;
+    this.readFailure = failure;
+    this.sizeBytes = sizeBytes;
+  }
+
+  /** A holder of gRPC's detached, marked stream of sizeBytes bytes (owns it until release). */
+  static InboundBatch ofDetached(InputStream detached, int sizeBytes) {
+    return new InboundBatch(detached, null, null, null, sizeBytes);
+  }
+
+  /** A holder of bytes read into an array. */
+  static InboundBatch ofBytes(byte[] bytes) {
+    return new InboundBatch(null, bytes, null, null, bytes.length);
+  }
+
+  /** A holder whose reading failed: {@link #decode()} reports it. */
+  static InboundBatch ofFailure(IOException e, int sizeBytes) {
+    return new InboundBatch(null, null, null, e, Math.max(0, sizeBytes));
+  }
+
+  /** A holder of an already parsed batch (in-process calls, tests). */
+  public static InboundBatch of(PageBatch batch) {
+    return new InboundBatch(null, null, batch, null, batch.getSerializedSize());
+  }
+
+  /** Bytes of the message as received (what it holds in memory until released). */
+  public int sizeBytes() {
+    return sizeBytes;
+  }
+
+  /**
+   * The batch (parsed once; later calls return the same object). Its payload aliases the held
+   * buffers: valid until {@link #release()}.
+   *
+   * @throws BatchFormatException when the bytes are not a PageBatch or could not be read
+   */
+  public PageBatch decode() throws BatchFormatException {
+    if (parsed != null) return parsed;
+    if (readFailure != null) throw new BatchFormatException("reading the message failed: " + readFailure.getMessage());
+    if (detached == null && copy == null) throw new IllegalStateException("batch already released");
+    try {
+      final CodedInputStream in;
+      if (copy != null) {
+        in = CodedInputStream.newInstance(copy);
+      } else {
+        in = gather(detached).newCodedInput();
+      }
+      in.enableAliasing(true);
+      parsed = PageBatch.parseFrom(in);
+      return parsed;
+    } catch (InvalidProtocolBufferException e) {
+      throw new BatchFormatException("not a PageBatch: " + e.getMessage());
+    } catch (IOException e) {
+      throw new BatchFormatException("reading the message failed: " + e.getMessage());
+    }
+  }
+
+  /** The held buffers as one ByteString, without copying their bytes. */
+  private static ByteString gather(InputStream in) throws IOException {
+    final HasByteBuffer hb = (HasByteBuffer) in;
+    final List<ByteString> parts = new ArrayList<>();
+    while (in.available() > 0) {
+      final ByteBuffer b = hb.getByteBuffer();
+      if (b == null) throw new IOException("a network buffer has no ByteBuffer view");
+      final int n = b.remaining();
+      parts.add(UnsafeByteOperations.unsafeWrap(b));
+      if (in.skip(n) != n) throw new IOException("could not skip a network buffer of " + n + " bytes");
+    }
+    return ByteString.copyFrom(parts); // a rope over the parts (no byte copied)
+  }
+
+  /** Gives the held buffers back to gRPC (idempotent). The decoded batch is invalid afterwards. */
+  public void release() {
+    final InputStream d = detached;
+    detached = null;
+    copy = null;
+    if (d != null) {
+      try {
+        d.close();
+      } catch (IOException e) {
+        // closing a detached buffer stream only releases memory; nothing to report
+      }
+    }
+  }
+
+  /** True until released (tests). */
+  boolean holdsBuffers() {
+    return detached != null || copy != null;
+  }
+}

@@ -1,0 +1,124 @@
+package io.dbmmigrate.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.proto.v1.PageBatch;
+import io.dbmmigrate.testing.MapGuestMemory;
+import io.grpc.internal.CompositeReadableBuffer;
+import io.grpc.internal.ForwardingReadableBuffer;
+import io.grpc.internal.ReadableBuffer;
+import io.grpc.internal.ReadableBuffers;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The receive path as gRPC's Netty transport drives it: a message split over many network buffers
+ * of odd sizes (so records and pages straddle buffer boundaries), handed to the marshaller as a
+ * detachable stream. The stream here is grpc-java's own (internal) buffer stream over direct
+ * buffers that count their release.
+ */
+class InboundBatchTest {
+  private static final List<MemorySlotSpec> SLOTS = List.of(new MemorySlotSpec(1, "ram", 100, 64, false));
+
+  /** A direct ReadableBuffer that counts close() (grpc's release of a network buffer). */
+  private static final class Tracked extends ForwardingReadableBuffer {
+    final AtomicInteger closed;
+
+    Tracked(ByteBuffer b, AtomicInteger closed) {
+      super(ReadableBuffers.wrap(b));
+      this.closed = closed;
+    }
+
+    @Override
+    public void close() {
+      closed.incrementAndGet();
+      super.close();
+    }
+  }
+
+  private static MapGuestMemory source(long seed) {
+    MapGuestMemory m = new MapGuestMemory(SLOTS);
+    Random r = new Random(seed);
+    byte[] page = new byte[GuestMemory.PAGE_SIZE];
+    for (long g = 100; g < 164; g++) {
+      if (g % 5 == 0) continue; // never written: a zero marker
+      r.nextBytes(page);
+      m.writePage(g, page, 0);
+    }
+    return m;
+  }
+
+  /** The message bytes split into direct buffers of 777 bytes (the last one shorter). */
+  private static InputStream networkStream(byte[] message, AtomicInteger closed, int[] buffers) {
+    CompositeReadableBuffer composite = new CompositeReadableBuffer();
+    for (int at = 0; at < message.length; at += 777) {
+      int n = Math.min(777, message.length - at);
+      ByteBuffer b = ByteBuffer.allocateDirect(n);
+      b.put(message, at, n).flip();
+      ReadableBuffer rb = new Tracked(b, closed);
+      composite.addBuffer(rb);
+      buffers[0]++;
+    }
+    return ReadableBuffers.openStream(composite, true);
+  }
+
+  @Test
+  void aBatchSplitOverNetworkBuffersIsAppliedInPlaceAndItsBuffersReleasedOnce() throws Exception {
+    MapGuestMemory src = source(7);
+    PageBatchEncoder enc = new PageBatchEncoder(64 * PageBatchFormat.FULL_RECORD_BYTES, false);
+    for (long g = 100; g < 164; g++) assertThat(enc.add(g, src)).isTrue();
+    byte[] message = enc.build("s", 0, 0, 0).toByteArray();
+    AtomicInteger closed = new AtomicInteger();
+    int[] buffers = {0};
+    InboundBatch in = InboundBatchMarshaller.instance().parse(networkStream(message, closed, buffers));
+    assertThat(in.sizeBytes()).isEqualTo(message.length);
+    PageBatch batch = in.decode();
+    PageBatchDecoder dec = new PageBatchDecoder(64 * PageBatchFormat.FULL_RECORD_BYTES);
+    dec.decode(batch);
+    assertThat(closed.get()).as("no network buffer released before the batch is applied").isZero();
+    MapGuestMemory dst = new MapGuestMemory(SLOTS);
+    dec.applyTo(dst);
+    in.release();
+    assertThat(closed.get()).as("each network buffer released once").isEqualTo(buffers[0]);
+    in.release();
+    assertThat(closed.get()).isEqualTo(buffers[0]);
+    byte[] a = new byte[GuestMemory.PAGE_SIZE];
+    byte[] b = new byte[GuestMemory.PAGE_SIZE];
+    for (long g = 100; g < 164; g++) {
+      boolean had = src.readPage(g, a, 0);
+      assertThat(dst.readPage(g, b, 0) && !java.util.Arrays.equals(b, new byte[b.length])).isEqualTo(had);
+      if (had) assertThat(b).as("page %d", g).isEqualTo(a);
+    }
+  }
+
+  @Test
+  void parseNeverThrowsAndDecodeReportsMalformedBytes() {
+    byte[] junk = {(byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2, 3};
+    AtomicInteger closed = new AtomicInteger();
+    InboundBatch viaNetwork = InboundBatchMarshaller.instance().parse(networkStream(junk, closed, new int[1]));
+    assertThat(viaNetwork.sizeBytes()).isEqualTo(junk.length);
+    assertThatThrownBy(viaNetwork::decode).isInstanceOf(BatchFormatException.class);
+    viaNetwork.release();
+    assertThat(closed.get()).isEqualTo(1);
+    InboundBatch viaArray = InboundBatchMarshaller.instance().parse(new ByteArrayInputStream(junk));
+    assertThatThrownBy(viaArray::decode).isInstanceOf(BatchFormatException.class);
+    InboundBatch failing =
+        InboundBatchMarshaller.instance()
+            .parse(
+                new InputStream() {
+                  @Override
+                  public int read() throws java.io.IOException {
+                    throw new java.io.IOException("connection reset");
+                  }
+                });
+    assertThatThrownBy(failing::decode).isInstanceOf(BatchFormatException.class).hasMessageContaining("connection reset");
+  }
+}
