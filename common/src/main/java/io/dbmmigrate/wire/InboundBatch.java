@@ -1,9 +1,5 @@
 package io.dbmmigrate.wire;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.UnsafeByteOperations;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.grpc.HasByteBuffer;
 import java.io.IOException;
@@ -21,8 +17,8 @@ import java.util.List;
  * <p>Zero copy: when gRPC hands over a {@link io.grpc.Detachable} stream whose buffers are
  * reachable ({@link HasByteBuffer}), this holder owns gRPC's inbound network buffers (detached;
  * the stream is marked first so that buffers already skipped are kept, not recycled). {@link
- * #decode()} wraps them as one rope {@link ByteString} without copying and parses the protobuf with
- * aliasing, so the decoded batch's {@code payload} <i>is</i> those buffers. Other streams (the
+ * #decode()} reads the protobuf header over them ({@link PageBatchWireReader}) and makes the
+ * decoded batch's {@code payload} a rope of views of those buffers: no byte is copied. Other streams (the
  * in-process transport, tests) are read into one array: one copy.
  *
  * <p>Lifetime rule: the decoded batch, and anything read from its payload, is valid only until
@@ -80,34 +76,25 @@ public final class InboundBatch {
     if (readFailure != null) throw new BatchFormatException("reading the message failed: " + readFailure.getMessage());
     if (detached == null && copy == null) throw new IllegalStateException("batch already released");
     try {
-      final CodedInputStream in;
-      if (copy != null) {
-        in = CodedInputStream.newInstance(copy);
-      } else {
-        in = gather(detached).newCodedInput();
-      }
-      in.enableAliasing(true);
-      parsed = PageBatch.parseFrom(in);
+      parsed = PageBatchWireReader.read(copy != null ? List.of(ByteBuffer.wrap(copy)) : gather(detached));
       return parsed;
-    } catch (InvalidProtocolBufferException e) {
-      throw new BatchFormatException("not a PageBatch: " + e.getMessage());
     } catch (IOException e) {
       throw new BatchFormatException("reading the message failed: " + e.getMessage());
     }
   }
 
-  /** The held buffers as one ByteString, without copying their bytes. */
-  private static ByteString gather(InputStream in) throws IOException {
+  /** Views of the held network buffers, in order (no byte copied). */
+  private static List<ByteBuffer> gather(InputStream in) throws IOException {
     final HasByteBuffer hb = (HasByteBuffer) in;
-    final List<ByteString> parts = new ArrayList<>();
+    final List<ByteBuffer> parts = new ArrayList<>();
     while (in.available() > 0) {
       final ByteBuffer b = hb.getByteBuffer();
       if (b == null) throw new IOException("a network buffer has no ByteBuffer view");
       final int n = b.remaining();
-      parts.add(UnsafeByteOperations.unsafeWrap(b));
+      parts.add(b);
       if (in.skip(n) != n) throw new IOException("could not skip a network buffer of " + n + " bytes");
     }
-    return ByteString.copyFrom(parts); // a rope over the parts (no byte copied)
+    return parts;
   }
 
   /** Gives the held buffers back to gRPC (idempotent). The decoded batch is invalid afterwards. */
