@@ -17,8 +17,8 @@ import java.util.List;
  * <p>Zero copy: when gRPC hands over a {@link io.grpc.Detachable} stream whose buffers are
  * reachable ({@link HasByteBuffer}), this holder owns gRPC's inbound network buffers (detached;
  * the stream is marked first so that buffers already skipped are kept, not recycled). {@link
- * #decode()} reads the protobuf header over them ({@link PageBatchWireReader}) and makes the
- * decoded batch's {@code payload} a rope of views of those buffers: no byte is copied. Other streams (the
+ * #decode()} reads the protobuf header over them ({@link PageBatchWireReader}) and keeps the
+ * payload as views of those buffers ({@link #payload()}): no byte is copied. Other streams (the
  * in-process transport, tests) are read into one array: one copy.
  *
  * <p>Lifetime rule: the decoded batch, and anything read from its payload, is valid only until
@@ -29,6 +29,8 @@ public final class InboundBatch {
   private InputStream detached;
   private byte[] copy;
   private PageBatch parsed;
+  /** The payload as views of the held buffers (zero-copy holders), or null: the parsed payload. */
+  private List<ByteBuffer> payload;
   private final IOException readFailure;
   private final int sizeBytes;
 
@@ -66,8 +68,9 @@ public final class InboundBatch {
   }
 
   /**
-   * The batch (parsed once; later calls return the same object). Its payload aliases the held
-   * buffers: valid until {@link #release()}.
+   * The batch's header (parsed once; later calls return the same object). For a holder of network
+   * bytes its {@code payload} field is empty: the payload is {@link #payload()}, views of the held
+   * buffers, valid until {@link #release()}.
    *
    * @throws BatchFormatException when the bytes are not a PageBatch or could not be read
    */
@@ -76,11 +79,31 @@ public final class InboundBatch {
     if (readFailure != null) throw new BatchFormatException("reading the message failed: " + readFailure.getMessage());
     if (detached == null && copy == null) throw new IllegalStateException("batch already released");
     try {
-      parsed = PageBatchWireReader.read(copy != null ? List.of(ByteBuffer.wrap(copy)) : gather(detached));
+      final List<ByteBuffer> views = new ArrayList<>();
+      parsed = PageBatchWireReader.read(copy != null ? List.of(ByteBuffer.wrap(copy)) : gather(detached), views);
+      payload = views;
       return parsed;
     } catch (IOException e) {
       throw new BatchFormatException("reading the message failed: " + e.getMessage());
     }
+  }
+
+  /**
+   * The payload's bytes, in order, as views of the held buffers (valid until {@link #release()});
+   * call after {@link #decode()}. Read them, never write them.
+   */
+  public List<ByteBuffer> payload() {
+    if (parsed == null) throw new IllegalStateException("decode() first");
+    return payload != null ? payload : parsed.getPayload().asReadOnlyByteBufferList();
+  }
+
+  /** Bytes of the payload as sent (after compression); call after {@link #decode()}. */
+  public int payloadBytes() {
+    if (parsed == null) throw new IllegalStateException("decode() first");
+    if (payload == null) return parsed.getPayload().size();
+    int n = 0;
+    for (int i = 0; i < payload.size(); i++) n += payload.get(i).remaining();
+    return n;
   }
 
   /** Views of the held network buffers, in order (no byte copied). */
@@ -102,6 +125,7 @@ public final class InboundBatch {
     final InputStream d = detached;
     detached = null;
     copy = null;
+    payload = null;
     if (d != null) {
       try {
         d.close();

@@ -21,9 +21,9 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * <p>Every field of the batch is treated as hostile: sizes are bounded before any allocation, the
  * CRC is checked first, LZ4 uses the safe decompressor, and the record count must match.
  *
- * <p>No copy of an uncompressed payload: the payload is read where it lies, as the list of {@link
- * ByteBuffer}s behind its {@link ByteString} ({@link ByteString#asReadOnlyByteBufferList()}): for a
- * batch parsed by {@link InboundBatch} these are gRPC's own inbound (direct) network buffers. The
+ * <p>No copy of an uncompressed payload: the payload is read where it lies, as a list of {@link
+ * ByteBuffer}s: for a received {@link InboundBatch}, views of gRPC's own inbound (direct) network
+ * buffers; for a {@link PageBatch}, its payload's {@link ByteString#asReadOnlyByteBufferList()}. The
  * CRC32C runs over them in place, the index reads the record headers in place, and {@link #applyTo}
  * copies each page once from them into guest memory. A page that straddles two network buffers
  * goes through one reused 4 KiB staging page (a second, cache-hot copy of that page only).
@@ -57,17 +57,26 @@ public final class PageBatchDecoder {
 
   /** Decodes the batch; afterwards {@link #count()} records are available. */
   public void decode(PageBatch batch) throws BatchFormatException {
+    decode(batch, batch.getPayload().asReadOnlyByteBufferList(), batch.getPayload().size());
+  }
+
+  /**
+   * Decodes a received batch in place (its header from {@link InboundBatch#decode()}, its payload
+   * the views {@link InboundBatch#payload()}); valid until the holder is released.
+   */
+  public void decode(InboundBatch inbound) throws BatchFormatException {
+    decode(inbound.decode(), inbound.payload(), inbound.payloadBytes());
+  }
+
+  private void decode(PageBatch batch, List<ByteBuffer> list, int wireLen) throws BatchFormatException {
     count = 0;
     pieceCount = 0;
     final int rawLen = batch.getRawBytes();
-    final ByteString payload = batch.getPayload();
-    final int wireLen = payload.size();
     if (rawLen < 0 || rawLen > maxBatchBytes)
       throw new BatchFormatException(
           "raw_bytes " + Integer.toUnsignedString(rawLen) + " exceeds the batch limit " + maxBatchBytes);
     if (wireLen > PageBatchFormat.MAX_BATCH_BYTES + (PageBatchFormat.MAX_BATCH_BYTES >>> 8) + 64)
       throw new BatchFormatException("payload of " + wireLen + " bytes is oversized");
-    final List<ByteBuffer> list = payload.asReadOnlyByteBufferList();
     crc.reset();
     for (int i = 0; i < list.size(); i++) {
       final ByteBuffer b = list.get(i);
@@ -88,7 +97,13 @@ public final class PageBatchDecoder {
       for (int i = 0; i < list.size(); i++) addPiece(list.get(i));
     } else if (compression == Compression.COMPRESSION_LZ4) {
       if (wire.length < wireLen) wire = new byte[Math.max(wireLen, wire.length * 2)];
-      payload.copyTo(wire, 0);
+      int at = 0;
+      for (int i = 0; i < list.size(); i++) {
+        final ByteBuffer b = list.get(i);
+        final int n = b.remaining();
+        b.get(b.position(), wire, at, n);
+        at += n;
+      }
       if (raw.length < rawLen) raw = new byte[Math.max(rawLen, raw.length * 2)];
       final int n;
       try {

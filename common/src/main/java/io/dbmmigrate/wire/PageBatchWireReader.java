@@ -1,22 +1,19 @@
 package io.dbmmigrate.wire;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import io.dbmmigrate.proto.v1.PageBatch;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Reads a protobuf-encoded {@link PageBatch} that lies in several buffers (gRPC's network buffers)
  * without copying its payload: the header fields are decoded as protobuf does (varints, fixed32,
  * the session id string; unknown fields skipped by wire type; the last value of a field wins), and
- * {@code payload} becomes a rope of {@link UnsafeByteOperations#unsafeWrap} slices of the buffers.
+ * the payload is returned as views of the buffers, next to a header whose {@code payload} is empty.
  *
- * <p>Why not protobuf's own parser with aliasing: over a rope of heap buffers (what grpc-netty
- * hands out here) {@code CodedInputStream} falls back to a stream decoder that copies every
- * {@code bytes} field into a fresh array, one allocation and one copy per batch.
+ * <p>Why not protobuf: protobuf-java 4.x copies any buffer that is not a heap array when it wraps
+ * it in a {@code ByteString} ({@code UnsafeByteOperations.unsafeWrap(ByteBuffer)} included), and
+ * gRPC's inbound buffers are direct; one allocation and one copy per batch.
  *
  * <p>Every length is checked against the bytes present; malformed input ends in {@link
  * BatchFormatException}, never in another exception. Stateless apart from one call's cursor.
@@ -35,12 +32,18 @@ final class PageBatchWireReader {
     this.pos = pieces.isEmpty() ? 0 : pieces.get(0).position();
   }
 
-  /** Parses the message in pieces (each from its position to its limit, in order). */
-  static PageBatch read(List<ByteBuffer> pieces) throws BatchFormatException {
-    return new PageBatchWireReader(pieces).readBatch();
+  /**
+   * Parses the message in pieces (each from its position to its limit, in order) into a header
+   * without payload; the payload's bytes are added to {@code payload} as views of the pieces (the
+   * last payload field wins, as in protobuf).
+   *
+   * @return the header; its {@code payload} field is empty
+   */
+  static PageBatch read(List<ByteBuffer> pieces, List<ByteBuffer> payload) throws BatchFormatException {
+    return new PageBatchWireReader(pieces).readBatch(payload);
   }
 
-  private PageBatch readBatch() throws BatchFormatException {
+  private PageBatch readBatch(List<ByteBuffer> payload) throws BatchFormatException {
     PageBatch.Builder b = PageBatch.newBuilder();
     while (remaining > 0) {
       final long tag = readVarint();
@@ -58,7 +61,7 @@ final class PageBatchWireReader {
           expect(wireType, 5);
           b.setCrc32C(readFixed32());
         }
-        case 9 -> b.setPayload(readBytes(wireType));
+        case 9 -> readPayload(wireType, payload);
         default -> skip(wireType);
       }
     }
@@ -83,29 +86,20 @@ final class PageBatchWireReader {
     return new String(s, StandardCharsets.UTF_8);
   }
 
-  private ByteString readBytes(int wireType) throws BatchFormatException {
+  /** Replaces payload's content by views of the next length-delimited field's bytes. */
+  private void readPayload(int wireType, List<ByteBuffer> payload) throws BatchFormatException {
     expect(wireType, 2);
     int n = readLength();
-    ByteString out = ByteString.EMPTY;
-    List<ByteString> parts = null;
+    payload.clear();
     while (n > 0) {
       final ByteBuffer b = current();
       final int take = Math.min(n, b.limit() - pos);
-      final ByteBuffer slice = b.duplicate();
-      slice.limit(pos + take).position(pos);
-      final ByteString part = UnsafeByteOperations.unsafeWrap(slice.slice());
-      if (parts == null && out.isEmpty()) out = part;
-      else {
-        if (parts == null) {
-          parts = new ArrayList<>();
-          parts.add(out);
-        }
-        parts.add(part);
-      }
+      final ByteBuffer view = b.duplicate();
+      view.limit(pos + take).position(pos);
+      payload.add(view);
       advance(take);
       n -= take;
     }
-    return parts == null ? out : ByteString.copyFrom(parts); // a rope: no byte copied
   }
 
   private void skip(int wireType) throws BatchFormatException {

@@ -239,10 +239,10 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
         } else if (!session.id.equals(batch.getSessionId())) {
           throw TargetException.invalid("a page stream must carry one session only");
         }
-        session.apply(decoder, batch, nanoClock.getAsLong());
+        session.apply(decoder, inbound, nanoClock.getAsLong());
         batches++;
         pages += batch.getPageCount();
-        bytes += batch.getPayload().size();
+        bytes += inbound.payloadBytes();
         out.request(1);
       } catch (TargetException e) {
         fail(e.status(), e.getMessage());

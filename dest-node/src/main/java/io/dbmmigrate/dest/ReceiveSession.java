@@ -6,6 +6,7 @@ import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.SessionOptions;
 import io.dbmmigrate.wire.BatchFormatException;
+import io.dbmmigrate.wire.InboundBatch;
 import io.dbmmigrate.wire.PageBatchDecoder;
 import io.grpc.Status;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,17 +64,18 @@ final class ReceiveSession {
    * Checks and applies one batch: decode (CRC, format), every gfn inside a slot and writable in
    * this round, in sequence; only then are pages written, so a refused batch changes nothing.
    */
-  void apply(PageBatchDecoder decoder, PageBatch batch, long nowNanos) throws TargetException {
+  void apply(PageBatchDecoder decoder, InboundBatch inbound, long nowNanos) throws TargetException {
     lastActivityNanos = nowNanos;
     lock.readLock().lock();
     try {
       if (ended) throw new TargetException(Status.ABORTED, "session " + id + " has ended");
+      final PageBatch batch;
       try {
-        decoder.decode(batch);
+        batch = inbound.decode();
+        decoder.decode(inbound); // CRC and record index over the received buffers, in place
       } catch (BatchFormatException e) {
         throw TargetException.invalid(
-            "stream " + batch.getStream() + " round " + batch.getRound() + " sequence "
-                + batch.getSequence() + ": " + e.getMessage());
+            "stream " + inboundStream(inbound) + ": " + e.getMessage());
       }
       final GuestMemory mem = vm.memory();
       final int n = decoder.count();
@@ -92,9 +94,19 @@ final class ReceiveSession {
       ledger.accept(batch.getStream(), round, batch.getSequence());
       decoder.applyTo(mem); // one copy per page, from the batch's buffers into guest memory
       pages.add(n);
-      bytes.add(batch.getPayload().size());
+      bytes.add(inbound.payloadBytes());
     } finally {
       lock.readLock().unlock();
+    }
+  }
+
+  /** "s round r sequence q" of a batch whose header decoded, else "?" (for error messages). */
+  private static String inboundStream(InboundBatch inbound) {
+    try {
+      PageBatch b = inbound.decode();
+      return b.getStream() + " round " + b.getRound() + " sequence " + b.getSequence();
+    } catch (BatchFormatException e) {
+      return "?";
     }
   }
 
