@@ -8,10 +8,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
 
 /**
  * Computes {@link Digest}s of guest memory: SHA-256 over all slots in slot order (never-written
@@ -37,8 +39,23 @@ public final class MemoryDigester {
     return new MemoryDigester(Runtime.getRuntime().availableProcessors());
   }
 
+  /** Pages hashed between two checks of the stop condition (1 MiB: well under a millisecond). */
+  static final int STOP_CHECK_PAGES = 256;
+  private static final BooleanSupplier NEVER = () -> false;
+
   /** Digest of all of mem; with chunk digests when withChunks. */
   public Digest digest(GuestMemory mem, boolean withChunks) {
+    return digest(mem, withChunks, NEVER);
+  }
+
+  /**
+   * Digest of all of mem, stopping early when stop answers true: checked every {@value
+   * #STOP_CHECK_PAGES} pages by every hashing thread, so a stop takes effect within about a
+   * millisecond of hashing.
+   *
+   * @throws CancellationException when stopped (no digest)
+   */
+  public Digest digest(GuestMemory mem, boolean withChunks, BooleanSupplier stop) {
     final long t0 = System.nanoTime();
     List<MemorySlotSpec> slots = mem.slots();
     long memoryBytes = 0;
@@ -59,13 +76,13 @@ public final class MemoryDigester {
           for (long g = s.baseGfn(); g < s.endGfn(); g += pagesPerChunk) {
             final long from = g;
             final long to = Math.min(s.endGfn(), g + pagesPerChunk);
-            futures.add(pool.submit(() -> hashPages(mem, from, to)));
+            futures.add(pool.submit(() -> hashPages(mem, from, to, stop)));
           }
         }
       }
       MessageDigest flat = sha256();
       final PageReader reader = mem.newReader();
-      for (MemorySlotSpec s : slots) updatePages(flat, reader, s.baseGfn(), s.endGfn());
+      for (MemorySlotSpec s : slots) updatePages(flat, reader, s.baseGfn(), s.endGfn(), stop);
       byte[] flatDigest = flat.digest();
       if (withChunks) {
         chunks = new ArrayList<>(futures.size());
@@ -78,21 +95,25 @@ public final class MemoryDigester {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while hashing guest memory", e);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof CancellationException c) throw c;
       throw new IllegalStateException("hashing guest memory failed", e.getCause());
     } finally {
       if (pool != null) pool.shutdownNow();
     }
   }
 
-  private static byte[] hashPages(GuestMemory mem, long fromGfn, long toGfn) {
+  private static byte[] hashPages(GuestMemory mem, long fromGfn, long toGfn, BooleanSupplier stop) {
     MessageDigest md = sha256();
-    updatePages(md, mem.newReader(), fromGfn, toGfn);
+    updatePages(md, mem.newReader(), fromGfn, toGfn, stop);
     return md.digest();
   }
 
   /** Hashes the pages in place (a direct buffer goes to the digest without a heap copy). */
-  private static void updatePages(MessageDigest md, PageReader reader, long fromGfn, long toGfn) {
+  private static void updatePages(
+      MessageDigest md, PageReader reader, long fromGfn, long toGfn, BooleanSupplier stop) {
     for (long gfn = fromGfn; gfn < toGfn; gfn++) {
+      if ((gfn & (STOP_CHECK_PAGES - 1)) == 0 && stop.getAsBoolean())
+        throw new CancellationException("hashing stopped at gfn 0x" + Long.toHexString(gfn));
       final ByteBuffer page = reader.page(gfn);
       if (page != null) md.update(page);
       else md.update(ZERO_PAGE, 0, ZERO_PAGE.length);

@@ -1,0 +1,191 @@
+package io.dbmmigrate.dest;
+
+import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.machine.VirtualMachine;
+import io.dbmmigrate.proto.v1.PageBatch;
+import io.dbmmigrate.proto.v1.SessionOptions;
+import io.dbmmigrate.wire.BatchFormatException;
+import io.dbmmigrate.wire.InboundBatch;
+import io.dbmmigrate.wire.PageBatchDecoder;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One incoming migration: the (paused) VM being filled, the ledger of batches, and the end of the
+ * session.
+ *
+ * <p>Concurrency contract:
+ *
+ * <ul>
+ *   <li>Page streams apply batches concurrently, each under the <b>read</b> lock; different streams
+ *       carry different pages (the source partitions pages over streams), and GuestMemory allows
+ *       concurrent host writes to different pages.
+ *   <li>Ending the session (commit, abort, failure) takes the <b>write</b> lock and sets {@code
+ *       ended}: once {@link #end()} returns true, no batch is being applied and none will be, so
+ *       the commit can check completeness and hash a memory that no longer changes, and an abort
+ *       can close the VM without racing a writer.
+ *   <li>{@code ended} is written only under the write lock and read under the read lock.
+ *   <li>Stream claims ({@link #claimStream}): at most one open SendPages call per declared stream,
+ *       so that the heap a session can hold is bounded by its declared streams (see {@link
+ *       ReceiveFootprint}); claimed and released under this object's monitor.
+ * </ul>
+ */
+final class ReceiveSession {
+  final String id;
+  final String migrationId;
+  final String sourceId;
+  final VirtualMachine vm;
+  final SessionOptions options;
+  final StreamLedger ledger;
+  final long createdNanos;
+  /** Largest uncompressed batch the source declared (at most the node's limit). */
+  final int maxBatchBytes;
+
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private boolean ended;
+  private final AtomicBoolean committing = new AtomicBoolean();
+  private final AtomicInteger openStreams = new AtomicInteger();
+  private final boolean[] streamClaimed;
+  private final LongAdder pages = new LongAdder();
+  private final LongAdder bytes = new LongAdder();
+  private volatile long lastActivityNanos;
+
+  ReceiveSession(
+      String id, String migrationId, String sourceId, VirtualMachine vm, SessionOptions options, long nowNanos) {
+    this.id = id;
+    this.migrationId = migrationId;
+    this.sourceId = sourceId;
+    this.vm = vm;
+    this.options = options;
+    this.ledger = new StreamLedger(options.getStreams());
+    this.maxBatchBytes = options.getMaxBatchBytes();
+    this.streamClaimed = new boolean[options.getStreams()];
+    this.createdNanos = nowNanos;
+    this.lastActivityNanos = nowNanos;
+  }
+
+  /**
+   * Checks and applies one batch: decode (CRC, format), every gfn inside a slot and writable in
+   * this round, in sequence; only then are pages written, so a refused batch changes nothing.
+   */
+  void apply(PageBatchDecoder decoder, InboundBatch inbound, long nowNanos) throws TargetException {
+    lastActivityNanos = nowNanos;
+    lock.readLock().lock();
+    try {
+      if (ended) throw new TargetException(ReceiveError.ENDED, "session " + id + " has ended");
+      final PageBatch batch;
+      try {
+        batch = inbound.decode();
+        decoder.decode(inbound); // CRC and record index over the received buffers, in place
+      } catch (BatchFormatException e) {
+        throw TargetException.invalid(
+            "stream " + inboundStream(inbound) + ": " + e.getMessage());
+      }
+      final GuestMemory mem = vm.memory();
+      final int n = decoder.count();
+      final int round = batch.getRound();
+      for (int i = 0; i < n; i++) {
+        final long gfn = decoder.gfn(i);
+        final MemorySlotSpec slot = mem.slotOf(gfn);
+        if (slot == null)
+          throw TargetException.invalid(
+              "page gfn 0x" + Long.toHexString(gfn) + " is outside every memory slot of the guest");
+        if (slot.readOnly() && round != 0)
+          throw TargetException.invalid(
+              "page gfn 0x" + Long.toHexString(gfn) + " is in read-only slot '" + slot.name()
+                  + "', which is sent in round 0 only (got round " + round + ")");
+      }
+      ledger.accept(batch.getStream(), round, batch.getSequence());
+      decoder.applyTo(mem); // one copy per page, from the batch's buffers into guest memory
+      pages.add(n);
+      bytes.add(inbound.payloadBytes());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** "s round r sequence q" of a batch whose header decoded, else "?" (for error messages). */
+  private static String inboundStream(InboundBatch inbound) {
+    try {
+      PageBatch b = inbound.decode();
+      return b.getStream() + " round " + b.getRound() + " sequence " + b.getSequence();
+    } catch (BatchFormatException e) {
+      return "?";
+    }
+  }
+
+  /** Ends the session; true for the one caller that ended it. Waits for batches being applied. */
+  boolean end() {
+    lock.writeLock().lock();
+    try {
+      if (ended) return false;
+      ended = true;
+      return true;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  boolean isEnded() {
+    lock.readLock().lock();
+    try {
+      return ended;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Marks the start of the one commit; false when one already started. */
+  boolean beginCommit() {
+    return committing.compareAndSet(false, true);
+  }
+
+  boolean isCommitting() {
+    return committing.get();
+  }
+
+  /**
+   * Claims a declared stream for one SendPages call; false when the stream is out of range or
+   * another call holds it. Counts the call as open until {@link #releaseStream}.
+   */
+  synchronized boolean claimStream(int stream) {
+    if (stream < 0 || stream >= streamClaimed.length || streamClaimed[stream]) return false;
+    streamClaimed[stream] = true;
+    openStreams.incrementAndGet();
+    return true;
+  }
+
+  synchronized void releaseStream(int stream) {
+    if (stream >= 0 && stream < streamClaimed.length && streamClaimed[stream]) {
+      streamClaimed[stream] = false;
+      openStreams.decrementAndGet();
+    }
+  }
+
+  int declaredStreams() {
+    return streamClaimed.length;
+  }
+
+  int openStreams() {
+    return openStreams.get();
+  }
+
+  void touch(long nowNanos) {
+    lastActivityNanos = nowNanos;
+  }
+
+  long idleNanos(long nowNanos) {
+    return nowNanos - lastActivityNanos;
+  }
+
+  long pagesApplied() {
+    return pages.sum();
+  }
+
+  long bytesReceived() {
+    return bytes.sum();
+  }
+}
