@@ -1,5 +1,6 @@
 package io.dbmmigrate.wire;
 
+import com.google.protobuf.ByteString;
 import io.dbmmigrate.proto.v1.PageBatch;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,7 @@ final class PageBatchWireReader {
       final long tag = readVarint();
       final int field = (int) (tag >>> 3);
       final int wireType = (int) (tag & 7);
+      if (field == 0 || tag > 0xffffffffL) throw new BatchFormatException("invalid tag " + tag);
       switch (field) {
         case 1 -> b.setSessionId(readString(wireType));
         case 2 -> b.setStream(readVarint32(wireType));
@@ -83,6 +85,7 @@ final class PageBatchWireReader {
     if (n > 1024) throw new BatchFormatException("session id of " + n + " bytes");
     final byte[] s = new byte[n];
     for (int i = 0; i < n; i++) s[i] = readByte();
+    if (!ByteString.copyFrom(s).isValidUtf8()) throw new BatchFormatException("invalid UTF-8 in session_id");
     return new String(s, StandardCharsets.UTF_8);
   }
 
