@@ -38,8 +38,9 @@ build_common_test_classpath() {
 }
 
 # transfer: environment RAM (default 4g), STREAMS (default "1 2 4"), COMPRESS (none|lz4, default
-# none), BENCH_HEAP (default "-Xms6g -Xmx6g -XX:+AlwaysPreTouch": the heaps are committed before the
-# measurement, so round 0 does not time the kernel faulting in fresh heap), PROFILE=1 (JFR
+# none), BENCH_HEAP (default "-Xms1g -Xmx1g -XX:+AlwaysPreTouch": guest memory is off the heap, and
+# the heaps are committed before the measurement, so round 0 does not time the kernel faulting in
+# fresh heap), PROFILE=1 (JFR
 # recordings of the 1-stream run into results/bench-transfer/).
 # Guest memory: every RAM page is prefilled with non-zero, incompressible content (no zero pages)
 # and the guest is idle, so round 0 moves RAM bytes of real pages (plus 8 bytes of header each).
@@ -47,7 +48,7 @@ build_common_test_classpath() {
 # right before each migration, so each ratio compares two measurements taken seconds apart.
 bench_transfer() {
   local ram=${RAM:-4g} streams_list=${STREAMS:-"1 2 4"} compress=${COMPRESS:-none}
-  local heap=${BENCH_HEAP:-"-Xms6g -Xmx6g -XX:+AlwaysPreTouch"}
+  local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
   local out=results/bench-transfer
   mkdir -p "$out"
   dbm_build_if_needed
