@@ -7,7 +7,8 @@
 #                              threads, SW sync with the same dirty count, fault and hardware-dirty
 #                              store paths, memory-bandwidth bound measured in the same run, and the
 #                              64 GiB / 1 GiB-written memory check in a 2 GiB heap. Options:
-#                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]
+#                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]; then
+#                              the 64 GiB guest / 1 GiB written / -Xmx512m probe (MEMORY_PROBE=0 skips)
 #   deploy/bench.sh load       8 streams, 16 GiB sparse guest, high dirty rate: no OutOfMemoryError
 #                              in either configured heap, peak RSS of both processes
 #                              (deploy/bench-load.sh; environment RAM, STREAMS, WORKLOAD, heaps, TLS=1)
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 . deploy/lib.sh
 
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # Builds common (and proto) with its test classes and writes the runtime class path to $CP.
@@ -37,8 +38,9 @@ build_common_test_classpath() {
 }
 
 # transfer: environment RAM (default 4g), STREAMS (default "1 2 4"), COMPRESS (none|lz4, default
-# none), BENCH_HEAP (default "-Xms6g -Xmx6g -XX:+AlwaysPreTouch": the heaps are committed before the
-# measurement, so round 0 does not time the kernel faulting in fresh heap), PROFILE=1 (JFR
+# none), BENCH_HEAP (default "-Xms1g -Xmx1g -XX:+AlwaysPreTouch": guest memory is off the heap, and
+# the heaps are committed before the measurement, so round 0 does not time the kernel faulting in
+# fresh heap), PROFILE=1 (JFR
 # recordings of the 1-stream run into results/bench-transfer/).
 # Guest memory: every RAM page is prefilled with non-zero, incompressible content (no zero pages)
 # and the guest is idle, so round 0 moves RAM bytes of real pages (plus 8 bytes of header each).
@@ -46,7 +48,7 @@ build_common_test_classpath() {
 # right before each migration, so each ratio compares two measurements taken seconds apart.
 bench_transfer() {
   local ram=${RAM:-4g} streams_list=${STREAMS:-"1 2 4"} compress=${COMPRESS:-none}
-  local heap=${BENCH_HEAP:-"-Xms6g -Xmx6g -XX:+AlwaysPreTouch"}
+  local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
   local out=results/bench-transfer
   mkdir -p "$out"
   dbm_need_tool jq jq "reading the reports"
@@ -96,11 +98,21 @@ bench_transfer() {
   done
 }
 
+# The memory line (issue 10): a 64 GiB guest, every PTE established, 1 GiB written, in a 512 MiB
+# heap; prints RESULT rss_mib_64g= (peak RSS of the whole process) and RESULT heap_max_mib_64g=.
+# MEMORY_PROBE=0 skips it. Needs $CP (build_common_test_classpath).
+bench_memory_64g() {
+  [[ "${MEMORY_PROBE:-1}" == 1 ]] || return 0
+  echo "== memory: 64 GiB guest, 1 GiB written, -Xmx512m" >&2
+  ${JAVA:-java} -Xmx512m -cp "$CP" io.dbmmigrate.bench.MemoryProbe 64g 1g
+}
+
 case "${1:-}" in
   scan)
     shift
     build_common_test_classpath
-    exec ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.ScanBenchmark "$@"
+    ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.ScanBenchmark "$@"
+    bench_memory_64g
     ;;
   transfer)
     shift
