@@ -13,7 +13,7 @@ import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.mmu.Stage2Mmu;
 import io.dbmmigrate.mmu.VcpuContext;
-import io.dbmmigrate.vcpu.SplitMix64;
+import io.dbmmigrate.util.SplitMix64;
 import io.dbmmigrate.vcpu.StorePattern;
 import java.util.Arrays;
 import java.util.Locale;
@@ -117,7 +117,9 @@ public final class ScanBenchmark {
           check(st, dirtyCount, "HW t" + threads);
           visited = st.ptesVisited();
           if (i >= 0) (threads == 1 ? t1 : t2)[i] = st.millis();
-          if (verbose) System.out.printf(Locale.ROOT, "  iteration %d: hw sync t%d %.2f ms%n", i, threads, st.millis());
+          if (verbose)
+            System.out.printf(Locale.ROOT, "  iteration %d: hw sync t%d %.2f ms: %s%n", i, threads, st.millis(),
+                log.lastScanProfile().describe());
         }
       }
       log.disable();

@@ -3,7 +3,7 @@ package io.dbmmigrate.dirty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.SplitPolicy;
+import io.dbmmigrate.dirty.SplitPolicy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

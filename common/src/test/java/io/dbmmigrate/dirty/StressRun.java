@@ -4,7 +4,7 @@ import io.dbmmigrate.machine.BackingPageSize;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.SimulatedVms;
-import io.dbmmigrate.machine.SplitPolicy;
+import io.dbmmigrate.dirty.SplitPolicy;
 import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.mmu.MmuVariant;
 import java.util.List;

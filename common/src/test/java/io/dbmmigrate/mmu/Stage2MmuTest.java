@@ -2,10 +2,8 @@ package io.dbmmigrate.mmu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dbmmigrate.dirty.DirtyLogMode;
 import io.dbmmigrate.machine.BackingPageSize;
 import io.dbmmigrate.machine.ChunkedGuestMemory;
-import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.MemorySlotSpec;
 import java.util.List;
 import java.util.Set;
@@ -16,15 +14,14 @@ import org.junit.jupiter.api.Test;
 class Stage2MmuTest {
   static final long RAM = 1L << 18;
   final Set<Long> marked = new TreeSet<>();
-  final DirtyPageRecorder recorder = marked::add;
+  final DirtyPageRecorder recorder = (v, gfn) -> marked.add(gfn);
   final StoreValue value = (v, gfn, seq) -> 0x1111_0000L + seq;
 
   static Stage2Mmu mmu(BackingPageSize backing, boolean ha) {
     ChunkedGuestMemory mem =
         new ChunkedGuestMemory(
             List.of(new MemorySlotSpec(0, "rom", 0, 16, true), new MemorySlotSpec(1, "ram", RAM, 2048, false)));
-    MachineTuning t = MachineTuning.defaults().withoutCosts().withHardwareAccessFlag(ha);
-    return new Stage2Mmu(mem, 2, t, backing);
+    return new Stage2Mmu(mem, 2, new MmuTuning(0, 0, 0, ha), backing);
   }
 
   static int level(Stage2Mmu m, long gfn) {
@@ -103,10 +100,10 @@ class Stage2MmuTest {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     VcpuContext c = m.newContext(0);
     m.store(c, RAM + 1, 0, value, 0);
-    m.setLogging(DirtyLogMode.SW, gfn -> {
+    m.setTracker(TestTrackers.sw((v, gfn) -> {
       assertThat(Descriptor.isWritable(m.leafDescriptor(gfn))).as("recorded before relax").isFalse();
       marked.add(gfn);
-    });
+    }));
     m.writeProtect(RAM, RAM + 2048, false);
     m.invalidateAll();
     m.store(c, RAM + 1, 0, value, 1);
@@ -127,7 +124,7 @@ class Stage2MmuTest {
     VcpuContext c = m.newContext(0);
     m.store(c, RAM, 0, value, 0);
     java.util.concurrent.atomic.AtomicReference<Thread> harvester = new java.util.concurrent.atomic.AtomicReference<>();
-    m.setLogging(DirtyLogMode.SW, gfn -> {
+    m.setTracker(TestTrackers.sw((v, gfn) -> {
       synchronized (marked) {
         marked.add(gfn);
       }
@@ -150,7 +147,7 @@ class Stage2MmuTest {
       } catch (InterruptedException e) {
         throw new AssertionError(e);
       }
-    });
+    }));
     m.writeProtect(RAM, RAM + 1, false);
     m.invalidateAll();
     m.store(c, RAM, 0, value, 1);
@@ -165,7 +162,7 @@ class Stage2MmuTest {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     VcpuContext c = m.newContext(0);
     m.store(c, RAM + 1, 0, value, 0);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.writeProtect(RAM, RAM + 2048, true);
@@ -184,7 +181,7 @@ class Stage2MmuTest {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     VcpuContext c = m.newContext(0);
     m.store(c, RAM, 0, value, 0);
-    m.setLogging(DirtyLogMode.SW, recorder);
+    m.setTracker(TestTrackers.sw(recorder));
     m.writeProtect(RAM, RAM + 1, false);
     m.store(c, RAM, 0, value, 1);
     assertThat(marked).as("stale writable TLB entry: no fault yet").isEmpty();
@@ -198,7 +195,7 @@ class Stage2MmuTest {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     VcpuContext c = m.newContext(0);
     m.populate(0, 16);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.writeProtect(0, 16, true);
@@ -217,7 +214,7 @@ class Stage2MmuTest {
   void unmapOfAHardwareDirtyPageSavesItFirstAndRemapsItClean() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     VcpuContext c = m.newContext(0);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.store(c, RAM + 3, 0, value, 0);
@@ -235,9 +232,9 @@ class Stage2MmuTest {
   void brokenReplacementForgetsTheDirtyState() {
     ChunkedGuestMemory mem = new ChunkedGuestMemory(List.of(new MemorySlotSpec(1, "ram", RAM, 512, false)));
     Stage2Mmu m =
-        new Stage2Mmu(mem, 1, MachineTuning.defaults().withoutCosts(), BackingPageSize.SIZE_4K,
+        new Stage2Mmu(mem, 1, MmuTuning.free(), BackingPageSize.SIZE_4K,
             BrokenMmus.replaceWithoutSavingDirty());
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.store(m.newContext(0), RAM, 0, value, 0);
@@ -248,7 +245,7 @@ class Stage2MmuTest {
   @Test
   void mkOldKeepsAHardwareSetWriteBit() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.store(m.newContext(0), RAM, 0, value, 0);
@@ -258,29 +255,68 @@ class Stage2MmuTest {
   }
 
   @Test
-  void lazySplitHappensOnTheFirstWriteFaultDuringLogging() {
+  void lazySplitHappensOnTheFirstWriteFaultDuringSoftwareLogging() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_2M, true);
     VcpuContext c = m.newContext(0);
     m.store(c, RAM, 0, value, 0);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.sw(recorder));
+    m.writeProtect(RAM, RAM + 2048, false);
+    m.invalidateAll();
+    assertThat(Descriptor.isBlock(m.leafDescriptor(RAM), 2)).isTrue();
+    m.store(c, RAM + 9, 0, value, 1);
+    assertThat(level(m, RAM + 9)).isEqualTo(3);
+    assertThat(marked).containsExactly(RAM + 9);
+    assertThat(Descriptor.isWritable(m.leafDescriptor(RAM + 9))).isTrue();
+    assertThat(Descriptor.isWritable(m.leafDescriptor(RAM + 10))).isFalse();
+    assertThat(m.blockSplits()).isEqualTo(1);
+  }
+
+  @Test
+  void underHardwareLoggingABlockGetsDbmAndAWriteMakesTheWholeBlockHardwareDirty() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_2M, true);
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM, 0, value, 0);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.writeProtect(RAM, RAM + 2048, true);
     m.invalidateAll();
-    assertThat(Descriptor.isBlock(m.leafDescriptor(RAM), 2)).isTrue();
-    assertThat(Descriptor.hasDbm(m.leafDescriptor(RAM))).as("blocks never get DBM").isFalse();
+    long clean = m.leafDescriptor(RAM);
+    assertThat(Descriptor.isBlock(clean, 2) && Descriptor.hasDbm(clean) && !Descriptor.isWritable(clean))
+        .as(Descriptor.describe(clean, 2))
+        .isTrue();
     m.store(c, RAM + 9, 0, value, 1);
-    assertThat(level(m, RAM + 9)).isEqualTo(3);
+    assertThat(level(m, RAM + 9)).as("no fault, no split").isEqualTo(2);
     assertThat(Descriptor.isHwDirty(m.leafDescriptor(RAM + 9))).isTrue();
-    long other = m.leafDescriptor(RAM + 10);
-    assertThat(Descriptor.hasDbm(other) && !Descriptor.isWritable(other)).isTrue();
-    assertThat(m.blockSplits()).isEqualTo(1);
+    assertThat(m.counters().permissionFaults()).isZero();
+    // The host splits the hardware-dirty block: every page keeps the dirty state.
+    assertThat(m.splitBlockAt(RAM + 9)).isTrue();
+    for (long g = RAM; g < RAM + 512; g += 31) {
+      assertThat(Descriptor.isHwDirty(m.leafDescriptor(g))).as("page %d", g).isTrue();
+    }
+  }
+
+  @Test
+  void brokenSplitDropsTheDirtyStateOfAHardwareDirtyBlock() {
+    ChunkedGuestMemory mem = new ChunkedGuestMemory(List.of(new MemorySlotSpec(1, "ram", RAM, 512, false)));
+    Stage2Mmu m =
+        new Stage2Mmu(mem, 1, MmuTuning.free(), BackingPageSize.SIZE_2M, BrokenMmus.splitDropsDirty());
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM, 0, value, 0);
+    m.setTracker(TestTrackers.hw(recorder));
+    m.vtcr().set(Vtcr.HD, true);
+    m.kickAll();
+    m.writeProtect(RAM, RAM + 512, true);
+    m.invalidateAll();
+    m.store(c, RAM + 9, 0, value, 1);
+    m.splitBlockAt(RAM + 9);
+    assertThat(Descriptor.isHwDirty(m.leafDescriptor(RAM + 9))).isFalse();
   }
 
   @Test
   void populateMapsEveryPageCleanForTheCurrentMode() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     assertThat(m.populate(RAM, RAM + 2048)).isEqualTo(2048);
     for (long g = RAM; g < RAM + 2048; g += 97) {
       long d = m.leafDescriptor(g);
