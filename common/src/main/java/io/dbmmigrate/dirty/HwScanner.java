@@ -85,6 +85,7 @@ final class HwScanner implements AutoCloseable {
     final long[] starts = new long[n];
     final long[] ends = new long[n];
     final int[] counts = new int[n];
+    final long[] cpu = new long[n];
     @SuppressWarnings("unchecked")
     Future<HwScanVisitor>[] futures = new Future[n];
     // Workers first, so they wake while the caller starts on its own chunks. Each thread makes its
@@ -96,12 +97,12 @@ final class HwScanner implements AutoCloseable {
           pool.submit(
               () -> {
                 HwScanVisitor v = new HwScanVisitor(out, outBaseGfn, clearWrite, ownsOutWords, broken);
-                runChunks(cursor, chunks, firstChunk, chunkPages, startGfn, endGfn, v, t0, starts, ends, counts, tt);
+                runChunks(cursor, chunks, firstChunk, chunkPages, startGfn, endGfn, v, t0, starts, ends, counts, cpu, tt);
                 return v;
               });
     }
     HwScanVisitor mine = new HwScanVisitor(out, outBaseGfn, clearWrite, ownsOutWords, broken);
-    runChunks(cursor, chunks, firstChunk, chunkPages, startGfn, endGfn, mine, t0, starts, ends, counts, 0);
+    runChunks(cursor, chunks, firstChunk, chunkPages, startGfn, endGfn, mine, t0, starts, ends, counts, cpu, 0);
     long visited = mine.visited;
     long dirty = mine.dirty;
     for (int t = 1; t < n; t++) {
@@ -109,24 +110,36 @@ final class HwScanner implements AutoCloseable {
       visited += v.visited;
       dirty += v.dirty;
     }
-    return new Result(visited, dirty, n, new ScanProfile(n, starts, ends, counts, System.nanoTime() - t0));
+    return new Result(visited, dirty, n, new ScanProfile(n, starts, ends, counts, cpu, System.nanoTime() - t0));
   }
 
   /** Claims chunks until none is left; records when this thread started and ended (profile). */
   private void runChunks(
       AtomicInteger cursor, int chunks, long firstChunk, long chunkPages, long startGfn,
-      long endGfn, HwScanVisitor v, long t0, long[] starts, long[] ends, int[] counts, int t) {
+      long endGfn, HwScanVisitor v, long t0, long[] starts, long[] ends, int[] counts, long[] cpu,
+      int t) {
     int c;
     int k = 0;
+    long cpu0 = -1;
     starts[t] = -1;
     while ((c = cursor.getAndIncrement()) < chunks) {
-      if (k++ == 0) starts[t] = System.nanoTime() - t0;
+      if (k++ == 0) {
+        starts[t] = System.nanoTime() - t0;
+        cpu0 = threadCpuNanos();
+      }
       long s = Math.max(startGfn, (firstChunk + c) * chunkPages);
       long e = Math.min(endGfn, (firstChunk + c + 1) * chunkPages);
       pt.walk(s, e, v);
     }
     ends[t] = System.nanoTime() - t0;
     counts[t] = k;
+    cpu[t] = cpu0 < 0 ? -1 : threadCpuNanos() - cpu0;
+  }
+
+  /** This thread's CPU time (one clock_gettime per scan thread per scan), or -1. */
+  private static long threadCpuNanos() {
+    java.lang.management.ThreadMXBean b = java.lang.management.ManagementFactory.getThreadMXBean();
+    return b.isCurrentThreadCpuTimeSupported() ? b.getCurrentThreadCpuTime() : -1;
   }
 
   private static HwScanVisitor await(Future<HwScanVisitor> f) {

@@ -11,11 +11,21 @@ package io.dbmmigrate.dirty;
  * @param startNanos per thread: first chunk claimed, ns after the scan started (-1: none)
  * @param endNanos per thread: last chunk finished, ns after the scan started
  * @param chunks per thread: chunks scanned
+ * @param cpuNanos per thread: CPU time it got between its start and end (-1: not measurable);
+ *     far below {@code end - start} means the thread was runnable but had no CPU (another
+ *     process, or the other scan thread on the same core)
  * @param scanNanos the scan, from start to the caller's return from the join
  */
 public record ScanProfile(
-    int threads, long[] startNanos, long[] endNanos, int[] chunks, long scanNanos) {
-  public static final ScanProfile NONE = new ScanProfile(0, new long[0], new long[0], new int[0], 0);
+    int threads, long[] startNanos, long[] endNanos, int[] chunks, long[] cpuNanos, long scanNanos) {
+  public static final ScanProfile NONE =
+      new ScanProfile(0, new long[0], new long[0], new int[0], new long[0], 0);
+
+  /** Thread t's CPU time over its wall time from first claim to end (1 = it always had a core). */
+  public double onCpuShare(int t) {
+    long wall = endNanos[t] - Math.max(0, startNanos[t]);
+    return startNanos[t] < 0 || cpuNanos[t] < 0 || wall <= 0 ? Double.NaN : (double) cpuNanos[t] / wall;
+  }
 
   /** One line: {@code t0 start..end chunks | t1 ...}, in microseconds. */
   public String describe() {
@@ -24,7 +34,8 @@ public record ScanProfile(
       if (t > 0) sb.append(" | ");
       sb.append('t').append(t).append(' ')
           .append(startNanos[t] < 0 ? "-" : String.valueOf(startNanos[t] / 1000)).append("..")
-          .append(endNanos[t] / 1000).append(" us ").append(chunks[t]).append(" chunks");
+          .append(endNanos[t] / 1000).append(" us ").append(chunks[t]).append(" chunks, on cpu ")
+          .append(Math.round(100 * onCpuShare(t))).append(" %");
     }
     return sb.append(" (scan ").append(scanNanos / 1000).append(" us)").toString();
   }
