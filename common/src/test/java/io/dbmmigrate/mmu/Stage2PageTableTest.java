@@ -26,6 +26,18 @@ class Stage2PageTableTest {
   }
 
   @Test
+  void updateBlockLeavesATableDescriptorAloneWhereUpdateWouldWriteIntoIt() {
+    int l2 = pt.ensureLevel2Entry(RAM_BASE);
+    pt.compareAndSet(l2, 0L, Descriptor.block(RAM_BASE, Descriptor.S2AP_WRITE));
+    assertThat(pt.splitBlock(l2, 0, 0)).isTrue(); // the split a block visitor races with
+    long table = pt.get(l2);
+    pt.updateBlock(l2, Descriptor.VALID, Descriptor.DBM, Descriptor.S2AP_WRITE);
+    assertThat(pt.get(l2)).as("updateBlock").isEqualTo(table);
+    pt.update(l2, Descriptor.VALID, Descriptor.DBM, Descriptor.S2AP_WRITE);
+    assertThat(pt.get(l2)).as("require = VALID matches a table descriptor").isNotEqualTo(table);
+  }
+
+  @Test
   void ensureLeafTableAllocatesTheLevelsOnceAndLookupWalksThem() {
     long gfn = RAM_BASE + 700;
     int base = pt.ensureLeafTable(gfn);
