@@ -315,6 +315,43 @@ class Stage2MmuTest {
   }
 
   @Test
+  void theFaultHandlersDoWhatTheTrackerSaysAndCallItsRecorderWithTheVcpu() {
+    // A tracker the MMU has never heard of (as ring or combined will be): a write fault on a
+    // write-protected page records (vcpu, gfn) and relaxes with DBM; a write-mapped page is not
+    // recorded and gets no DBM.
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    java.util.List<String> calls = new java.util.ArrayList<>();
+    DirtyPageRecorder ring = (v, gfn) -> calls.add(v + ":" + (gfn - RAM));
+    m.setTracker(new DirtyTracker() {
+      @Override
+      public FaultResponse respond(FaultKind kind) {
+        switch (kind) {
+          case WRITE_PROTECTED:
+            return FaultResponse.recordThenSet(ring, Descriptor.S2AP_WRITE | Descriptor.DBM);
+          case WRITE_MAP:
+            return FaultResponse.set(Descriptor.S2AP_WRITE);
+          default:
+            return FaultResponse.set(0);
+        }
+      }
+
+      @Override
+      public boolean mapsBlocks() {
+        return false;
+      }
+    });
+    VcpuContext c1 = m.newContext(1);
+    m.store(c1, RAM + 4, 0, value, 0);
+    assertThat(calls).as("write map: no recorder").isEmpty();
+    assertThat(Descriptor.hasDbm(m.leafDescriptor(RAM + 4))).isFalse();
+    m.populate(RAM + 5, RAM + 6); // clean: PREFAULT answers 0, read-only
+    m.store(c1, RAM + 5, 0, value, 1);
+    assertThat(calls).containsExactly("1:5");
+    long d = m.leafDescriptor(RAM + 5);
+    assertThat(Descriptor.isWritable(d) && Descriptor.hasDbm(d)).as(Descriptor.describe(d, 3)).isTrue();
+  }
+
+  @Test
   void populateMapsEveryPageCleanForTheCurrentMode() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     m.setTracker(TestTrackers.hw(recorder));
