@@ -20,7 +20,8 @@ import java.util.List;
  *
  * <ol>
  *   <li>HW only: scan every leaf PTE of the writable slots in parallel; a hardware-dirty PTE (DBM
- *       and writable) is recorded in the caller's bitmap, then its write bit is cleared by CAS.
+ *       and writable) is recorded in the caller's bitmap, then its write bit is cleared by CAS (a
+ *       hardware-dirty 2 MiB block: its 512 pages, then the block's write bit).
  *   <li>Take the MMU lock exclusively (KVM: mmu_lock for write): no fault handler or PTE
  *       replacement runs, and every replacement that erased a hardware-dirty PTE before the scan
  *       could see it has recorded the page in the log bitmap.
@@ -36,6 +37,10 @@ import java.util.List;
  *       which is read-only: it faults (SW) or sets the write bit again (HW), so the page is
  *       reported by the next sync.
  * </ol>
+ *
+ * <p>What the MMU's fault handlers do in each mode is not known to the MMU: enable, the switch and
+ * disable install the mode's {@link ModeTracker} (fault kind → PTE edit and recorder; this log's
+ * bitmap is the recorder). A new mode adds a tracker and its harvest, not a case in the MMU.
  *
  * <p>Invariants (DESIGN "Dirty logging"): only writable PTEs ever get DBM: the enable walk and
  * clear arm only PTEs that are writable, and only writable slots are logged here (ROM has no
