@@ -1,7 +1,7 @@
 package io.dbmmigrate.dirty;
 
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.mmu.DirtyTracker;
 import io.dbmmigrate.mmu.DirtyPageRecorder;
 import io.dbmmigrate.mmu.Stage2Mmu;

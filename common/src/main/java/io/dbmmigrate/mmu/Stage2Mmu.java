@@ -6,9 +6,9 @@ import static io.dbmmigrate.mmu.Descriptor.S2AP_WRITE;
 import static io.dbmmigrate.mmu.Descriptor.TABLE_OR_PAGE;
 import static io.dbmmigrate.mmu.Descriptor.VALID;
 
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.ChunkedGuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 

@@ -1,6 +1,6 @@
 package io.dbmmigrate.mmu;
 
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.dbmmigrate.dirty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.dirty.SplitPolicy;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;

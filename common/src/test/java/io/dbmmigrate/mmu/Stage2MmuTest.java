@@ -2,9 +2,9 @@ package io.dbmmigrate.mmu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.ChunkedGuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.testing.Threads;
 import java.util.List;
 import java.util.Set;

@@ -3,7 +3,7 @@ package io.dbmmigrate.mmu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
