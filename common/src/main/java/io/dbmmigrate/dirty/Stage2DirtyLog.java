@@ -1,8 +1,8 @@
 package io.dbmmigrate.dirty;
 
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.MemorySlotSpec;
-import io.dbmmigrate.machine.SplitPolicy;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.MemorySlotSpec;
+import io.dbmmigrate.mmu.DirtyTracker;
 import io.dbmmigrate.mmu.DirtyPageRecorder;
 import io.dbmmigrate.mmu.Stage2Mmu;
 import io.dbmmigrate.mmu.Vtcr;
@@ -20,7 +20,8 @@ import java.util.List;
  *
  * <ol>
  *   <li>HW only: scan every leaf PTE of the writable slots in parallel; a hardware-dirty PTE (DBM
- *       and writable) is recorded in the caller's bitmap, then its write bit is cleared by CAS.
+ *       and writable) is recorded in the caller's bitmap, then its write bit is cleared by CAS (a
+ *       hardware-dirty 2 MiB block: its 512 pages, then the block's write bit).
  *   <li>Take the MMU lock exclusively (KVM: mmu_lock for write): no fault handler or PTE
  *       replacement runs, and every replacement that erased a hardware-dirty PTE before the scan
  *       could see it has recorded the page in the log bitmap.
@@ -36,6 +37,10 @@ import java.util.List;
  *       which is read-only: it faults (SW) or sets the write bit again (HW), so the page is
  *       reported by the next sync.
  * </ol>
+ *
+ * <p>What the MMU's fault handlers do in each mode is not known to the MMU: enable, the switch and
+ * disable install the mode's {@link ModeTracker} (fault kind → PTE edit and recorder; this log's
+ * bitmap is the recorder). A new mode adds a tracker and its harvest, not a case in the MMU.
  *
  * <p>Invariants (DESIGN "Dirty logging"): only writable PTEs ever get DBM: the enable walk and
  * clear arm only PTEs that are writable, and only writable slots are logged here (ROM has no
@@ -64,10 +69,16 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
   private volatile DirtyLogMode mode = DirtyLogMode.OFF;
   private DirtyLogOptions options = DirtyLogOptions.defaults();
   private int scanThreads = options.scanThreads();
+  private ScanProfile lastScanProfile = ScanProfile.NONE;
 
-  public Stage2DirtyLog(Stage2Mmu mmu) {
+  public Stage2DirtyLog(Stage2Mmu mmu, SplitPolicy splitPolicy) {
+    this(mmu, splitPolicy, ScanVariant.CORRECT);
+  }
+
+  /** With a scan variant: only tests can obtain anything but {@link ScanVariant#CORRECT}. */
+  public Stage2DirtyLog(Stage2Mmu mmu, SplitPolicy splitPolicy, ScanVariant variant) {
     this.mmu = mmu;
-    this.splitPolicy = mmu.tuning().splitPolicy();
+    this.splitPolicy = splitPolicy;
     this.backing = mmu.backing();
     List<MemorySlotSpec> writable = new ArrayList<>();
     for (MemorySlotSpec s : mmu.memory().slots()) if (!s.readOnly()) writable.add(s);
@@ -76,13 +87,13 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
     for (int i = 0; i < slots.length; i++) {
       bitmaps[i] = new DirtyBitmap(slots[i].baseGfn(), slots[i].pageCount());
     }
-    this.scanner = new HwScanner(mmu.pageTable());
+    this.scanner = new HwScanner(mmu.pageTable(), variant.broken);
   }
 
   // ---------------------------------------------------------------- recorder (any thread)
 
   @Override
-  public void markDirty(long gfn) {
+  public void markDirty(int vcpu, long gfn) {
     for (int i = 0; i < slots.length; i++) {
       if (slots[i].contains(gfn)) {
         bitmaps[i].set(gfn);
@@ -110,8 +121,8 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
       else b.clearAll();
     }
     boolean hw = newMode == DirtyLogMode.HW;
-    // 1. Fault handlers follow the new mode from here on (barrier inside).
-    mmu.setLogging(newMode, this);
+    // 1. Fault handlers follow the new mode's tracker from here on (barrier inside).
+    mmu.setTracker(ModeTracker.of(newMode, this));
     // 2. Eager split: blocks become pages keeping their permissions.
     if (splitPolicy == SplitPolicy.EAGER && backing == BackingPageSize.SIZE_2M) {
       for (MemorySlotSpec s : slots) mmu.splitBlocks(s.baseGfn(), s.endGfn());
@@ -158,7 +169,7 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
     mmu.vtcr().set(Vtcr.HD, false);
     mmu.kickAll();
     // 2. Faults log in software from here on (they did in HW mode too: the log bitmap).
-    mmu.setLogging(DirtyLogMode.SW, this);
+    mmu.setTracker(ModeTracker.of(DirtyLogMode.SW, this));
     this.mode = DirtyLogMode.SW;
     // 3. One last hardware scan harvests what the hardware marked.
     SyncStats s;
@@ -174,7 +185,7 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
   public synchronized void disable() {
     if (mode == DirtyLogMode.OFF) return;
     this.mode = DirtyLogMode.OFF;
-    mmu.setLogging(DirtyLogMode.OFF, gfn -> {});
+    mmu.setTracker(DirtyTracker.OFF);
     if (mmu.vtcr().hd()) {
       mmu.vtcr().set(Vtcr.HD, false);
       mmu.kickAll();
@@ -188,6 +199,11 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
     if (threads < 1) throw new IllegalArgumentException("scan threads must be >= 1");
     this.scanThreads = threads;
     scanner.ensureThreads(threads);
+  }
+
+  /** Where the last HW scan's time went, per scan thread (the scan benchmark's diagnostic). */
+  public synchronized ScanProfile lastScanProfile() {
+    return lastScanProfile;
   }
 
   public synchronized int scanThreads() {
@@ -246,6 +262,7 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
         visited += r.visited();
         dirty += r.dirty();
         threads = Math.max(threads, r.threads());
+        lastScanProfile = r.profile();
       }
     }
     boolean dbm = statsMode == DirtyLogMode.HW && mode == DirtyLogMode.HW;

@@ -1,5 +1,9 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.memory.BackingPageSize;
+
+import io.dbmmigrate.dirty.SplitPolicy;
+
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.vcpu.WorkloadSpec;
 import picocli.CommandLine;

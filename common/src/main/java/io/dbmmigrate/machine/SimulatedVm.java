@@ -1,11 +1,21 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.memory.BackingPageSize;
+
+import io.dbmmigrate.memory.MemorySlotSpec;
+
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+
+import io.dbmmigrate.memory.GuestMemory;
+
 import io.dbmmigrate.dirty.DirtyLog;
 import io.dbmmigrate.dirty.Stage2DirtyLog;
 import io.dbmmigrate.hostmm.HostMmEvents;
+import io.dbmmigrate.dirty.ScanVariant;
+import io.dbmmigrate.mmu.MmuCounters;
 import io.dbmmigrate.mmu.MmuVariant;
 import io.dbmmigrate.mmu.Stage2Mmu;
-import io.dbmmigrate.vcpu.SplitMix64;
+import io.dbmmigrate.util.SplitMix64;
 import io.dbmmigrate.vcpu.StorePattern;
 import io.dbmmigrate.vcpu.Vcpu;
 import io.dbmmigrate.vcpu.VcpuControl;
@@ -36,12 +46,15 @@ public final class SimulatedVm implements VirtualMachine {
   private final WorkloadFactory workloads;
   private boolean closed;
 
-  SimulatedVm(VmSpec spec, StorePattern pattern, MmuVariant variant, WorkloadFactory workloads) {
+  SimulatedVm(
+      VmSpec spec, StorePattern pattern, MmuVariant variant, ScanVariant scanVariant,
+      WorkloadFactory workloads) {
     this.spec = spec;
     this.workloads = workloads;
     this.memory = new ChunkedGuestMemory(spec.slots());
-    this.mmu = new Stage2Mmu(memory, spec.vcpuCount(), spec.tuning(), spec.backing(), variant);
-    this.dirtyLog = new Stage2DirtyLog(mmu);
+    MachineTuning t = spec.tuning();
+    this.mmu = new Stage2Mmu(memory, spec.vcpuCount(), t.mmuTuning(), spec.backing(), variant);
+    this.dirtyLog = new Stage2DirtyLog(mmu, t.splitPolicy(), scanVariant);
     MemorySlotSpec r = null;
     for (MemorySlotSpec s : spec.slots()) if (!s.readOnly()) r = s;
     this.ram = r;
@@ -50,7 +63,10 @@ public final class SimulatedVm implements VirtualMachine {
       Workload w = workloads.create(ws, i, spec.vcpuCount(), ram.pageCount(), spec.seed());
       vcpus.add(new Vcpu(i, mmu, control, ram.baseGfn(), w, pattern));
     }
-    this.hostMm = new HostMmEvents(mmu, ram, spec.tuning(), spec.seed());
+    this.hostMm =
+        new HostMmEvents(
+            mmu, ram, t.agingEventsPerSec(), t.remapEventsPerSec(), t.splitEventsPerSec(),
+            spec.seed());
     fillRom();
   }
 
@@ -203,7 +219,10 @@ public final class SimulatedVm implements VirtualMachine {
 
   @Override
   public MachineCounters counters() {
-    return mmu.counters();
+    MmuCounters c = mmu.counters();
+    return new MachineCounters(
+        c.translationFaults(), c.permissionFaults(), c.hardwareDirtySets(), c.tlbInvalidations(),
+        c.kicks());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.dirty.ScanVariant;
 import io.dbmmigrate.mmu.MmuVariant;
 import io.dbmmigrate.vcpu.StorePattern;
 import io.dbmmigrate.vcpu.WorkloadFactory;
@@ -26,6 +27,7 @@ public final class SimulatedVms {
     private final VmSpec spec;
     private StorePattern storePattern = StorePattern.standard();
     private MmuVariant mmuVariant = MmuVariant.CORRECT;
+    private ScanVariant scanVariant = ScanVariant.CORRECT;
     private WorkloadFactory workloads = WorkloadFactory.standard();
     private boolean prefaultRam;
 
@@ -47,6 +49,12 @@ public final class SimulatedVms {
       return this;
     }
 
+    /** The dirty log's HW scan; only tests can obtain anything but {@link ScanVariant#CORRECT}. */
+    public Builder scanVariant(ScanVariant variant) {
+      this.scanVariant = variant;
+      return this;
+    }
+
     /** Which pages the vCPUs store to (tests: their own page streams); also used on restore. */
     public Builder workloads(WorkloadFactory factory) {
       this.workloads = factory;
@@ -64,7 +72,7 @@ public final class SimulatedVms {
     }
 
     public SimulatedVm build() {
-      SimulatedVm vm = new SimulatedVm(spec, storePattern, mmuVariant, workloads);
+      SimulatedVm vm = new SimulatedVm(spec, storePattern, mmuVariant, scanVariant, workloads);
       if (prefaultRam) vm.mmu().populate(vm.ram().baseGfn(), vm.ram().endGfn());
       return vm;
     }

@@ -1,7 +1,7 @@
 package io.dbmmigrate.wire;
 
 import com.google.protobuf.ByteString;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.proto.v1.Compression;
 import io.dbmmigrate.proto.v1.PageBatch;
 import java.nio.ByteBuffer;

@@ -1,8 +1,8 @@
 package io.dbmmigrate.bench;
 
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.machine.MachineTuning;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VmSpec;

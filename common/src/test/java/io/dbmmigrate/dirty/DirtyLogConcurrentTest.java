@@ -2,8 +2,8 @@ package io.dbmmigrate.dirty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.SplitPolicy;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.dirty.SplitPolicy;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -49,6 +49,31 @@ class DirtyLogConcurrentTest {
     System.out.printf("  collected=%d stores=%d %s%n", r.collected(), r.stores(), r.counters());
     assertThat(r.examples()).as("lost pages (seed %d)", run.seed).isEmpty();
     assertThat(r.collected()).as("the test must see dirty pages").isGreaterThan(0);
+  }
+
+  /**
+   * A scan range with a partial last chunk (66 MiB of RAM in 16 MiB chunks) at 1, 2 and 4 scan
+   * threads, in HW mode and across the switch, host aging and remaps racing.
+   */
+  @ParameterizedTest(name = "{0} partial chunk, {1} scan threads")
+  @CsvSource({"HW, 1", "HW, 2", "HW, 4", "SWITCH, 2", "MANUAL_HW, 4"})
+  void noPageIsLostInAPartialLastChunk(StressRun.Flow flow, int threads) {
+    StressRun run = partialChunkRun(threads);
+    run.seed = seed();
+    System.out.printf("DirtyLogConcurrentTest %s partial chunk threads=%d seed=%d%n", flow, threads, run.seed);
+    StressRun.Result r = run.run(flow);
+    System.out.printf("  collected=%d stores=%d %s%n", r.collected(), r.stores(), r.counters());
+    assertThat(r.examples()).as("lost pages (seed %d)", run.seed).isEmpty();
+    assertThat(r.collected()).as("the test must see dirty pages").isGreaterThan(0);
+  }
+
+  /** RAM that ends in a partial scan chunk. */
+  static StressRun partialChunkRun(int threads) {
+    StressRun run = new StressRun();
+    run.ramBytes = 66L << 20;
+    run.scanChunkBytes = 16L << 20;
+    run.scanThreads = threads;
+    return run;
   }
 
   /** A fresh seed per run, or the one given with -Dstress.seed to reproduce a failure. */

@@ -1,10 +1,10 @@
 package io.dbmmigrate.dirty;
 
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.SimulatedVms;
-import io.dbmmigrate.machine.SplitPolicy;
+import io.dbmmigrate.dirty.SplitPolicy;
 import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.mmu.MmuVariant;
 import java.util.List;
@@ -38,6 +38,8 @@ final class StressRun {
   double remapPerSec = 2000;
   double splitPerSec = 2000;
   int scanThreads = 2;
+  long scanChunkBytes = 1L << 24;
+  ScanVariant scanVariant = ScanVariant.CORRECT;
   boolean hardwareAccessFlag = true;
   MmuVariant variant = MmuVariant.CORRECT;
 
@@ -53,7 +55,7 @@ final class StressRun {
     String workload = "random:rate=" + ratePerVcpuMbps + ",seed=" + seed;
     VmSpec spec = new VmSpec(ramBytes, 64 << 10, vcpus, backing, workload, seed, tuning);
     GenerationStorePattern pattern = new GenerationStorePattern();
-    try (SimulatedVm vm = SimulatedVms.builder(spec).storePattern(pattern).mmuVariant(variant).build()) {
+    try (SimulatedVm vm = SimulatedVms.builder(spec).storePattern(pattern).mmuVariant(variant).scanVariant(scanVariant).build()) {
       Stage2DirtyLog log = vm.stage2DirtyLog();
       DirtyLogOracle oracle = new DirtyLogOracle(vm.memory(), vm.ram());
       int words = (int) ((vm.memory().gfnLimit() + 63) >>> 6);
@@ -62,7 +64,7 @@ final class StressRun {
       boolean manual = flow == Flow.MANUAL_HW || flow == Flow.MANUAL_SW;
       DirtyLogMode mode = flow == Flow.SW || flow == Flow.MANUAL_SW ? DirtyLogMode.SW : DirtyLogMode.HW;
       DirtyLogOptions opts =
-          new DirtyLogOptions(scanThreads, 1L << 24, manual && flow == Flow.MANUAL_HW, manual);
+          new DirtyLogOptions(scanThreads, scanChunkBytes, manual && flow == Flow.MANUAL_HW, manual);
       pattern.setGeneration(0);
       log.enable(mode, opts);
       if (opts.initiallyAllSet()) {

@@ -3,8 +3,8 @@ package io.dbmmigrate.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.testing.MapGuestMemory;
 import io.grpc.internal.CompositeReadableBuffer;

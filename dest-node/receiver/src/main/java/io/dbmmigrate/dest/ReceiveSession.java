@@ -1,7 +1,7 @@
 package io.dbmmigrate.dest;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.SessionOptions;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import io.dbmmigrate.digest.Digest;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.net.RateLimiter;
 import java.util.List;

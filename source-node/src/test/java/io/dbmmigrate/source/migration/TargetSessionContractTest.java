@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dbmmigrate.digest.MemoryDigester;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.net.RateLimiter;

@@ -1,4 +1,4 @@
-package io.dbmmigrate.machine;
+package io.dbmmigrate.dirty;
 
 /** When 2 MiB block mappings are split into 4 KiB pages once dirty logging starts. */
 public enum SplitPolicy {

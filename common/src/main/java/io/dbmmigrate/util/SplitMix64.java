@@ -1,4 +1,4 @@
-package io.dbmmigrate.vcpu;
+package io.dbmmigrate.util;
 
 /**
  * SplitMix64 (Steele, Lea, Flood 2014): a tiny PRNG whose whole state is one long, so a workload's

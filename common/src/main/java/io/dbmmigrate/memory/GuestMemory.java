@@ -1,4 +1,4 @@
-package io.dbmmigrate.machine;
+package io.dbmmigrate.memory;
 
 import java.nio.ByteBuffer;
 import java.util.List;
