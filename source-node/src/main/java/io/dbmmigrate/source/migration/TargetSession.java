@@ -15,11 +15,13 @@ import java.util.OptionalLong;
  */
 public interface TargetSession extends AutoCloseable {
   /**
-   * Sends every page whose bit is set in {@code gfnBitmap} (indexed by gfn) as round {@code round},
-   * over all streams, and returns when the destination acknowledged every stream. The bitmap must
-   * not change during the call. A page is sent at most once per round; rounds are sent in order.
+   * Sends every page whose bit is set in {@code harvest} as round {@code round}, over all streams,
+   * and returns when the destination acknowledged every stream. The harvest is read-only while
+   * published (see {@link HarvestBitmap}). A page is sent at most once per round; rounds are sent in
+   * order.
    */
-  RoundTransfer sendRound(int round, long[] gfnBitmap, GuestMemory memory, ProgressSink progress)
+  RoundTransfer sendRound(
+      int round, HarvestBitmap.Round harvest, GuestMemory memory, ProgressSink progress)
       throws TransferException, InterruptedException;
 
   /**

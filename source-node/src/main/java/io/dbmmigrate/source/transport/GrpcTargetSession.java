@@ -15,6 +15,7 @@ import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.StreamManifest;
 import io.dbmmigrate.proto.v1.VmInspectionGrpc;
 import io.dbmmigrate.source.migration.CommitOutcome;
+import io.dbmmigrate.source.migration.HarvestBitmap;
 import io.dbmmigrate.source.migration.DestinationProbe;
 import io.dbmmigrate.source.migration.ProgressSink;
 import io.dbmmigrate.source.migration.RoundTransfer;
@@ -123,13 +124,14 @@ final class GrpcTargetSession implements TargetSession {
   }
 
   @Override
-  public RoundTransfer sendRound(int round, long[] gfnBitmap, GuestMemory memory, ProgressSink progress)
+  public RoundTransfer sendRound(
+      int round, HarvestBitmap.Round harvest, GuestMemory memory, ProgressSink progress)
       throws TransferException, InterruptedException {
     final long t0 = System.nanoTime();
-    final BitmapCursor cursor = new BitmapCursor(gfnBitmap.length);
+    final BitmapCursor cursor = new BitmapCursor(harvest);
     List<Future<PageStreamSender.Result>> futures = new ArrayList<>(senders.size());
     for (PageStreamSender s : senders)
-      futures.add(pool.submit(() -> s.sendRound(sessionId, round, gfnBitmap, cursor, memory, progress)));
+      futures.add(pool.submit(() -> s.sendRound(sessionId, round, cursor, memory, progress)));
     long pages = 0;
     long zero = 0;
     long raw = 0;

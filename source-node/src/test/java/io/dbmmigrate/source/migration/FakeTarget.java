@@ -44,7 +44,8 @@ final class FakeTarget implements TargetConnector, TargetSession {
   }
 
   @Override
-  public RoundTransfer sendRound(int round, long[] bitmap, GuestMemory memory, ProgressSink progress)
+  public RoundTransfer sendRound(
+      int round, HarvestBitmap.Round bitmap, GuestMemory memory, ProgressSink progress)
       throws TransferException {
     beforeRound.accept(round);
     if (cancelledWith != null) throw new TransferException("stream cancelled: " + cancelledWith);
@@ -53,8 +54,8 @@ final class FakeTarget implements TargetConnector, TargetSession {
     long pages = 0;
     long zero = 0;
     long raw = 0;
-    for (int w = 0; w < bitmap.length; w++) {
-      long word = bitmap[w];
+    for (int w = 0; w < bitmap.wordCount(); w++) {
+      long word = bitmap.word(w);
       while (word != 0) {
         long gfn = ((long) w << 6) | Long.numberOfTrailingZeros(word);
         word &= word - 1;
