@@ -3,6 +3,7 @@ package io.dbmmigrate.dest;
 import io.dbmmigrate.digest.ChunkRange;
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
+import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.machine.GuestMemory;
 import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VcpuSnapshot;
@@ -59,6 +60,7 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
   private final LongSupplier nanoClock;
   private final MemoryDigester digester;
   private final AtomicReference<ReceiveSession> current = new AtomicReference<>();
+  private final GcPauseRecorder gc;
 
   public MigrationTargetService(
       VmHost host, TargetConfig config, ScheduledExecutorService scheduler, LongSupplier nanoClock) {
@@ -66,6 +68,7 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     this.config = config;
     this.nanoClock = nanoClock;
     this.digester = MemoryDigester.withAvailableProcessors();
+    this.gc = GcPauseRecorder.start(nanoClock);
     scheduler.scheduleWithFixedDelay(this::reapIdleSession, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -301,6 +304,7 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
               + (missing.size() > 10 ? "; and " + (missing.size() - 10) + " more" : ""));
     if (!req.hasSourceDigest() || req.getSourceDigest().getSha256().size() != 32)
       throw TargetException.invalid("commit without the source's SHA-256 digest");
+    final long tComplete = nanoClock.getAsLong();
     List<VcpuSnapshot> vcpus = vcpuStates(s, req.getVcpusList());
     try {
       s.vm.restoreVcpuStates(vcpus);
@@ -309,7 +313,8 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     }
     long corrupt = s.options.getTestCorruptGfn();
     if (corrupt > 0 && config.allowTestFaults()) corruptPage(s.vm.memory(), corrupt);
-    final long readyNanos = nanoClock.getAsLong() - t0;
+    final long tReady = nanoClock.getAsLong();
+    final long readyNanos = tReady - t0;
 
     Digest source = ProtoConversions.fromProto(req.getSourceDigest());
     Digest dest = digester.digest(s.vm.memory(), !source.chunkSha256().isEmpty());
@@ -320,12 +325,15 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
             .setDestDigest(ProtoConversions.toProto(dest))
             .setReadyMillis(readyNanos / 1_000_000)
             .setVerifyMillis(dest.hashMillis());
+    final long tHashed = nanoClock.getAsLong();
+    DowntimeTimings.fill(r, s, t0, tComplete, tReady, tHashed);
     if (!match) {
       for (int chunk : source.differingChunks(dest)) {
         ChunkRange range = MemoryDigester.rangeOfChunk(s.vm.memory().slots(), dest.chunkBytes(), chunk);
         r.addMismatched(GpaRange.newBuilder().setStartGpa(range.startGpa()).setLengthBytes(range.lengthBytes()));
       }
       dispose(s, "digest mismatch: source " + source.hex() + ", destination " + dest.hex());
+      DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
       return r.setResumed(false).setDetail("digest mismatch; VM discarded, not resumed").build();
     }
     host.completeReceive(
@@ -335,12 +343,14 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     current.compareAndSet(s, null);
     if (req.getResume()) {
       s.vm.resume();
+      DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
       log.info(
           "session {} committed: digest {} matches, VM resumed ({} pages applied)",
           s.id, dest.hex(), s.pagesApplied());
       return r.setResumed(true).setDetail("resumed").build();
     }
     log.info("session {} verified (digest {} matches), VM kept paused", s.id, dest.hex());
+    DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
     return r.setResumed(false).setDetail("verified; kept paused as asked").build();
   }
 

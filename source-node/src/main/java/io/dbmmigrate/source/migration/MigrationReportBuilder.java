@@ -1,6 +1,8 @@
 package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.report.DowntimeParts;
+import io.dbmmigrate.report.GcReport;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.RoundRecord;
 import io.dbmmigrate.report.TimelineSample;
@@ -36,6 +38,10 @@ public final class MigrationReportBuilder {
   private Map<String, Object> parameters = Map.of();
   private List<RoundRecord> rounds = List.of();
   private List<TimelineSample> timeline = List.of();
+  private DowntimeParts downtimeParts;
+  private Double predictedDowntimeMillis;
+  private Double lostWorkSeconds;
+  private GcReport gc;
 
   public MigrationReportBuilder(String migrationId, MigrationSettings settings, VmShape shape, String workload) {
     this.migrationId = migrationId;
@@ -105,6 +111,30 @@ public final class MigrationReportBuilder {
     return this;
   }
 
+  public MigrationReportBuilder downtimeParts(DowntimeParts parts) {
+    this.downtimeParts = parts;
+    return this;
+  }
+
+  public DowntimeParts downtimeParts() {
+    return downtimeParts;
+  }
+
+  public MigrationReportBuilder predictedDowntimeMillis(Double millis) {
+    this.predictedDowntimeMillis = millis == null || !Double.isFinite(millis) ? null : millis;
+    return this;
+  }
+
+  public MigrationReportBuilder lostWorkSeconds(Double seconds) {
+    this.lostWorkSeconds = seconds == null || !Double.isFinite(seconds) ? null : seconds;
+    return this;
+  }
+
+  public MigrationReportBuilder gc(GcReport gc) {
+    this.gc = gc;
+    return this;
+  }
+
   public MigrationReport build() {
     long bytes = 0;
     long pages = 0;
@@ -145,7 +175,11 @@ public final class MigrationReportBuilder {
             shape.backing() == BackingPageSize.SIZE_2M ? "2m" : "4k",
             workload),
         rounds,
-        timeline);
+        timeline,
+        downtimeParts,
+        predictedDowntimeMillis,
+        lostWorkSeconds,
+        gc);
   }
 
   private static double finite(double v) {

@@ -1,6 +1,7 @@
 package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.digest.MemoryDigester;
+import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.net.RateLimiter;
@@ -127,6 +128,8 @@ public final class PreCopyController {
   /** Runs the migration to its end. Never throws: the outcome is in the report. */
   public MigrationResult run() {
     long tStart = clock.nanoTime();
+    final MigrationTimeline timeline = new MigrationTimeline();
+    final GcPauseRecorder gc = GcPauseRecorder.start(clock::nanoTime);
     final SourceVmGuard guard = new SourceVmGuard(migrationId, vm);
     final MigrationReportBuilder report =
         new MigrationReportBuilder(migrationId, settings, VmShape.of(vm), workloadLabel);
@@ -140,6 +143,7 @@ public final class PreCopyController {
       guard.ensureRunning();
       if (!observer.warmUp(settings.warmupMillis(), cancelled)) throw cancelledFailure();
       tStart = clock.nanoTime();
+      timeline.start = tStart;
       setPhase(MigrationPhase.SETUP, "opening session on the destination");
       observer.phase("setup");
       TargetSession s =
@@ -169,18 +173,22 @@ public final class PreCopyController {
 
       setPhase(MigrationPhase.ROUNDS, "pre-copy with dirty log " + settings.dirtyLog().label());
       observer.roundsStarted();
+      timeline.roundsStart = clock.nanoTime();
       RoundLoop.Converged converged = loop.runUntilConverged();
       observer.roundsEnded();
 
       setPhase(MigrationPhase.PAUSED, converged.stopReason());
       SwitchoverResolver resolver =
-          new SwitchoverResolver(migrationId, vm, guard, settings, digester, clock, loop, observer, report);
+          new SwitchoverResolver(
+              migrationId, vm, guard, settings, digester, clock, loop, observer, report, timeline);
       SwitchoverResolver.Resolution res =
           resolver.switchOver(s, converged.last().round() + 1, this::enterCommitting);
-      return finish(res.end(), res.detail(), res.fate(), report, loop, observer, tStart);
+      return finish(res.end(), res.detail(), res.fate(), report, loop, observer, timeline, gc);
     } catch (MigrationFailure | TransferException | InterruptedException | RuntimeException e) {
-      return failBeforeCommit(e, guard, report, loop, observer, tStart);
+      if (timeline.start == 0) timeline.start = tStart;
+      return failBeforeCommit(e, guard, report, loop, observer, timeline, gc);
     } finally {
+      gc.close();
       observer.close();
       TargetSession s;
       synchronized (stateLock) {
@@ -196,7 +204,8 @@ public final class PreCopyController {
       MigrationReportBuilder report,
       RoundLoop loop,
       GuestRateObserver observer,
-      long tStart) {
+      MigrationTimeline timeline,
+      GcPauseRecorder gc) {
     String reason;
     boolean wasCancelled;
     TargetSession s;
@@ -216,7 +225,8 @@ public final class PreCopyController {
       guard.keepPaused();
       report.outcome(MigrationReport.FAILED, reason + "; commit outcome unknown, VM left paused");
       return finish(
-          MigrationPhase.FAILED, reason, SourceVmFate.PAUSED_OUTCOME_UNKNOWN, report, loop, observer, tStart);
+          MigrationPhase.FAILED, reason, SourceVmFate.PAUSED_OUTCOME_UNKNOWN, report, loop, observer,
+          timeline, gc);
     }
     if (s != null) s.abort(reason);
     guard.giveBack();
@@ -228,7 +238,8 @@ public final class PreCopyController {
         report,
         loop,
         observer,
-        tStart);
+        timeline,
+        gc);
   }
 
   private MigrationResult finish(
@@ -238,7 +249,15 @@ public final class PreCopyController {
       MigrationReportBuilder report,
       RoundLoop loop,
       GuestRateObserver observer,
-      long tStart) {
+      MigrationTimeline timeline,
+      GcPauseRecorder gc) {
+    final long tStart = timeline.start;
+    timeline.end = clock.nanoTime();
+    GcAccounting.Result g = GcAccounting.account(gc, timeline, timeline.dest);
+    report.gc(g.report());
+    if (report.downtimeParts() != null)
+      report.downtimeParts(
+          report.downtimeParts().withGc(g.source().millis(), g.source().count(), g.dest().millis(), g.dest().count()));
     MigrationReport r =
         report
             .totalMillis((clock.nanoTime() - tStart) / 1e6)

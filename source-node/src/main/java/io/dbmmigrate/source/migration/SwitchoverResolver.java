@@ -5,7 +5,9 @@ import io.dbmmigrate.digest.MemoryDigester;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.net.NanoClock;
+import io.dbmmigrate.report.DowntimeParts;
 import io.dbmmigrate.report.MigrationReport;
+import io.dbmmigrate.report.RoundRecord;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +24,10 @@ import org.slf4j.LoggerFactory;
  *       session is aborted and the VM given back; unreachable → the VM stays paused.
  * </ul>
  *
- * Downtime = pause → the destination's answer, minus the verification hashing on both sides
- * (reported beside it as the verification time). Controller thread only.
+ * Downtime = pause → the destination's answer (resume acknowledged), minus the verification hashing
+ * on both sides (reported beside it as the verification time), decomposed into {@link
+ * DowntimeParts} from the moments recorded in the {@link MigrationTimeline} and the destination's
+ * own timings. Controller thread only.
  */
 final class SwitchoverResolver {
   private static final Logger log = LoggerFactory.getLogger(SwitchoverResolver.class);
@@ -45,6 +49,7 @@ final class SwitchoverResolver {
   private final RoundLoop loop;
   private final GuestRateObserver observer;
   private final MigrationReportBuilder report;
+  private final MigrationTimeline timeline;
 
   SwitchoverResolver(
       String migrationId,
@@ -55,7 +60,9 @@ final class SwitchoverResolver {
       NanoClock clock,
       RoundLoop loop,
       GuestRateObserver observer,
-      MigrationReportBuilder report) {
+      MigrationReportBuilder report,
+      MigrationTimeline timeline) {
+    this.timeline = timeline;
     this.migrationId = migrationId;
     this.vm = vm;
     this.guard = guard;
@@ -74,26 +81,41 @@ final class SwitchoverResolver {
   Resolution switchOver(TargetSession s, int finalRound, CommitGate gate)
       throws TransferException, InterruptedException, MigrationFailure {
     observer.phase("paused");
-    final long tPause = clock.nanoTime();
+    final MigrationTimeline t = timeline;
+    t.pause = clock.nanoTime();
     guard.pause();
-    loop.runRound(finalRound, RoundLoop.Kind.FINAL);
+    t.paused = clock.nanoTime();
+    RoundRecord fin = loop.runRound(finalRound, RoundLoop.Kind.FINAL);
+    t.finalRoundEnd = clock.nanoTime();
     List<VcpuSnapshot> vcpus = vm.captureVcpuStates();
+    t.captured = clock.nanoTime();
     if (!vcpus.isEmpty()) report.workload(vcpus.get(0).workloadSpec());
-    final long tHash = clock.nanoTime();
+    t.hash = clock.nanoTime();
     Digest sourceDigest = digester.digest(vm.memory(), true);
-    final double sourceHashMillis = (clock.nanoTime() - tHash) / 1e6;
+    t.hashEnd = clock.nanoTime();
+    final double sourceHashMillis = (t.hashEnd - t.hash) / 1e6;
     gate.enterCommitting();
     observer.phase("commit");
-    final long tCommit = clock.nanoTime();
+    t.commitSent = clock.nanoTime();
     CommitOutcome out;
     try {
       out = s.commit(vcpus, sourceDigest, !settings.verifyOnly());
     } catch (TransferException | RuntimeException e) {
+      t.answer = clock.nanoTime();
       return answerLost(e, s, sourceDigest);
     }
+    t.answer = clock.nanoTime();
     observer.stopSampling(); // the source's guest no longer runs here; "after" comes from the destination
-    double downtime = (tCommit - tPause) / 1e6 - sourceHashMillis + out.readyMillis();
-    report.downtime(downtime, sourceHashMillis + out.verifyMillis());
+    DestCommitTimings d = out.dest();
+    t.dest = d;
+    double destVerifyMillis = d.reported() ? d.verifyMillis() : out.verifyMillis();
+    if (d.reported()) {
+      long from = Math.round((d.completenessMillis() + d.restoreMillis()) * 1e6);
+      t.destVerify(from, from + Math.round(d.verifyMillis() * 1e6));
+    }
+    double downtime = (t.answer - t.pause) / 1e6 - sourceHashMillis - destVerifyMillis;
+    report.downtime(downtime, sourceHashMillis + destVerifyMillis);
+    report.downtimeParts(parts(fin, d, destVerifyMillis, downtime));
     report.verification(out.match(), out.resumed(), sourceDigest.hex(), out.destDigestHex());
     if (out.match() && out.resumed()) {
       guard.handOver();
@@ -113,6 +135,35 @@ final class SwitchoverResolver {
             + (out.mismatchedRanges().isEmpty() ? "" : " (differing ranges " + out.mismatchedRanges() + ")");
     report.outcome(MigrationReport.FAILED, error);
     return new Resolution(SourceVmFate.STAYS_ON_SOURCE, MigrationPhase.FAILED, error);
+  }
+
+  /** The downtime's parts from the timeline, the final round and the destination's timings. */
+  private DowntimeParts parts(
+      RoundRecord fin, DestCommitTimings d, double destVerifyMillis, double downtimeMillis) {
+    MigrationTimeline t = timeline;
+    return new DowntimeParts(
+            (t.paused - t.pause) / 1e6,
+            fin.syncMillis(),
+            fin.ptesVisited(),
+            fin.sendMillis(),
+            fin.pagesSent(),
+            fin.bytesSent(),
+            (t.captured - t.finalRoundEnd) / 1e6,
+            (t.answer - t.commitSent) / 1e6
+                - destVerifyMillis
+                - d.completenessMillis()
+                - d.restoreMillis()
+                - d.resumeMillis(),
+            d.completenessMillis(),
+            d.restoreMillis(),
+            d.resumeMillis(),
+            0,
+            d.lastBatchToCommitMillis(),
+            0,
+            0,
+            0,
+            0)
+        .withRemainderOf(downtimeMillis);
   }
 
   /** The commit was sent but its answer did not arrive: find out whether the destination runs it. */

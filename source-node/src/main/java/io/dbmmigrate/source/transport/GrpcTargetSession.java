@@ -7,6 +7,7 @@ import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.proto.v1.AbortRequest;
 import io.dbmmigrate.proto.v1.CommitRequest;
 import io.dbmmigrate.proto.v1.CommitResponse;
+import io.dbmmigrate.proto.v1.GcPause;
 import io.dbmmigrate.proto.v1.DigestRequest;
 import io.dbmmigrate.proto.v1.DigestResponse;
 import io.dbmmigrate.proto.v1.GpaRange;
@@ -15,6 +16,7 @@ import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.StreamManifest;
 import io.dbmmigrate.proto.v1.VmInspectionGrpc;
 import io.dbmmigrate.source.migration.CommitOutcome;
+import io.dbmmigrate.source.migration.DestCommitTimings;
 import io.dbmmigrate.source.migration.HarvestBitmap;
 import io.dbmmigrate.source.migration.DestinationProbe;
 import io.dbmmigrate.source.migration.ProgressSink;
@@ -200,7 +202,25 @@ final class GrpcTargetSession implements TargetSession {
         ranges,
         resp.getReadyMillis(),
         resp.getVerifyMillis(),
-        resp.getDetail());
+        resp.getDetail(),
+        destTimings(resp));
+  }
+
+  /** The optional destination timings (absent from destinations that predate them). */
+  static DestCommitTimings destTimings(CommitResponse resp) {
+    if (!resp.hasCompletenessMicros()) return DestCommitTimings.UNKNOWN;
+    List<DestCommitTimings.GcPauseOffset> pauses = new ArrayList<>(resp.getGcPausesCount());
+    for (GcPause p : resp.getGcPausesList())
+      pauses.add(new DestCommitTimings.GcPauseOffset(p.getStartOffsetMicros() * 1000, p.getDurationMicros() * 1000));
+    return new DestCommitTimings(
+        true,
+        resp.getCompletenessMicros() / 1000.0,
+        resp.getRestoreMicros() / 1000.0,
+        resp.getVerifyMicros() / 1000.0,
+        resp.getResumeMicros() / 1000.0,
+        resp.getLastBatchToCommitMicros() / 1000.0,
+        resp.getGcReported(),
+        pauses);
   }
 
   /**

@@ -31,6 +31,7 @@ final class FakeTarget implements TargetConnector, TargetSession {
   IntConsumer beforeRound = r -> {};
   long destStores = 1000;
   boolean resumedHere;
+  boolean reportTimings = true;
 
   FakeTarget(FakeClock clock) {
     this.clock = clock;
@@ -89,10 +90,18 @@ final class FakeTarget implements TargetConnector, TargetSession {
       p[100] ^= 1;
       dest.writePage(corruptGfn, p, 0);
     }
+    // Fake destination time: completeness 1 ms, restore 2 ms, hashing 5 ms, resume 0.5 ms, and
+    // 0.25 ms on the wire each way.
+    clock.advance(250_000 + 1_000_000 + 2_000_000 + 5_000_000 + 500_000 + 250_000);
     Digest d = new MemoryDigester(1).digest(dest, true);
     boolean match = d.sameMemoryAs(sourceDigest);
     resumedHere = match && resume;
-    return new CommitOutcome(match, resumedHere, d.hex(), List.of(), 3, d.hashMillis(), match ? "" : "digest mismatch");
+    DestCommitTimings timings =
+        reportTimings
+            ? new DestCommitTimings(true, 1, 2, 5, 0.5, 0.1, true, List.of())
+            : DestCommitTimings.UNKNOWN;
+    return new CommitOutcome(
+        match, resumedHere, d.hex(), List.of(), 3, reportTimings ? 5 : 8, match ? "" : "digest mismatch", timings);
   }
 
   @Override
