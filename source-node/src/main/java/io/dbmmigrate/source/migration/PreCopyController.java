@@ -176,6 +176,7 @@ public final class PreCopyController {
       timeline.roundsStart = clock.nanoTime();
       RoundLoop.Converged converged = loop.runUntilConverged();
       observer.roundsEnded();
+      report.predictedDowntimeMillis(converged.predictedDowntimeMillis());
 
       setPhase(MigrationPhase.PAUSED, converged.stopReason());
       SwitchoverResolver resolver =

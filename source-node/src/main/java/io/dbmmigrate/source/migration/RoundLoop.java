@@ -40,8 +40,11 @@ final class RoundLoop {
     void check() throws MigrationFailure;
   }
 
-  /** How the pre-pause rounds ended. */
-  record Converged(RoundRecord last, String stopReason) {}
+  /**
+   * How the pre-pause rounds ended: the last round, why they stopped, and the downtime predicted
+   * when the pause was decided (NaN when none could be made).
+   */
+  record Converged(RoundRecord last, String stopReason, double predictedDowntimeMillis) {}
 
   private final String migrationId;
   private final VirtualMachine vm;
@@ -56,6 +59,8 @@ final class RoundLoop {
   private final LiveStatus status;
   private final ConvergenceGovernor governor;
   private final BandwidthEstimator bandwidth = new BandwidthEstimator();
+  private final DowntimePredictor predictor = new DowntimePredictor();
+  private DowntimePredictor.Prediction lastPrediction;
   private final List<RoundRecord> rounds = new ArrayList<>();
   private final HarvestBitmap harvest;
 
@@ -106,7 +111,12 @@ final class RoundLoop {
     return logMode;
   }
 
-  /** Runs round 0 and the pre-copy rounds until the governor stops them. */
+  /**
+   * Runs round 0 and the pre-copy rounds until the governor stops them. The pause is decided only
+   * after the last pre-pause round, never before it: a {@code hw-sw} migration that would stop while
+   * still in hardware mode first runs the switch round and then decides again on what that round
+   * measured (its harvest, its send, the software sync that the final round will run).
+   */
   Converged runUntilConverged() throws TransferException, InterruptedException, MigrationFailure {
     RoundRecord last = runRound(0, Kind.FULL);
     while (true) {
@@ -114,17 +124,23 @@ final class RoundLoop {
       ConvergenceDecision d =
           governor.decide(
               last.round(),
-              last.estimatedDowntimeMillis() < 0 ? Double.NaN : last.estimatedDowntimeMillis(),
+              decisionEstimate(last),
               live.downtimeLimitMillis(),
               live.maxRounds(),
               guard.throttlePercent());
+      if (d.stops() && mustSwitchBeforePause()) {
+        log.info(
+            "{}: round {}: {}; switching to software dirty logging first, then deciding again",
+            migrationId,
+            last.round(),
+            d.reason());
+        last = runRound(last.round() + 1, Kind.SWITCH);
+        continue;
+      }
       if (d.stops()) {
         log.info("{}: round {}: {}", migrationId, last.round(), d.reason());
-        if (mustSwitchBeforePause()) {
-          log.info("{}: switching to software dirty logging before the pause", migrationId);
-          last = runRound(last.round() + 1, Kind.SWITCH);
-        }
-        return new Converged(last, d.reason());
+        return new Converged(
+            last, d.reason(), lastPrediction == null ? Double.NaN : lastPrediction.millis());
       }
       if (d.action() == ConvergenceDecision.Action.ABORT)
         throw new MigrationFailure(MigrationPhase.ROUNDS, d.reason(), false, null);
@@ -137,6 +153,15 @@ final class RoundLoop {
           isHwOfHwSw() && last.round() >= 1 && settings.switchPolicy().shouldSwitch(switchContext(last));
       last = runRound(last.round() + 1, doSwitch ? Kind.SWITCH : Kind.SYNC);
     }
+  }
+
+  /**
+   * What the governor compares with the limit: the prediction's upper bound (central + spread) of
+   * the round just finished; NaN while unknown (round 0).
+   */
+  private double decisionEstimate(RoundRecord last) {
+    if (last.estimatedDowntimeMillis() < 0 || lastPrediction == null) return Double.NaN;
+    return lastPrediction.upperMillis();
   }
 
   private boolean isHwOfHwSw() {
@@ -189,6 +214,9 @@ final class RoundLoop {
     }
     final long t2 = clock.nanoTime();
     bandwidth.record(tr.rawBytes(), tr.nanos());
+    if (stats != null) predictor.recordSync(stats.mode(), stats.millis());
+    predictor.recordSend(tr.rawBytes(), tr.nanos() / 1e6, bandwidth.bytesPerSec());
+    predictor.recordRoundTrip(session.lastRoundTripMillis());
 
     long remaining;
     double estimate;
@@ -200,8 +228,9 @@ final class RoundLoop {
       estimate = 0;
     } else {
       remaining = Math.min(writablePages(mem), Math.round(dirtyRate * (t2 - t1) / 1e9));
-      double e = bandwidth.estimateMillis(remaining);
-      estimate = Double.isFinite(e) ? e : -1;
+      lastPrediction =
+          predictor.predict(logMode, remaining, BandwidthEstimator.bytesPerPage(), bandwidth.bytesPerSec());
+      estimate = Double.isFinite(lastPrediction.millis()) ? lastPrediction.millis() : -1;
     }
     RoundRecord rec =
         new RoundRecord(

@@ -42,6 +42,14 @@ public interface TargetSession extends AutoCloseable {
   /** Guest stores retired by the VM on the destination (empty when it cannot tell). */
   OptionalLong destinationStoresRetired();
 
+  /**
+   * Round-trip time of the latest small control call to the destination (heartbeat), in ms; NaN
+   * when none was measured. The downtime prediction uses it for the commit exchange.
+   */
+  default double lastRoundTripMillis() {
+    return Double.NaN;
+  }
+
   /** Whether the destination runs the VM (after a lost commit answer). */
   DestinationProbe probe();
 

@@ -75,6 +75,14 @@ final class GrpcTargetSession implements TargetSession {
   private final ScheduledExecutorService heartbeats;
 
   static final long HEARTBEAT_MILLIS = 1_000;
+  /** Latest heartbeat round trip (heartbeat thread writes, controller reads; -1 before the first). */
+  private volatile long lastRoundTripNanos = -1;
+
+  @Override
+  public double lastRoundTripMillis() {
+    long n = lastRoundTripNanos;
+    return n < 0 ? Double.NaN : n / 1e6;
+  }
 
   GrpcTargetSession(
       HostPort target,
@@ -229,9 +237,11 @@ final class GrpcTargetSession implements TargetSession {
    */
   private void heartbeat() {
     try {
+      long t0 = System.nanoTime();
       MigrationTargetGrpc.newBlockingStub(control)
           .withDeadlineAfter(Math.min(rpcTimeoutMillis, 5_000), TimeUnit.MILLISECONDS)
           .heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build());
+      lastRoundTripNanos = System.nanoTime() - t0;
     } catch (RuntimeException e) {
       log.debug("heartbeat to {} failed: {}", target, GrpcErrors.describe(e));
     }

@@ -86,6 +86,24 @@ class PreCopyControllerTest {
   }
 
   @Test
+  void aSwitchRoundThatBreaksThePredictionIsFollowedByMoreRoundsNotThePause() {
+    // hardware rounds converge; the switch round then harvests a burst (sync 1; round 1 ran sync 0), which the source
+    // must see before it pauses: it decides again and runs software rounds until they converge
+    FakeVm vm = new FakeVm(clock, i -> i == 1 ? 1500 : 100);
+    MigrationReport r =
+        run(vm, settings(DirtyLogStrategy.HW_SW, "cost", 4, 30, NoConvergenceAction.FORCE)).report();
+    assertThat(r.verified()).isTrue();
+    assertThat(r.switchRound()).isEqualTo(2);
+    List<String> m = modes(r);
+    assertThat(m.subList(0, 3)).containsExactly("full", "hw", "hw");
+    assertThat(m.get(3)).isEqualTo("sw"); // not "final": the switch round's estimate was above the limit
+    assertThat(m.get(m.size() - 1)).isEqualTo("final");
+    RoundRecord lastPrePause = r.roundStats().get(r.roundStats().size() - 2);
+    assertThat(r.predictedDowntimeMillis()).isEqualTo(lastPrePause.estimatedDowntimeMillis());
+    assertThat(r.predictionError()).isNotNull();
+  }
+
+  @Test
   void hwSwWithNeverBehavesLikeHw() {
     FakeVm vm = new FakeVm(clock, i -> 100);
     MigrationReport r =
