@@ -5,7 +5,10 @@ import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.net.RateLimiter;
+import io.dbmmigrate.report.LostWork;
 import io.dbmmigrate.report.MigrationReport;
+import io.dbmmigrate.report.TimelineSample;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -259,13 +262,17 @@ public final class PreCopyController {
     if (report.downtimeParts() != null)
       report.downtimeParts(
           report.downtimeParts().withGc(g.source().millis(), g.source().count(), g.dest().millis(), g.dest().count()));
+    List<TimelineSample> samples = observer.timeline(tStart);
+    double steady = LostWork.steadyRate(samples);
+    if (!(steady > 0)) steady = observer.before();
+    report.lostWorkSeconds(LostWork.seconds(samples, steady));
     MigrationReport r =
         report
             .totalMillis((clock.nanoTime() - tStart) / 1e6)
             .guestRates(observer.before(), observer.during(), observer.after())
             .rounds(loop.rounds(), loop.switchRound(), loop.maxThrottlePercent())
             .parameters(currentSettings().asMap())
-            .timeline(observer.timeline(tStart))
+            .timeline(samples)
             .build();
     synchronized (stateLock) {
       phase = end;
