@@ -16,7 +16,8 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SOURCE_JAR="$REPO/source-node/target/dbm-migrate-source-node-0.1.0-SNAPSHOT-all.jar"
-DEST_JAR="$REPO/dest-node/target/dbm-migrate-dest-node-0.1.0-SNAPSHOT-all.jar"
+RUNNER_JAR="$REPO/deploy/experiment-runner/target/dbm-migrate-experiment-runner-0.1.0-SNAPSHOT-all.jar"
+DEST_JAR="$REPO/dest-node/app/target/dbm-migrate-dest-node-0.1.0-SNAPSHOT-all.jar"
 
 if [ $# -lt 1 ]; then
   sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -24,15 +25,15 @@ if [ $# -lt 1 ]; then
 fi
 
 stale() {
-  [ -f "$SOURCE_JAR" ] && [ -f "$DEST_JAR" ] || return 0
-  [ -n "$(cd "$REPO" && find pom.xml proto common dest-node source-node -path '*/target' -prune -o -type f \
+  [ -f "$SOURCE_JAR" ] && [ -f "$DEST_JAR" ] && [ -f "$RUNNER_JAR" ] || return 0
+  [ -n "$(cd "$REPO" && find pom.xml proto common dest-node source-node deploy/experiment-runner -path '*/target' -prune -o -type f \
       \( -name '*.java' -o -name '*.proto' -o -name 'pom.xml' -o -name '*.xml' \) -newer "$SOURCE_JAR" -print -quit)" ]
 }
 if stale; then
   echo "experiment: building the node jars (./mvnw -B -q -DskipTests package) ..." >&2
-  (cd "$REPO" && ./mvnw -B -q -DskipTests package -pl source-node,dest-node -am) >&2
+  (cd "$REPO" && ./mvnw -B -q -DskipTests package -pl source-node,dest-node/app,deploy/experiment-runner -am) >&2
 fi
 
 # shellcheck disable=SC2086
-exec java -Djava.awt.headless=true ${JAVA_OPTS:--Xmx1g} -cp "$SOURCE_JAR" io.dbmmigrate.experiment.ExperimentMain \
+exec java -Djava.awt.headless=true ${JAVA_OPTS:--Xmx1g} -jar "$RUNNER_JAR" \
   --repo "$REPO" --results "$REPO/results" --source-jar "$SOURCE_JAR" --dest-jar "$DEST_JAR" "$@"

@@ -9,7 +9,7 @@ dbm_find_jar() { # module artifact-prefix
 dbm_build_if_needed() {
   local src dst stale
   src=$(dbm_find_jar source-node dbm-migrate-source-node)
-  dst=$(dbm_find_jar dest-node dbm-migrate-dest-node)
+  dst=$(dbm_find_jar dest-node/app dbm-migrate-dest-node)
   stale=""
   if [[ -z "$src" || -z "$dst" ]]; then
     stale="jars missing"
@@ -26,7 +26,7 @@ dbm_build_if_needed() {
     echo "building ($stale): ./mvnw -B -q -DskipTests package" >&2
     ./mvnw -B -q -DskipTests package >&2
     src=$(dbm_find_jar source-node dbm-migrate-source-node)
-    dst=$(dbm_find_jar dest-node dbm-migrate-dest-node)
+    dst=$(dbm_find_jar dest-node/app dbm-migrate-dest-node)
   fi
   SOURCE_JAR="$src"
   DEST_JAR="$dst"

@@ -49,7 +49,7 @@ public final class ExperimentMain implements Callable<Integer> {
   @Option(names = "--source-jar", paramLabel = "JAR", description = "source node shaded jar (default: source-node/target/...-all.jar)")
   Path sourceJar;
 
-  @Option(names = "--dest-jar", paramLabel = "JAR", description = "destination node shaded jar (default: dest-node/target/...-all.jar)")
+  @Option(names = "--dest-jar", paramLabel = "JAR", description = "destination node shaded jar (default: dest-node/app/target/...-all.jar)")
   Path destJar;
 
   @Option(names = "--classpath", paramLabel = "CP", description = "run both nodes from this class path instead of the jars")
@@ -189,7 +189,7 @@ public final class ExperimentMain implements Callable<Integer> {
     if (sourceMain != null || destMain != null)
       throw new CommandLine.ParameterException(commandSpec.commandLine(), "--source-main/--dest-main need --classpath");
     Path src = sourceJar != null ? sourceJar : repo.resolve("source-node/target/dbm-migrate-source-node-0.1.0-SNAPSHOT-all.jar");
-    Path dst = destJar != null ? destJar : repo.resolve("dest-node/target/dbm-migrate-dest-node-0.1.0-SNAPSHOT-all.jar");
+    Path dst = destJar != null ? destJar : repo.resolve("dest-node/app/target/dbm-migrate-dest-node-0.1.0-SNAPSHOT-all.jar");
     return Launch.jars(javaExe, src.toAbsolutePath(), dst.toAbsolutePath(), script.toAbsolutePath());
   }
 
