@@ -101,7 +101,10 @@ bench_transfer() {
 }
 
 # fidelity: environment RUNS (default 10), FIDELITY_ARGS (extra run-local arguments, applied to
-# every run), IDLE_RUNS (idle baseline runs, default 1). Reports go to results/bench-fidelity/.
+# every run, e.g. "--rpc-timeout-ms 60000" on a machine so loaded that session set-up misses the
+# default 10 s deadline), IDLE_RUNS (idle baseline runs, default 1). The idle baseline is the same
+# guest with every RAM page prefilled with real (incompressible) content and an idle workload, so
+# that its round 0 moves real pages. Reports go to results/bench-fidelity/.
 # Every RESULT comes from the same RUNS runs (and the idle baseline of this invocation):
 #   round0_ratio          median over runs of round-0 throughput / idle-guest round-0 throughput
 #   gc_in_downtime_ms_max max over runs of the GC pause time overlapping the downtime, both nodes
@@ -118,7 +121,7 @@ bench_fidelity() {
   for ((i = 1; i <= idle_runs; i++)); do
     echo "== idle baseline $i/$idle_runs" >&2
     # shellcheck disable=SC2086
-    deploy/run-local.sh --workload idle --no-progress ${FIDELITY_ARGS:-} --report "$out/idle-$i.json" \
+    deploy/run-local.sh --workload idle --prefill 1 --no-progress ${FIDELITY_ARGS:-} --report "$out/idle-$i.json" \
       >"$out/idle-$i.out" 2>&1 || { echo "idle baseline failed:" >&2; tail -n 30 "$out/idle-$i.out" >&2; exit 1; }
   done
   for ((i = 1; i <= runs; i++)); do

@@ -72,6 +72,16 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     scheduler.scheduleWithFixedDelay(this::reapIdleSession, 1, 1, TimeUnit.SECONDS);
   }
 
+  /**
+   * The session being received, for monitoring: {active 0/1, batches applied, pages applied, bytes
+   * received}; zeros when none. Any thread; the counters are independent atomics.
+   */
+  public long[] receivingNow() {
+    ReceiveSession s = current.get();
+    if (s == null) return new long[4];
+    return new long[] {1, s.ledger.batches(), s.pagesApplied(), s.bytesReceived()};
+  }
+
   @Override
   public void beginSession(BeginSessionRequest req, StreamObserver<BeginSessionResponse> out) {
     try {

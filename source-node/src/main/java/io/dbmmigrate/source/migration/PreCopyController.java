@@ -55,6 +55,7 @@ public final class PreCopyController {
   private final LiveParameters live;
   private final LiveStatus status = new LiveStatus();
   private final CountDownLatch cancelled = new CountDownLatch(1);
+  private volatile GcPauseRecorder gcSoFar; // the running migration's recorder, for status readers
 
   private final Object stateLock = new Object();
   private MigrationPhase phase = MigrationPhase.SETUP; // guarded by stateLock
@@ -110,6 +111,17 @@ public final class PreCopyController {
     return status.bytesSent();
   }
 
+  /** query-migrate style statistics, now. */
+  public LiveStatus.Snapshot status() {
+    return status.snapshot(clock.nanoTime());
+  }
+
+  /** Collector pauses of this JVM since the migration started: {count, nanos}; zeros when not running. */
+  public long[] gcSoFar() {
+    GcPauseRecorder g = gcSoFar;
+    return g == null ? new long[2] : new long[] {g.count(), g.totalNanos()};
+  }
+
   /**
    * Requests cancellation. Succeeds only before the commit is sent; the VM then stays on the
    * source.
@@ -133,6 +145,7 @@ public final class PreCopyController {
     long tStart = clock.nanoTime();
     final MigrationTimeline timeline = new MigrationTimeline();
     final GcPauseRecorder gc = GcPauseRecorder.start(clock::nanoTime);
+    gcSoFar = gc;
     final SourceVmGuard guard = new SourceVmGuard(migrationId, vm);
     final MigrationReportBuilder report =
         new MigrationReportBuilder(migrationId, settings, VmShape.of(vm), workloadLabel);
@@ -147,6 +160,7 @@ public final class PreCopyController {
       if (!observer.warmUp(settings.warmupMillis(), cancelled)) throw cancelledFailure();
       tStart = clock.nanoTime();
       timeline.start = tStart;
+      status.started(tStart);
       setPhase(MigrationPhase.SETUP, "opening session on the destination");
       observer.phase("setup");
       TargetSession s =
@@ -167,6 +181,7 @@ public final class PreCopyController {
       loop.start(s);
       final long tLogging = clock.nanoTime();
       report.setupMillis((tLogging - tStart) / 1e6);
+      status.setupDone((tLogging - tStart) / 1e6);
       log.info(
           "{}: session open in {} ms, dirty log ({}) enabled in {} ms",
           migrationId,
@@ -265,7 +280,9 @@ public final class PreCopyController {
     List<TimelineSample> samples = observer.timeline(tStart);
     double steady = LostWork.steadyRate(samples);
     if (!(steady > 0)) steady = observer.before();
-    report.lostWorkSeconds(LostWork.seconds(samples, steady));
+    // Lost work needs a migration that reached the commit answer (a run that failed before it lost
+    // no guest time to a downtime; its slowdown shows in the timeline).
+    if (report.downtimeParts() != null) report.lostWorkSeconds(LostWork.seconds(samples, steady));
     MigrationReport r =
         report
             .totalMillis((clock.nanoTime() - tStart) / 1e6)
@@ -274,6 +291,8 @@ public final class PreCopyController {
             .parameters(currentSettings().asMap())
             .timeline(samples)
             .build();
+    if (r.downtimeParts() != null) status.downtime(r.downtimeMillis());
+    gcSoFar = null;
     synchronized (stateLock) {
       phase = end;
     }
