@@ -104,7 +104,8 @@ bench_transfer() {
 # every run, e.g. "--rpc-timeout-ms 60000" on a machine so loaded that session set-up misses the
 # default 10 s deadline), IDLE_RUNS (idle baseline runs, default 1). The idle baseline is the same
 # guest with every RAM page prefilled with real (incompressible) content and an idle workload, so
-# that its round 0 moves real pages. Reports go to results/bench-fidelity/.
+# that its round 0 moves real pages. Reports go to results/bench-fidelity/. SUMMARY_ONLY=1 prints
+# the RESULT lines of the reports an interrupted invocation left there (runs = those that finished).
 # Every RESULT comes from the same RUNS runs (and the idle baseline of this invocation):
 #   round0_ratio          median over runs of round-0 throughput / idle-guest round-0 throughput
 #   gc_in_downtime_ms_max max over runs of the GC pause time overlapping the downtime, both nodes
@@ -114,10 +115,16 @@ bench_transfer() {
 #   unaccounted_ms_median median of the downtime remainder that no measured part explains
 bench_fidelity() {
   local runs=${RUNS:-10} idle_runs=${IDLE_RUNS:-1} out=results/bench-fidelity
+  local i
+  if [[ "${SUMMARY_ONLY:-0}" == 1 ]]; then
+    # Summarize the reports an interrupted invocation left (RUNS = the runs that finished).
+    runs=$(find "$out" -name 'run-*.json' | wc -l)
+    fidelity_summary "$out" "$runs" "$idle_runs"
+    return
+  fi
   rm -rf "$out"
   mkdir -p "$out"
   dbm_build_if_needed
-  local i
   for ((i = 1; i <= idle_runs; i++)); do
     echo "== idle baseline $i/$idle_runs" >&2
     # shellcheck disable=SC2086
@@ -131,7 +138,12 @@ bench_fidelity() {
       || echo "run $i did not complete (kept in the figures as reported)" >&2
     sed -n '/^  downtime/,/^  GC pauses/p' "$out/run-$i.out" >&2 || true
   done
-  python3 - "$out" "$runs" "$idle_runs" <<'PY'
+  fidelity_summary "$out" "$runs" "$idle_runs"
+}
+
+# The RESULT lines of bench_fidelity from the reports in $1 (runs $2, idle baselines $3).
+fidelity_summary() {
+  python3 - "$1" "$2" "$3" <<'PY'
 import json, statistics, sys
 out, runs, idle_runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def load(p):

@@ -52,8 +52,8 @@ class MetricsEndToEndTest {
     try (NodeProcess dest =
         NodeProcess.start(
             "metrics-dest", LOGS, NodeProcess.DEST_MAIN, "512m", List.of("--port", "0", "--metrics-port", "0"))) {
-      int destPort = dest.awaitPort(60);
-      int destMetrics = dest.awaitMetricsPort(30);
+      int destPort = dest.awaitPort(180); // generous: JVM start on a shared, loaded 2-core machine
+      int destMetrics = dest.awaitMetricsPort(60);
       // 64 MiB of incompressible pages at 8 MB/s: round 0 alone takes about 8 s
       NodeProcess src =
           NodeProcess.start(
@@ -66,9 +66,9 @@ class MetricsEndToEndTest {
                   "--ram", "64m", "--prefill", "1", "--max-bandwidth", "8m", "--warmup-ms", "200",
                   "--observe-after-ms", "200", "--metrics-port", "0"));
       try (src) {
-        int srcMetrics = src.awaitMetricsPort(60);
+        int srcMetrics = src.awaitMetricsPort(180);
         await()
-            .atMost(Duration.ofSeconds(120))
+            .atMost(Duration.ofSeconds(300))
             .ignoreExceptions()
             .pollInterval(Duration.ofMillis(200))
             .untilAsserted(
@@ -90,7 +90,7 @@ class MetricsEndToEndTest {
                   assertThat(value(d, "dbm_receiver_pages_applied").orElse(0)).isPositive();
                   assertThat(d).contains("dbm_gc_pause_seconds_total{node=\"dest\"}");
                 });
-        int code = src.awaitExit(180);
+        int code = src.awaitExit(600);
         assertThat(code).as("source exit code" + src.diagnostics()).isZero();
       }
       MigrationReport r = new ReportJson().read(report);
