@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  * ROUNDS), the destination's received pages grow, and the migration still verifies, with the
  * destination's timings and pauses in its report.
  */
-class MetricsEndToEndTest {
-  private static final Path LOGS = MigrationEndToEndTest.LOGS;
+class MetricsIT {
+  private static final Path LOGS = MigrationEndToEndIT.LOGS;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private String scrape(int port) throws Exception {
