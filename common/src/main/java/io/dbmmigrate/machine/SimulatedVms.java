@@ -30,6 +30,7 @@ public final class SimulatedVms {
     private ScanVariant scanVariant = ScanVariant.CORRECT;
     private WorkloadFactory workloads = WorkloadFactory.standard();
     private boolean prefaultRam;
+    private double deviceWriteMbps;
 
     private Builder(VmSpec spec) {
       if (spec == null) throw new IllegalArgumentException("spec missing");
@@ -71,8 +72,20 @@ public final class SimulatedVms {
       return this;
     }
 
+    /**
+     * A simulated device writing RAM by DMA at this rate (MB/s, pages), bypassing stage 2 and
+     * tracked in the dirty log's device bitmap; 0 = no device.
+     */
+    public Builder deviceWriteRate(double mbps) {
+      if (!(mbps >= 0) || Double.isInfinite(mbps))
+        throw new IllegalArgumentException("device write rate must be >= 0 MB/s");
+      this.deviceWriteMbps = mbps;
+      return this;
+    }
+
     public SimulatedVm build() {
-      SimulatedVm vm = new SimulatedVm(spec, storePattern, mmuVariant, scanVariant, workloads);
+      SimulatedVm vm =
+          new SimulatedVm(spec, storePattern, mmuVariant, scanVariant, workloads, deviceWriteMbps);
       if (prefaultRam) vm.mmu().populate(vm.ram().baseGfn(), vm.ram().endGfn());
       return vm;
     }
