@@ -16,8 +16,8 @@ import io.dbmmigrate.mmu.FaultResponse;
  * <table>
  * <caption>fault kind → PTE edit (recorder called first where marked)</caption>
  * <tr><th>kind</th><th>sw</th><th>hw, hdbss</th><th>ring</th><th>combined</th></tr>
- * <tr><td>WRITE_MAP</td><td>record; writable</td><td>writable + DBM (hardware dirty: the next
- *     scan collects it; hdbss: never reached from a store, which the hardware logs)</td>
+ * <tr><td>WRITE_MAP</td><td>record; writable</td><td>writable + DBM (hw: hardware dirty, the
+ *     next scan collects it; hdbss: recorded first, as there is no scan)</td>
  *     <td>push (vCPU's ring); writable</td><td>record + arm the 64-page neighbourhood; writable</td></tr>
  * <tr><td>WRITE_PROTECTED</td><td>record; writable</td><td>record; writable (a vCPU that has not
  *     reloaded HD yet, or a page without DBM)</td><td>push; writable</td><td>record + arm;
@@ -59,9 +59,11 @@ final class ModeTracker implements DirtyTracker {
     this.loggedSinceExit = new long[vcpus];
   }
 
-  /** The tracker of SW or HW recording into {@code log}, without buffers or limit (MMU tests). */
-  static DirtyTracker of(DirtyLogMode mode, Stage2DirtyLog log) {
-    return of(mode, log, null, null, 0, 1);
+  /** The tracker of SW or HW recording into {@code log}, without buffers or limit (tests). */
+  static DirtyTracker of(DirtyLogMode mode, DirtyPageRecorder log) {
+    if (mode != DirtyLogMode.SW && mode != DirtyLogMode.HW && mode != DirtyLogMode.OFF)
+      throw new IllegalArgumentException("plain tracker only for sw and hw, not " + mode);
+    return of(mode, log, null, null, null, 0, 1);
   }
 
   /**
@@ -71,23 +73,36 @@ final class ModeTracker implements DirtyTracker {
   static DirtyTracker of(
       DirtyLogMode mode, Stage2DirtyLog log, VcpuGfnBuffers buffers, DirtyLimit limit,
       long exitCostNanos, int vcpus) {
+    return of(mode, log, log, buffers, limit, exitCostNanos, vcpus);
+  }
+
+  private static DirtyTracker of(
+      DirtyLogMode mode, DirtyPageRecorder rec, Stage2DirtyLog log, VcpuGfnBuffers buffers,
+      DirtyLimit limit, long exitCostNanos, int vcpus) {
     if (mode == DirtyLogMode.OFF) return DirtyTracker.OFF;
     ModeTracker t =
         new ModeTracker(mode.cliName(), log, buffers, mode == DirtyLogMode.HDBSS, limit,
             exitCostNanos, vcpus);
-    FaultResponse remap = new FaultResponse(0, S2AP_WRITE, log); // host path: the log bitmap
+    FaultResponse remap = new FaultResponse(0, S2AP_WRITE, rec); // host path: the log bitmap
     switch (mode) {
       case SW: {
-        DirtyPageRecorder r = t.counting(log);
+        DirtyPageRecorder r = t.counting(rec);
         return t.on(FaultKind.WRITE_MAP, FaultResponse.recordThenSet(r, S2AP_WRITE))
             .on(FaultKind.WRITE_PROTECTED, FaultResponse.recordThenSet(r, S2AP_WRITE))
             .on(FaultKind.SPLIT, FaultResponse.set(0))
             .on(FaultKind.PREFAULT, FaultResponse.set(0))
             .on(FaultKind.REMAP, remap);
       }
-      case HW:
-      case HDBSS: {
-        DirtyPageRecorder r = t.counting(log);
+      case HDBSS: { // a translation fault maps the page dirty: logged like a fault (no hardware)
+        DirtyPageRecorder r = t.counting(rec);
+        return t.on(FaultKind.WRITE_MAP, FaultResponse.recordThenSet(r, S2AP_WRITE | DBM))
+            .on(FaultKind.WRITE_PROTECTED, FaultResponse.recordThenSet(r, S2AP_WRITE))
+            .on(FaultKind.SPLIT, FaultResponse.set(DBM))
+            .on(FaultKind.PREFAULT, FaultResponse.set(DBM))
+            .on(FaultKind.REMAP, remap);
+      }
+      case HW: {
+        DirtyPageRecorder r = t.counting(rec);
         return t.on(FaultKind.WRITE_MAP, FaultResponse.set(S2AP_WRITE | DBM))
             .on(FaultKind.WRITE_PROTECTED, FaultResponse.recordThenSet(r, S2AP_WRITE))
             .on(FaultKind.SPLIT, FaultResponse.set(DBM))
@@ -122,7 +137,7 @@ final class ModeTracker implements DirtyTracker {
 
   /** Ring push of a vCPU's fault; a host path, or a ring without room, goes to the log bitmap. */
   private void push(int vcpu, long gfn) {
-    if (vcpu >= 0 && buffers.push(vcpu, gfn)) return;
+    if (vcpu >= 0 && vcpu < buffers.vcpus() && buffers.push(vcpu, gfn)) return;
     if (vcpu >= 0) buffers.overflows.increment();
     log.markDirty(vcpu, gfn);
   }
@@ -157,13 +172,14 @@ final class ModeTracker implements DirtyTracker {
   }
 
   @Override
-  public void hardwareLogged(int vcpu, long gfn) {
+  public void hardwareLogged(int vcpu, long gfn, int level) {
     if (!hardwareBuffers) return;
-    if (!buffers.push(vcpu, gfn)) { // cannot happen: room was checked by this thread, the only producer
+    long entry = level == 3 ? gfn : gfn | VcpuGfnBuffers.BLOCK_ENTRY;
+    if (!buffers.push(vcpu, entry)) { // cannot happen: room was checked by this thread, the only producer
       buffers.overflows.increment();
-      log.markDirty(vcpu, gfn);
+      buffers.expand(entry, g -> log.markDirty(vcpu, g));
     }
-    if (limit != null) loggedSinceExit[vcpu]++;
+    if (limit != null) loggedSinceExit[vcpu] += level == 3 ? 1 : 512;
   }
 
   @Override

@@ -78,6 +78,12 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
   private final DbmNeighbourhoods[] neighbourhoods;
   private final ScanVariant.Broken broken;
   private VcpuGfnBuffers buffers; // RING, HDBSS; replaced at enable (under the monitor)
+  // The VM's tracker geometry (KVM: the dirty-ring size is fixed at VM creation, QEMU's
+  // -accel kvm,dirty-ring-size; the HDBSS buffer is allocated per vCPU; the dirty limit is set
+  // on the VM, QMP set-vcpu-dirty-limit). Options of an enable that differ from the defaults win.
+  private int vmRingEntries = DirtyLogOptions.DEFAULT_RING_ENTRIES;
+  private int vmHdbssEntries = DirtyLogOptions.DEFAULT_HDBSS_ENTRIES;
+  private double vmDirtyLimitMbps;
   /**
    * DMA sections (a device's store + its device-bitmap record) hold it shared; a harvest takes it
    * exclusively around taking the device bitmap, and a pause as a barrier (QEMU: device emulation
@@ -168,6 +174,18 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
     dmaLock.writeLock().unlock();
   }
 
+  /**
+   * The VM's ring and HDBSS buffer sizes (entries per vCPU) and dirty limit (MB/s per vCPU, 0 =
+   * off), used by an enable whose options leave them at their defaults; validated as in {@link
+   * DirtyLogOptions}. A later enable picks them up.
+   */
+  public synchronized void setTrackerDefaults(int ringEntries, int hdbssEntries, double dirtyLimitMbps) {
+    DirtyLogOptions.defaults().withBuffers(ringEntries, hdbssEntries).withDirtyLimit(dirtyLimitMbps);
+    this.vmRingEntries = ringEntries;
+    this.vmHdbssEntries = hdbssEntries;
+    this.vmDirtyLimitMbps = dirtyLimitMbps;
+  }
+
   /** COMBINED (fault handler): arm DBM on gfn's 64-page neighbourhood. */
   void armNeighbourhood(long gfn) {
     for (int i = 0; i < slots.length; i++) {
@@ -251,6 +269,11 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
     if (mode != DirtyLogMode.OFF) throw new IllegalStateException("dirty log already enabled: " + mode);
     if (opts.manualClear() && newMode != DirtyLogMode.SW && newMode != DirtyLogMode.HW)
       throw new IllegalArgumentException("manual dirty-log clear is for sw and hw, not " + newMode.cliName());
+    if (opts.ringEntries() == DirtyLogOptions.DEFAULT_RING_ENTRIES
+        && opts.hdbssEntries() == DirtyLogOptions.DEFAULT_HDBSS_ENTRIES) {
+      opts = opts.withBuffers(vmRingEntries, vmHdbssEntries);
+    }
+    if (opts.dirtyLimitMbps() == 0) opts = opts.withDirtyLimit(vmDirtyLimitMbps);
     this.options = opts;
     setScanThreads(opts.scanThreads());
     for (DirtyBitmap b : bitmaps) {

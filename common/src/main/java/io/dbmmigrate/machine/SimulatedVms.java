@@ -31,6 +31,9 @@ public final class SimulatedVms {
     private WorkloadFactory workloads = WorkloadFactory.standard();
     private boolean prefaultRam;
     private double deviceWriteMbps;
+    private int ringEntries = io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_RING_ENTRIES;
+    private int hdbssEntries = io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_HDBSS_ENTRIES;
+    private double dirtyLimitMbps;
 
     private Builder(VmSpec spec) {
       if (spec == null) throw new IllegalArgumentException("spec missing");
@@ -83,9 +86,28 @@ public final class SimulatedVms {
       return this;
     }
 
+    /** Ring and HDBSS entries per vCPU, and the dirty limit (MB/s per vCPU, 0 = off). */
+    public Builder trackers(int ringEntries, int hdbssEntries, double dirtyLimitMbps) {
+      io.dbmmigrate.dirty.DirtyLogOptions.defaults()
+          .withBuffers(ringEntries, hdbssEntries)
+          .withDirtyLimit(dirtyLimitMbps); // validates
+      this.ringEntries = ringEntries;
+      this.hdbssEntries = hdbssEntries;
+      this.dirtyLimitMbps = dirtyLimitMbps;
+      return this;
+    }
+
+    /** The options of a machine command line: prefault, device, trackers. */
+    public Builder options(MachineOptions o) {
+      return prefaultRam(o.prefault())
+          .deviceWriteRate(o.deviceWriteRate())
+          .trackers(o.ringEntries, o.hdbssEntries, o.dirtyLimit);
+    }
+
     public SimulatedVm build() {
       SimulatedVm vm =
           new SimulatedVm(spec, storePattern, mmuVariant, scanVariant, workloads, deviceWriteMbps);
+      vm.stage2DirtyLog().setTrackerDefaults(ringEntries, hdbssEntries, dirtyLimitMbps);
       if (prefaultRam) vm.mmu().populate(vm.ram().baseGfn(), vm.ram().endGfn());
       return vm;
     }

@@ -42,11 +42,13 @@ public interface DirtyTracker {
   }
 
   /**
-   * FEAT_HDBSS: the hardware has just set S2AP[1] of {@code gfn}'s PTE through DBM (the first
-   * write to a clean granule): append it to the vCPU's buffer. Store path, vCPU thread, inside the
-   * store window, after the CAS that made the PTE writable. Must not block or allocate.
+   * FEAT_HDBSS: the hardware has just set S2AP[1] of a PTE through DBM (the first write to a
+   * clean granule): append it to the vCPU's buffer. {@code gfn} is the first page of the granule,
+   * {@code level} its level (3: a page; 2: a 2 MiB block, all of whose 512 pages are now dirty).
+   * Store path, vCPU thread, inside the store window, after the CAS that made the PTE writable.
+   * Must not block or allocate.
    */
-  default void hardwareLogged(int vcpu, long gfn) {}
+  default void hardwareLogged(int vcpu, long gfn, int level) {}
 
   /**
    * A VM exit of vCPU {@code vcpu} has been handled (a stage-2 fault, or a buffer-full exit): the

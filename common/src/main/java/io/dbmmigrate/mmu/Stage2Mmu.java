@@ -277,7 +277,7 @@ public final class Stage2Mmu {
       DirtyTracker t = tracker;
       if (!t.hardwareLogHasRoom(c.index)) return BUFFER_FULL;
       if (!pt.compareAndSet(index, d, d | S2AP_WRITE)) return RETRY;
-      t.hardwareLogged(c.index, gfn);
+      t.hardwareLogged(c.index, gfn & -(1L << Stage2PageTable.shiftOf(level)), level);
       hardwareDirtySets.increment();
       c.tlbFill(gfn);
       return OK;

@@ -102,7 +102,7 @@ public final class MigrateCommand implements Callable<Integer> {
             },
             "source-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    VirtualMachine vm = SimulatedVms.builder(vmSpec).prefaultRam(machine.prefault()).deviceWriteRate(machine.deviceWriteRate()).build();
+    VirtualMachine vm = SimulatedVms.builder(vmSpec).options(machine).build();
     if (prefill > 0) {
       long pages = Prefill.fill(vm.memory(), prefill, vmSpec.seed());
       log.info("prefilled {} pages with non-zero content", pages);

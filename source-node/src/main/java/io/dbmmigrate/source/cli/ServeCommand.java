@@ -117,7 +117,7 @@ public final class ServeCommand implements Callable<Integer> {
     MigrationRunner runner = NodeFactory.runner(host, tls);
     runner.setWorkloadLabel(vmSpec.workload());
     if (!noVm) {
-      VirtualMachine vm = SimulatedVms.builder(vmSpec).prefaultRam(machine.prefault()).deviceWriteRate(machine.deviceWriteRate()).build();
+      VirtualMachine vm = SimulatedVms.builder(vmSpec).options(machine).build();
       host.host(vm);
       vm.resume();
     }

@@ -224,8 +224,8 @@ public final class PreCopyController {
         if (d.stops()) {
           stopReason = d.reason();
           log.info("{}: round {}: {}", migrationId, last.round(), d.reason());
-          if (settings.dirtyLog() == DirtyLogStrategy.HW_SW
-              && logMode == DirtyLogMode.HW
+          if (settings.dirtyLog().switchesToSw()
+              && logMode.hardware()
               && !settings.switchPolicy().neverSwitches()) {
             log.info("{}: switching to software dirty logging before the pause", migrationId);
             last = runRound(last.round() + 1, RoundKind.SWITCH);
@@ -241,8 +241,8 @@ public final class PreCopyController {
           vm.setThrottlePercent(throttlePercent);
         }
         boolean doSwitch =
-            settings.dirtyLog() == DirtyLogStrategy.HW_SW
-                && logMode == DirtyLogMode.HW
+            settings.dirtyLog().switchesToSw()
+                && logMode.hardware()
                 && last.round() >= 1
                 && settings.switchPolicy().shouldSwitch(switchContext(last));
         last = runRound(last.round() + 1, doSwitch ? RoundKind.SWITCH : RoundKind.SYNC);
@@ -319,7 +319,7 @@ public final class PreCopyController {
         switch (kind) {
           case FULL -> "full";
           case FINAL -> "final";
-          default -> stats.mode() == DirtyLogMode.HW ? "hw" : "sw";
+          default -> stats.mode() == DirtyLogMode.SW ? "sw" : stats.mode().cliName();
         };
     if (kind != RoundKind.FINAL) sampler.setPhase(label);
     listener.onRoundStarted(r, label, dirty);
