@@ -55,6 +55,10 @@ class DirtyLogConcurrentTest {
     run.split = split;
     run.hardwareAccessFlag = ha;
     run.ratePerVcpuMbps = rate;
+    // The ring, HDBSS and combined rows at full speed run 40 rounds in CI; -Dstress.long=true
+    // runs them as long as the others.
+    if (rate == 0 && flow.ordinal() >= StressRun.Flow.RING.ordinal() && !Boolean.getBoolean("stress.long"))
+      run.rounds = 40;
     System.out.printf("DirtyLogConcurrentTest %s %s %s HA=%s rate=%s seed=%d (rerun: -Dstress.seed=%d)%n",
         flow, backing, split, ha, rate, run.seed, run.seed);
     StressRun.Result r = run.run(flow);
