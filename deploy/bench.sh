@@ -8,6 +8,10 @@
 #                              store paths, memory-bandwidth bound measured in the same run, and the
 #                              64 GiB / 1 GiB-written memory check in a 2 GiB heap. Options:
 #                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]
+#   deploy/bench.sh trackers   per dirty-log mode (sw, hw, ring, hdbss, combined): guest store cost
+#                              on a clean and on a dirty page, harvest cost per GiB at 0.01 %, 1 %
+#                              and 10 % dirty, next to the memory-bandwidth bound of the same run.
+#                              Options: [--ram 1g] [--iterations 5]
 #   deploy/bench.sh load       8 streams, 16 GiB sparse guest, high dirty rate: no OutOfMemoryError
 #                              in either configured heap, peak RSS of both processes
 #                              (deploy/bench-load.sh; environment RAM, STREAMS, WORKLOAD, heaps, TLS=1)
@@ -101,6 +105,11 @@ case "${1:-}" in
     shift
     build_common_test_classpath
     exec ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.ScanBenchmark "$@"
+    ;;
+  trackers)
+    shift
+    build_common_test_classpath
+    exec ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.TrackerBenchmark "$@"
     ;;
   transfer)
     shift
