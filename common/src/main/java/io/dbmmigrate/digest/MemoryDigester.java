@@ -1,15 +1,17 @@
 package io.dbmmigrate.digest;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
 
 /**
  * Computes {@link Digest}s of guest memory: SHA-256 over all slots in slot order (never-written
@@ -35,8 +37,23 @@ public final class MemoryDigester {
     return new MemoryDigester(Runtime.getRuntime().availableProcessors());
   }
 
+  /** Pages hashed between two checks of the stop condition (1 MiB: well under a millisecond). */
+  static final int STOP_CHECK_PAGES = 256;
+  private static final BooleanSupplier NEVER = () -> false;
+
   /** Digest of all of mem; with chunk digests when withChunks. */
   public Digest digest(GuestMemory mem, boolean withChunks) {
+    return digest(mem, withChunks, NEVER);
+  }
+
+  /**
+   * Digest of all of mem, stopping early when stop answers true: checked every {@value
+   * #STOP_CHECK_PAGES} pages by every hashing thread, so a stop takes effect within about a
+   * millisecond of hashing.
+   *
+   * @throws CancellationException when stopped (no digest)
+   */
+  public Digest digest(GuestMemory mem, boolean withChunks, BooleanSupplier stop) {
     final long t0 = System.nanoTime();
     List<MemorySlotSpec> slots = mem.slots();
     long memoryBytes = 0;
@@ -57,13 +74,13 @@ public final class MemoryDigester {
           for (long g = s.baseGfn(); g < s.endGfn(); g += pagesPerChunk) {
             final long from = g;
             final long to = Math.min(s.endGfn(), g + pagesPerChunk);
-            futures.add(pool.submit(() -> hashPages(mem, from, to)));
+            futures.add(pool.submit(() -> hashPages(mem, from, to, stop)));
           }
         }
       }
       MessageDigest flat = sha256();
       final byte[] page = new byte[GuestMemory.PAGE_SIZE];
-      for (MemorySlotSpec s : slots) updatePages(flat, mem, s.baseGfn(), s.endGfn(), page);
+      for (MemorySlotSpec s : slots) updatePages(flat, mem, s.baseGfn(), s.endGfn(), page, stop);
       byte[] flatDigest = flat.digest();
       if (withChunks) {
         chunks = new ArrayList<>(futures.size());
@@ -76,21 +93,24 @@ public final class MemoryDigester {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while hashing guest memory", e);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof CancellationException c) throw c;
       throw new IllegalStateException("hashing guest memory failed", e.getCause());
     } finally {
       if (pool != null) pool.shutdownNow();
     }
   }
 
-  private static byte[] hashPages(GuestMemory mem, long fromGfn, long toGfn) {
+  private static byte[] hashPages(GuestMemory mem, long fromGfn, long toGfn, BooleanSupplier stop) {
     MessageDigest md = sha256();
-    updatePages(md, mem, fromGfn, toGfn, new byte[GuestMemory.PAGE_SIZE]);
+    updatePages(md, mem, fromGfn, toGfn, new byte[GuestMemory.PAGE_SIZE], stop);
     return md.digest();
   }
 
   private static void updatePages(
-      MessageDigest md, GuestMemory mem, long fromGfn, long toGfn, byte[] page) {
+      MessageDigest md, GuestMemory mem, long fromGfn, long toGfn, byte[] page, BooleanSupplier stop) {
     for (long gfn = fromGfn; gfn < toGfn; gfn++) {
+      if ((gfn & (STOP_CHECK_PAGES - 1)) == 0 && stop.getAsBoolean())
+        throw new CancellationException("hashing stopped at gfn 0x" + Long.toHexString(gfn));
       if (mem.readPage(gfn, page, 0)) md.update(page, 0, page.length);
       else md.update(ZERO_PAGE, 0, ZERO_PAGE.length);
     }

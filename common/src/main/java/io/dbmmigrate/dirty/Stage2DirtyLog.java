@@ -1,7 +1,7 @@
 package io.dbmmigrate.dirty;
 
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.mmu.DirtyTracker;
 import io.dbmmigrate.mmu.DirtyPageRecorder;
 import io.dbmmigrate.mmu.Stage2Mmu;
@@ -26,7 +26,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <ol>
  *   <li>HW: scan every leaf PTE of the writable slots in parallel; COMBINED: scan the PTEs of the
  *       armed 64-page neighbourhoods only ({@link DbmNeighbourhoods}); a hardware-dirty PTE (DBM
- *       and writable) is recorded in the caller's bitmap, then its write bit is cleared by CAS.
+ *       and writable) is recorded in the caller's bitmap, then its write bit is cleared by CAS (a
+ *       hardware-dirty 2 MiB block: its 512 pages, then the block's write bit).
  *   <li>Take the MMU lock exclusively (KVM: mmu_lock for write): no fault handler or PTE
  *       replacement runs, and every replacement that erased a hardware-dirty PTE before the scan
  *       could see it has recorded the page in the log bitmap.
@@ -50,6 +51,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       which is read-only: it faults (SW) or sets the write bit again (HW), so the page is
  *       reported by the next sync.
  * </ol>
+ *
+ * <p>What the MMU's fault handlers do in each mode is not known to the MMU: enable, the switch and
+ * disable install the mode's {@link ModeTracker} (fault kind → PTE edit and recorder; this log's
+ * bitmap is the recorder). A new mode adds a tracker and its harvest, not a case in the MMU.
  *
  * <p>Invariants (DESIGN "Dirty logging"): only writable PTEs ever get DBM: the enable walk and
  * clear arm only PTEs that are writable, and only writable slots are logged here (ROM has no

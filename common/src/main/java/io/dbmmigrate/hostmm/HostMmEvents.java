@@ -1,7 +1,7 @@
 package io.dbmmigrate.hostmm;
 
 import io.dbmmigrate.machine.MachineTuning;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.mmu.Stage2Mmu;
 import io.dbmmigrate.mmu.Stage2PageTable;
 import io.dbmmigrate.util.SplitMix64;

@@ -1,5 +1,7 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.memory.BackingPageSize;
+
 import io.dbmmigrate.dirty.SplitPolicy;
 
 import io.dbmmigrate.util.ByteSize;

@@ -1,5 +1,13 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.memory.BackingPageSize;
+
+import io.dbmmigrate.memory.MemorySlotSpec;
+
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+
+import io.dbmmigrate.memory.GuestMemory;
+
 import io.dbmmigrate.dirty.DirtyLog;
 import io.dbmmigrate.dirty.Stage2DirtyLog;
 import io.dbmmigrate.hostmm.HostMmEvents;

@@ -6,9 +6,9 @@ import static io.dbmmigrate.mmu.Descriptor.S2AP_WRITE;
 import static io.dbmmigrate.mmu.Descriptor.TABLE_OR_PAGE;
 import static io.dbmmigrate.mmu.Descriptor.VALID;
 
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.ChunkedGuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -47,18 +47,21 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>{@code mmuLock} (read/write, like KVM's {@code mmu_lock}): fault handlers and host
  *       replacements (unmap/remap, split) hold it shared; a handler's "record, then make
  *       writable" is one shared section. The dirty log takes it exclusively: (a) as a barrier after
- *       switching the logging mode, so that no fault handler still maps with the old mode's
- *       attributes (the tracker's); (b) around "take the log bitmap, write-protect those pages" ({@link
+ *       installing a tracker, so that no fault handler still maps with the old tracker's
+ *       attributes; (b) around "take the log bitmap, write-protect those pages" ({@link
  *       #lockForHarvest}), so that no handler can record a page, lose its bit to the harvest and
  *       then make the page writable behind the harvest's write-protect (the page would stay
  *       writable with no bit: every later store lost); this also makes every replacement that
  *       erased a hardware-dirty PTE before the scan saw it record the page first.
  *   <li>{@code tracker}: volatile, written by the dirty log's control thread before the barrier
  *       (a), read by fault handlers under the shared lock.
- *   <li>Lost races: a step of {@link #onLeaf} that finds its leaf changed (a CAS that fails, a
- *       table where a leaf was: a split under us, an invalid entry: an unmap) walks again; no
- *       step writes a value computed from an older read. There is no {@code require = VALID}
- *       update left that a racing split could turn into a write to a table descriptor.
+ *   <li>Lost races: a step of {@link #onLeaf} whose CAS fails, or that finds a table where the
+ *       walk saw a leaf (a split under us), walks again; an entry found invalid (an unmap) ends
+ *       the step, and the retried store takes a translation fault. No step writes a value
+ *       computed from an older read. The fault paths no longer update "whatever is at the index"
+ *       with {@code require = VALID}, which a racing split could turn into a write into a table
+ *       descriptor (harmless only because those bits are ignored there); block visitors use
+ *       {@link Stage2PageTable#updateBlock} for the same reason.
  *   <li>Counters: LongAdder, increments racy-summed (monotonic, approximate while running).
  * </ul>
  *

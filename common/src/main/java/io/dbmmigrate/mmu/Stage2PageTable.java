@@ -1,6 +1,6 @@
 package io.dbmmigrate.mmu;
 
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
@@ -174,6 +174,24 @@ public final class Stage2PageTable {
   public long update(int index, long require, long clear, long set) {
     while (true) {
       long d = get(index);
+      if ((d & require) != require) return d;
+      long n = (d & ~clear) | set;
+      if (n == d || compareAndSet(index, d, n)) return d;
+    }
+  }
+
+  /**
+   * {@link #update} for an entry at level 1-2 that the caller saw as a block: the update happens
+   * only while it still is a block. A visitor walking levels 0-2 may race with a split that turns
+   * the block into a table descriptor; a plain {@code require = VALID} update would then write
+   * attribute bits into the table descriptor (ignored by the walk, but a write computed for a
+   * different kind of entry). Returns the value before; unchanged when not a block or not {@code
+   * require}.
+   */
+  public long updateBlock(int index, long require, long clear, long set) {
+    while (true) {
+      long d = get(index);
+      if ((d & (Descriptor.VALID | Descriptor.TABLE_OR_PAGE)) != Descriptor.VALID) return d;
       if ((d & require) != require) return d;
       long n = (d & ~clear) | set;
       if (n == d || compareAndSet(index, d, n)) return d;

@@ -45,7 +45,7 @@ final class WriteProtectVisitor implements Stage2Visitor {
   public boolean visitEntry(Stage2PageTable pt, int level, int index, long gfn, long desc) {
     if (Descriptor.isBlock(desc, level)) {
       visited++;
-      long old = pt.update(index, VALID | S2AP_WRITE, S2AP_WRITE, dbm ? DBM : 0);
+      long old = pt.updateBlock(index, VALID | S2AP_WRITE, S2AP_WRITE, dbm ? DBM : 0);
       if ((old & (VALID | S2AP_WRITE)) == (VALID | S2AP_WRITE)) changed++;
     }
     return false;

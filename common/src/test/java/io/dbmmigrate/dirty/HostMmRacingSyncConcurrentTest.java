@@ -2,7 +2,7 @@ package io.dbmmigrate.dirty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.SimulatedVms;
@@ -13,6 +13,7 @@ import io.dbmmigrate.mmu.VcpuContext;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * write bit with a plain store of a stale value ({@link BrokenScans#clearByPlainStore}) writes AF
  * back (and a PTE the host had just removed), and is caught.
  */
+@Tag("stress")
 class HostMmRacingSyncConcurrentTest {
   static final int PAGES = 2048;
   static final int ROUNDS = 20;

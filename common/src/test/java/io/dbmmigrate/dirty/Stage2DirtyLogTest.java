@@ -3,7 +3,7 @@ package io.dbmmigrate.dirty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.SimulatedVms;
@@ -15,6 +15,7 @@ import io.dbmmigrate.mmu.Stage2PageTable;
 import io.dbmmigrate.mmu.StoreValue;
 import io.dbmmigrate.mmu.VcpuContext;
 import io.dbmmigrate.mmu.Vtcr;
+import io.dbmmigrate.testing.Threads;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -272,7 +273,7 @@ class Stage2DirtyLogTest {
     };
     mmu.setTracker(ModeTracker.of(DirtyLogMode.SW, recordThenSync));
     store(42);
-    syncer[0].join();
+    Threads.joinOrFail(syncer[0]);
     long d = mmu.leafDescriptor(ram + 42);
     boolean bitSet = log.bitmapOf(ram + 42).isSet(ram + 42);
     assertThat(gfns(first)).containsExactly(ram + 42);

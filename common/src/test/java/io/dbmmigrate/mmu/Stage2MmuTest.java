@@ -2,9 +2,10 @@ package io.dbmmigrate.mmu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.ChunkedGuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
+import io.dbmmigrate.testing.Threads;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -151,7 +152,7 @@ class Stage2MmuTest {
     m.writeProtect(RAM, RAM + 1, false);
     m.invalidateAll();
     m.store(c, RAM, 0, value, 1);
-    harvester.get().join();
+    Threads.joinOrFail(harvester.get());
     m.invalidateAll();
     boolean writable = Descriptor.isWritable(m.leafDescriptor(RAM));
     assertThat(writable && !marked.contains(RAM)).as("writable page without a dirty bit").isFalse();
@@ -311,6 +312,43 @@ class Stage2MmuTest {
     m.store(c, RAM + 9, 0, value, 1);
     m.splitBlockAt(RAM + 9);
     assertThat(Descriptor.isHwDirty(m.leafDescriptor(RAM + 9))).isFalse();
+  }
+
+  @Test
+  void theFaultHandlersDoWhatTheTrackerSaysAndCallItsRecorderWithTheVcpu() {
+    // A tracker the MMU has never heard of (as ring or combined will be): a write fault on a
+    // write-protected page records (vcpu, gfn) and relaxes with DBM; a write-mapped page is not
+    // recorded and gets no DBM.
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    java.util.List<String> calls = new java.util.ArrayList<>();
+    DirtyPageRecorder ring = (v, gfn) -> calls.add(v + ":" + (gfn - RAM));
+    m.setTracker(new DirtyTracker() {
+      @Override
+      public FaultResponse respond(FaultKind kind) {
+        switch (kind) {
+          case WRITE_PROTECTED:
+            return FaultResponse.recordThenSet(ring, Descriptor.S2AP_WRITE | Descriptor.DBM);
+          case WRITE_MAP:
+            return FaultResponse.set(Descriptor.S2AP_WRITE);
+          default:
+            return FaultResponse.set(0);
+        }
+      }
+
+      @Override
+      public boolean mapsBlocks() {
+        return false;
+      }
+    });
+    VcpuContext c1 = m.newContext(1);
+    m.store(c1, RAM + 4, 0, value, 0);
+    assertThat(calls).as("write map: no recorder").isEmpty();
+    assertThat(Descriptor.hasDbm(m.leafDescriptor(RAM + 4))).isFalse();
+    m.populate(RAM + 5, RAM + 6); // clean: PREFAULT answers 0, read-only
+    m.store(c1, RAM + 5, 0, value, 1);
+    assertThat(calls).containsExactly("1:5");
+    long d = m.leafDescriptor(RAM + 5);
+    assertThat(Descriptor.isWritable(d) && Descriptor.hasDbm(d)).as(Descriptor.describe(d, 3)).isTrue();
   }
 
   @Test

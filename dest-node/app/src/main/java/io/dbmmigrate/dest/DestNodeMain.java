@@ -65,6 +65,25 @@ public final class DestNodeMain implements Callable<Integer> {
   long sessionIdleTimeoutMillis = 30_000;
 
   @Option(
+      names = "--max-inflight-bytes",
+      converter = ByteSize.class,
+      description = {
+        "Heap for inbound buffers, node-wide: messages in hand plus the working memory of open page",
+        "streams (about 2.5 x the batch size each). Beyond it calls get RESOURCE_EXHAUSTED, and a",
+        "BeginSession whose streams x batch size cannot fit is refused (default: half the heap)."
+      })
+  long maxInflightBytes = InboundBudget.defaultCapacityBytes();
+
+  @Option(
+      names = "--max-verify-millis",
+      description = {
+        "Longest a Commit may hash guest memory (2-6 s per GiB on a loaded 2-core machine, see",
+        "docs/RELIABILITY.md); beyond it the session is discarded with DEADLINE_EXCEEDED.",
+        "A Commit whose caller cancels or times out stops hashing at once (default: ${DEFAULT-VALUE})."
+      })
+  long maxVerifyMillis = TargetConfig.DEFAULT_MAX_VERIFY_MILLIS;
+
+  @Option(
       names = "--allow-test-faults",
       description = "Accept test-only fault injection (corrupting a page on request). Never in production.")
   boolean allowTestFaults;
@@ -98,6 +117,8 @@ public final class DestNodeMain implements Callable<Integer> {
     if (maxGuestBytes < (2L << 20)) throw usage("--max-guest-bytes must be at least 2m, not " + maxGuestBytes);
     if (maxStreams < 1 || maxStreams > 1024) throw usage("--max-streams must be 1..1024");
     if (sessionIdleTimeoutMillis < 100) throw usage("--session-idle-timeout-ms must be >= 100");
+    if (maxInflightBytes < (1L << 20)) throw usage("--max-inflight-bytes must be at least 1m, not " + maxInflightBytes);
+    if (maxVerifyMillis < 1) throw usage("--max-verify-millis must be positive");
     ServerSecurity security;
     try {
       security = ServerSecurity.decide(tls, bind, allowedSources, List.of());
@@ -108,7 +129,7 @@ public final class DestNodeMain implements Callable<Integer> {
     TargetConfig config =
         new TargetConfig(
             allowTestFaults, (int) maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, MachineTuning.defaults(),
-            maxGuestBytes);
+            maxGuestBytes, maxInflightBytes, maxVerifyMillis);
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(r -> {
           Thread t = new Thread(r, "dest-watchdog");

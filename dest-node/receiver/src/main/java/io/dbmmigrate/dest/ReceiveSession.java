@@ -1,13 +1,12 @@
 package io.dbmmigrate.dest;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.SessionOptions;
 import io.dbmmigrate.wire.BatchFormatException;
 import io.dbmmigrate.wire.PageBatchDecoder;
-import io.grpc.Status;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -28,6 +27,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *       the commit can check completeness and hash a memory that no longer changes, and an abort
  *       can close the VM without racing a writer.
  *   <li>{@code ended} is written only under the write lock and read under the read lock.
+ *   <li>Stream claims ({@link #claimStream}): at most one open SendPages call per declared stream,
+ *       so that the heap a session can hold is bounded by its declared streams (see {@link
+ *       ReceiveFootprint}); claimed and released under this object's monitor.
  * </ul>
  */
 final class ReceiveSession {
@@ -38,11 +40,14 @@ final class ReceiveSession {
   final SessionOptions options;
   final StreamLedger ledger;
   final long createdNanos;
+  /** Largest uncompressed batch the source declared (at most the node's limit). */
+  final int maxBatchBytes;
 
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private boolean ended;
   private final AtomicBoolean committing = new AtomicBoolean();
   private final AtomicInteger openStreams = new AtomicInteger();
+  private final boolean[] streamClaimed;
   private final LongAdder pages = new LongAdder();
   private final LongAdder bytes = new LongAdder();
   private volatile long lastActivityNanos;
@@ -55,6 +60,8 @@ final class ReceiveSession {
     this.vm = vm;
     this.options = options;
     this.ledger = new StreamLedger(options.getStreams());
+    this.maxBatchBytes = options.getMaxBatchBytes();
+    this.streamClaimed = new boolean[options.getStreams()];
     this.createdNanos = nowNanos;
     this.lastActivityNanos = nowNanos;
   }
@@ -67,7 +74,7 @@ final class ReceiveSession {
     lastActivityNanos = nowNanos;
     lock.readLock().lock();
     try {
-      if (ended) throw new TargetException(Status.ABORTED, "session " + id + " has ended");
+      if (ended) throw new TargetException(ReceiveError.ENDED, "session " + id + " has ended");
       try {
         decoder.decode(batch);
       } catch (BatchFormatException e) {
@@ -132,12 +139,26 @@ final class ReceiveSession {
     return committing.get();
   }
 
-  void streamOpened() {
+  /**
+   * Claims a declared stream for one SendPages call; false when the stream is out of range or
+   * another call holds it. Counts the call as open until {@link #releaseStream}.
+   */
+  synchronized boolean claimStream(int stream) {
+    if (stream < 0 || stream >= streamClaimed.length || streamClaimed[stream]) return false;
+    streamClaimed[stream] = true;
     openStreams.incrementAndGet();
+    return true;
   }
 
-  void streamClosed() {
-    openStreams.decrementAndGet();
+  synchronized void releaseStream(int stream) {
+    if (stream >= 0 && stream < streamClaimed.length && streamClaimed[stream]) {
+      streamClaimed[stream] = false;
+      openStreams.decrementAndGet();
+    }
+  }
+
+  int declaredStreams() {
+    return streamClaimed.length;
   }
 
   int openStreams() {

@@ -1,7 +1,6 @@
 package io.dbmmigrate.dest;
 
 import io.dbmmigrate.proto.v1.StreamManifest;
-import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,9 +41,11 @@ final class StreamLedger {
           "reordered batch: round " + round + " on stream " + stream + " after round " + latestRound[stream]);
     long k = key(stream, round);
     int expected = nextSequence.getOrDefault(k, 0);
-    if (sequence < expected || sequence < 0)
+    if (sequence < 0)
+      throw TargetException.invalid("sequence " + Integer.toUnsignedString(sequence) + " out of range");
+    if (sequence < expected)
       throw new TargetException(
-          Status.ALREADY_EXISTS,
+          ReceiveError.DUPLICATE,
           "duplicate batch: stream " + stream + " round " + round + " sequence " + sequence);
     if (sequence > expected)
       throw TargetException.invalid(

@@ -13,6 +13,10 @@ import io.dbmmigrate.machine.MachineTuning;
  * @param tuning tuning of the simulated machine created for an incoming VM
  * @param maxGuestBytes the largest guest (all slots) a source may ask this node to allocate; a
  *     larger layout is refused (INVALID_ARGUMENT) before anything is allocated
+ * @param maxInflightBytes the node-wide {@link InboundBudget}: heap for inbound messages in hand
+ *     and the working memory of open page streams (RESOURCE_EXHAUSTED beyond it)
+ * @param maxVerifyMillis the longest a Commit may hash guest memory; beyond it the commit stops,
+ *     the session is discarded, and the caller gets DEADLINE_EXCEEDED
  */
 public record TargetConfig(
     boolean allowTestFaults,
@@ -20,12 +24,29 @@ public record TargetConfig(
     int maxStreams,
     long sessionIdleTimeoutMillis,
     MachineTuning tuning,
-    long maxGuestBytes) {
+    long maxGuestBytes,
+    long maxInflightBytes,
+    long maxVerifyMillis) {
   public static final int DEFAULT_MAX_BATCH_BYTES = 16 << 20;
   /** 256 GiB: four times the largest guest the experiments use (64 GiB). */
   public static final long DEFAULT_MAX_GUEST_BYTES = 256L << 30;
+  /** 10 minutes: about 100-250 GiB at the 2.2-5.9 s per GiB measured on a loaded 2-core machine (docs/RELIABILITY.md). */
+  public static final long DEFAULT_MAX_VERIFY_MILLIS = 600_000;
 
-  /** With the default guest-size limit. */
+  public TargetConfig {
+    if (maxInflightBytes <= 0) throw new IllegalArgumentException("maxInflightBytes must be positive");
+    if (maxVerifyMillis <= 0) throw new IllegalArgumentException("maxVerifyMillis must be positive");
+  }
+
+  /** With the default buffer budget (half the heap) and verification limit. */
+  public TargetConfig(
+      boolean allowTestFaults, int maxBatchBytes, int maxStreams, long sessionIdleTimeoutMillis,
+      MachineTuning tuning, long maxGuestBytes) {
+    this(allowTestFaults, maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, tuning, maxGuestBytes,
+        InboundBudget.defaultCapacityBytes(), DEFAULT_MAX_VERIFY_MILLIS);
+  }
+
+  /** With the default guest-size limit, buffer budget and verification limit. */
   public TargetConfig(
       boolean allowTestFaults, int maxBatchBytes, int maxStreams, long sessionIdleTimeoutMillis, MachineTuning tuning) {
     this(allowTestFaults, maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, tuning, DEFAULT_MAX_GUEST_BYTES);
@@ -38,6 +59,16 @@ public record TargetConfig(
    */
   public int maxInboundMessageBytes() {
     return maxBatchBytes + (1 << 20);
+  }
+
+  public TargetConfig withInflightBytes(long bytes) {
+    return new TargetConfig(allowTestFaults, maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, tuning,
+        maxGuestBytes, bytes, maxVerifyMillis);
+  }
+
+  public TargetConfig withVerifyMillis(long millis) {
+    return new TargetConfig(allowTestFaults, maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, tuning,
+        maxGuestBytes, maxInflightBytes, millis);
   }
 
   public static TargetConfig defaults() {

@@ -1,22 +1,24 @@
 package io.dbmmigrate.dest;
 
-import io.grpc.Status;
-
-/** A refused request of the receiving side, with the gRPC status it maps to. */
+/**
+ * A refused request of the receiving side: its {@link ReceiveError} kind and a message safe to
+ * show the client (built only from sanitized client text, see {@link ClientText}). No transport
+ * type here: {@link TargetStatuses} maps the kind to a status.
+ */
 public final class TargetException extends Exception {
   private static final long serialVersionUID = 1L;
-  private final transient Status status;
+  private final ReceiveError kind;
 
-  public TargetException(Status status, String message) {
-    super(message);
-    this.status = status.withDescription(message);
+  public TargetException(ReceiveError kind, String message) {
+    super(message, null, false, false); // refusals are expected: no stack trace to fill or log
+    this.kind = kind;
   }
 
-  public Status status() {
-    return status;
+  public ReceiveError kind() {
+    return kind;
   }
 
   static TargetException invalid(String message) {
-    return new TargetException(Status.INVALID_ARGUMENT, message);
+    return new TargetException(ReceiveError.INVALID, message);
   }
 }

@@ -7,8 +7,11 @@ import io.dbmmigrate.proto.v1.DigestRequest;
 import io.dbmmigrate.proto.v1.DigestResponse;
 import io.dbmmigrate.proto.v1.VmInspectionGrpc;
 import io.dbmmigrate.wire.ProtoConversions;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 
 /** Serves the digest and progress of the VM a node hosts, so users can compare nodes. */
 public final class VmInspectionService extends VmInspectionGrpc.VmInspectionImplBase {
@@ -31,8 +34,16 @@ public final class VmInspectionService extends VmInspectionGrpc.VmInspectionImpl
       r.setHasVm(true)
           .setVmState(m.isRunning() ? "running" : "paused")
           .setStoresRetired(m.storesRetired());
-      if (!req.getProgressOnly())
-        r.setDigest(ProtoConversions.toProto(digester.digest(m.memory(), req.getIncludeChunks())));
+      if (!req.getProgressOnly()) {
+        // Hashing stops when the caller cancels or its deadline passes (volatile flag).
+        ServerCallStreamObserver<DigestResponse> call = (ServerCallStreamObserver<DigestResponse>) out;
+        try {
+          r.setDigest(ProtoConversions.toProto(digester.digest(m.memory(), req.getIncludeChunks(), call::isCancelled)));
+        } catch (CancellationException e) {
+          out.onError(Status.CANCELLED.withDescription("digest cancelled by the caller").asRuntimeException());
+          return;
+        }
+      }
     }
     out.onNext(r.build());
     out.onCompleted();

@@ -4,7 +4,7 @@ import static io.dbmmigrate.dest.TargetHarness.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.proto.v1.BeginSessionRequest;
@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import io.grpc.stub.StreamObserver;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -298,7 +299,107 @@ class HostileInputTest {
         beginCase(begin().setLayout(layout().setBackingPageBytes(12345)).build())));
     a.add(Arguments.of("begin: slot with a negative page count", Code.INVALID_ARGUMENT, (Runnable2) () ->
         beginCase(begin().setLayout(layout().setSlots(0, MemorySlot.newBuilder(layout().getSlots(0)).setPageCount(-5))).build())));
+    // --- unsigned fields, oversized lists (issue 9 item 4) ---
+    a.add(Arguments.of("commit: vCPU index 2^31 (uint32 above int range)", Code.INVALID_ARGUMENT, (Runnable2) () -> commitCase((c, r0) ->
+        c.setVcpus(1, c.getVcpus(1).toBuilder().setIndex(Integer.MIN_VALUE)))));
+    a.add(Arguments.of("commit: vCPU index 2^32-1", Code.INVALID_ARGUMENT, (Runnable2) () -> commitCase((c, r0) ->
+        c.setVcpus(1, c.getVcpus(1).toBuilder().setIndex(-1)))));
+    a.add(Arguments.of("commit: more chunk digests than the guest has (and a wrong flat digest)", Code.INVALID_ARGUMENT, (Runnable2) () -> commitCase((c, r0) -> {
+      byte[] d = c.getSourceDigest().getSha256().toByteArray();
+      d[0] ^= 1;
+      c.setSourceDigest(c.getSourceDigest().toBuilder().setSha256(ByteString.copyFrom(d))
+          .addChunkSha256(ByteString.copyFrom(new byte[32])));
+    })));
+    // --- ids outside the alphabet (issue 9 item 5) ---
+    a.add(Arguments.of("begin: migration id with a newline (log forging)", Code.INVALID_ARGUMENT, (Runnable2) () ->
+        beginCase(begin().setMigrationId("m\n12:00:00.000 INFO  [main] i.d.dest.Receiver - VM resumed").build())));
+    a.add(Arguments.of("begin: migration id of 300,000 chars", Code.INVALID_ARGUMENT, (Runnable2) () ->
+        beginCase(begin().setMigrationId("m".repeat(300_000)).build())));
+    a.add(Arguments.of("begin: source id with control characters", Code.INVALID_ARGUMENT, (Runnable2) () ->
+        beginCase(begin().setSourceId("src\r\u001b[2J").build())));
+    // --- one open call per declared stream (issue 9 item 2) ---
+    a.add(Arguments.of("SendPages: a second open call on the same stream", Code.FAILED_PRECONDITION, (Runnable2) () -> {
+      String s = h.begin();
+      List<PageBatch> st = TargetHarness.round0(vm, s).get(0);
+      StreamObserver<PageBatch> first = openCall();
+      first.onNext(st.get(0)); // stays open, holding stream 0
+      Outcome o = sendOne(s, st.get(1));
+      first.onError(new RuntimeException("test done"));
+      return o;
+    }));
+    a.add(Arguments.of("SendPages: one call switching its stream index", Code.INVALID_ARGUMENT, (Runnable2) () -> {
+      String s = h.begin();
+      List<List<PageBatch>> r0 = TargetHarness.round0(vm, s);
+      return sendBatches(s, List.of(r0.get(0).get(0), r0.get(1).get(0)));
+    }));
+    // --- undecodable messages on every method (issue 9 item 3) ---
+    for (String method : allMethods()) {
+      a.add(Arguments.of("raw " + method + ": truncated message", Code.INVALID_ARGUMENT, (Runnable2) () ->
+          rawCase(method, truncated(validBody(method)))));
+      a.add(Arguments.of("raw " + method + ": varint run (11 continuation bytes)", Code.INVALID_ARGUMENT, (Runnable2) () ->
+          rawCase(method, varintRun())));
+      a.add(Arguments.of("raw " + method + ": field number 0", Code.INVALID_ARGUMENT, (Runnable2) () ->
+          rawCase(method, new byte[] {0, 1})));
+      if (!method.endsWith("GetDigest")) // DigestRequest has no string field
+        a.add(Arguments.of("raw " + method + ": invalid UTF-8 in a string field", Code.INVALID_ARGUMENT, (Runnable2) () ->
+            rawCase(method, invalidUtf8(method))));
+    }
     return a;
+  }
+
+  // ---- raw and malformed messages ----
+
+  static List<String> allMethods() {
+    List<String> m = new ArrayList<>(TargetHarness.UNARY_METHODS);
+    m.add(TargetHarness.SEND_PAGES);
+    return m;
+  }
+
+  /** A well-formed request of the method (for an unknown session), serialized. */
+  static byte[] validBody(String method) {
+    if (method.endsWith("BeginSession")) return begin().build().toByteArray();
+    if (method.endsWith("Commit")) return h.commitRequest(vm, "no-such-session", List.of()).build().toByteArray();
+    if (method.endsWith("Abort")) return io.dbmmigrate.proto.v1.AbortRequest.newBuilder().setSessionId("s").setReason("why").build().toByteArray();
+    if (method.endsWith("Heartbeat")) return HeartbeatRequest.newBuilder().setSessionId("no-such-session").build().toByteArray();
+    if (method.endsWith("GetDigest")) return io.dbmmigrate.proto.v1.DigestRequest.newBuilder().setIncludeChunks(true).setProgressOnly(true).build().toByteArray();
+    return rawBatch("no-such-session", 0, 0, 0, zeroRecords(TargetHarness.ram(vm).baseGfn()), 1).toByteArray();
+  }
+
+  /** Cut inside the last field (a length-delimited or varint value left incomplete). */
+  static byte[] truncated(byte[] body) {
+    return java.util.Arrays.copyOf(body, body.length - 1);
+  }
+
+  static byte[] varintRun() {
+    byte[] b = new byte[12];
+    b[0] = 8; // field 1, varint
+    java.util.Arrays.fill(b, 1, 12, (byte) 0xff); // more than 10 continuation bytes: malformed varint
+    return b;
+  }
+
+  /** Field 1 of every request with a string there (session_id), or BeginSession's source_id (2). */
+  static byte[] invalidUtf8(String method) {
+    int field = method.endsWith("BeginSession") ? 2 : 1;
+    return new byte[] {(byte) (field << 3 | 2), 3, (byte) 0xff, (byte) 0xfe, (byte) 0xc0};
+  }
+
+  static Outcome rawCase(String method, byte[] body) {
+    return new Outcome(h.raw(method, io.grpc.CallOptions.DEFAULT, List.of(body)).getCode(), null);
+  }
+
+  /** A SendPages call left open (for the test to end). */
+  static StreamObserver<PageBatch> openCall() {
+    return io.dbmmigrate.proto.v1.MigrationTargetGrpc.newStub(h.channel()).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+        .sendPages(new StreamObserver<>() {
+          @Override
+          public void onNext(io.dbmmigrate.proto.v1.StreamSummary value) {}
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
   }
 
   /** A hostile case. */
@@ -325,5 +426,202 @@ class HostileInputTest {
     assertThat(ok.getResumed()).isTrue();
     assertThat(h.host.state()).isEqualTo(VmHost.State.HOSTING);
     correctMigrations.incrementAndGet();
+  }
+
+  // ---- budgets, bombs, leaks, cancellation: cases that need their own node or a look at the log ----
+
+  /** A node of 16 MiB batches and 64 streams, with a given buffer budget and guest capacity. */
+  static TargetHarness bigBatchNode(long inflightBytes, GuestCapacity capacity) throws Exception {
+    TargetConfig c = new TargetConfig(false, 16 << 20, 64, 60_000, io.dbmmigrate.machine.MachineTuning.defaults())
+        .withInflightBytes(inflightBytes);
+    return TargetHarness.inProcess(c, capacity);
+  }
+
+  static BeginSessionRequest withStreams(TargetHarness node, int streams, int batchBytes) {
+    BeginSessionRequest.Builder b = node.beginRequest(0);
+    return b.setOptions(b.getOptions().toBuilder().setStreams(streams).setMaxBatchBytes(batchBytes)).build();
+  }
+
+  /**
+   * The 43 MiB-per-call pattern: 64 streams each holding a 16 MiB batch need about 3.6 GiB of
+   * buffers. A node with a 256 MiB budget refuses such a session at BeginSession
+   * (RESOURCE_EXHAUSTED), admits one that fits, and never reserves more than its budget while the
+   * admitted streams each hold a maximal batch at once.
+   */
+  @org.junit.jupiter.api.Test
+  void manyStreamsOfMaximalBatchesAreRefusedAtBeginAndAdmittedOnesStayInBudget() throws Exception {
+    long budget = 256L << 20;
+    try (TargetHarness node = bigBatchNode(budget, TargetHarness.PLENTY)) {
+      io.grpc.Status refused = TargetHarness.statusOf(() -> node.blocking().beginSession(withStreams(node, 64, 16 << 20)));
+      assertThat(refused.getCode()).isEqualTo(Code.RESOURCE_EXHAUSTED);
+      assertThat(refused.getDescription()).contains("--max-inflight-bytes");
+      // 2 streams x (40 MiB working + 17 MiB message) fit in 256 MiB: admitted.
+      String s = node.blocking().beginSession(withStreams(node, 2, 16 << 20)).getSessionId();
+      // Both streams open at once, each holding a maximal (16 MiB) batch; a third call is refused.
+      int perBatch = (16 << 20) / PageBatchFormat.FULL_RECORD_BYTES;
+      List<StreamObserver<PageBatch>> open = new ArrayList<>();
+      for (int st = 0; st < 2; st++) {
+        ByteBuffer b = ByteBuffer.allocate(perBatch * PageBatchFormat.FULL_RECORD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < perBatch; i++) {
+          b.putLong(TargetHarness.ram(vm).baseGfn() + i % TargetHarness.ram(vm).pageCount());
+          b.position(b.position() + 4096);
+        }
+        StreamObserver<PageBatch> call = io.dbmmigrate.proto.v1.MigrationTargetGrpc.newStub(node.channel())
+            .sendPages(new StreamObserver<>() {
+              @Override public void onNext(io.dbmmigrate.proto.v1.StreamSummary v) {}
+              @Override public void onError(Throwable t) {}
+              @Override public void onCompleted() {}
+            });
+        call.onNext(rawBatch(s, st, 0, 0, b.array(), perBatch));
+        open.add(call);
+      }
+      assertThat(node.receiver.budget().reservedBytes()).as("two open streams hold their working memory").isPositive();
+      assertThat(node.send(List.of(rawBatch(s, 1, 0, 1, zeroRecords(TargetHarness.ram(vm).baseGfn()), 1))).code())
+          .as("a third call, on a stream already open").isEqualTo(Code.FAILED_PRECONDITION);
+      for (StreamObserver<PageBatch> c : open) c.onError(new RuntimeException("done"));
+      assertThat(node.receiver.budget().peakBytes()).isLessThanOrEqualTo(budget);
+      assertThat(node.receiver.budget().reservedBytes()).as("everything released").isZero();
+    }
+  }
+
+  /** A guest larger than the node can hold (here: twice the heap) is refused before allocation. */
+  @org.junit.jupiter.api.Test
+  void aGuestLargerThanTheNodeCanHoldIsRefusedWithResourceExhausted() throws Exception {
+    long heap = Runtime.getRuntime().maxMemory();
+    try (TargetHarness node = bigBatchNode(64L << 20, GuestCapacity.javaHeap(64L << 20))) {
+      VmLayout.Builder l = node.beginRequest(0).getLayout().toBuilder();
+      l.setSlots(1, l.getSlots(1).toBuilder().setPageCount(2 * heap / 4096));
+      BeginSessionRequest req = node.beginRequest(0).setLayout(l).build();
+      assertThat(codeOf(() -> node.blocking().beginSession(req))).isEqualTo(Code.RESOURCE_EXHAUSTED);
+      assertThat(node.host.state()).isEqualTo(VmHost.State.EMPTY);
+      assertThat(node.receiver.state()).isEqualTo(ReceiverState.IDLE);
+    }
+  }
+
+  /** The node-wide cap on bytes in flight: a message that does not fit gets RESOURCE_EXHAUSTED. */
+  @org.junit.jupiter.api.Test
+  void aMessageBeyondTheBytesInFlightCapIsRefused() {
+    InboundBudget budget = h.receiver.budget();
+    long hold = budget.capacityBytes() - 1000; // others' messages in flight
+    assertThat(budget.tryReserve(hold)).isTrue();
+    try {
+      String s = h.begin();
+      assertThat(h.send(List.of(validFirstBatch(s))).code()).isEqualTo(Code.RESOURCE_EXHAUSTED);
+      assertThat(codeOf(() -> h.blocking().beginSession(begin().build()))).as("raw BeginSession too")
+          .isIn(Code.RESOURCE_EXHAUSTED, Code.FAILED_PRECONDITION);
+      h.abort(s);
+    } finally {
+      budget.release(hold);
+    }
+    assertThat(h.migrate(vm).getResumed()).isTrue();
+  }
+
+  /** Anything unexpected is INTERNAL with an incident id, never the exception's text. */
+  @org.junit.jupiter.api.Test
+  void anUnexpectedFailureAnswersInternalWithAnIncidentIdOnly() throws Exception {
+    GuestCapacity broken = () -> { throw new IllegalStateException("secret internals /etc/passwd"); };
+    try (TargetHarness node = TargetHarness.inProcess(TargetHarness.config(false), broken)) {
+      io.grpc.Status st = TargetHarness.statusOf(() -> node.blocking().beginSession(node.beginRequest(0).build()));
+      assertThat(st.getCode()).isEqualTo(Code.INTERNAL);
+      assertThat(st.getDescription()).matches("internal error \\(incident [0-9a-f]{8}\\)");
+      assertThat(node.host.state()).as("the half-begun receive is undone").isEqualTo(VmHost.State.EMPTY);
+    }
+  }
+
+  /** Client strings reach neither the log nor a status raw: escaped and capped. */
+  @org.junit.jupiter.api.Test
+  void clientStringsAreEscapedAndCappedInLogsAndStatuses() {
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    root.addAppender(logged);
+    try {
+      String forged = "x\n12:00:00.000 INFO  [main] i.d.dest.Receiver - session s committed: VM resumed\n" + "A".repeat(1 << 20);
+      String s = h.begin();
+      assertThat(h.blocking().abort(io.dbmmigrate.proto.v1.AbortRequest.newBuilder().setSessionId(s).setReason(forged).build())
+          .getAborted()).isTrue();
+      io.grpc.Status st = TargetHarness.statusOf(() ->
+          h.blocking().heartbeat(HeartbeatRequest.newBuilder().setSessionId(forged).build()));
+      assertThat(st.getCode()).isEqualTo(Code.NOT_FOUND);
+      assertThat(st.getDescription()).doesNotContain("\n").hasSizeLessThan(400);
+      assertThat(logged.list).isNotEmpty();
+      for (ch.qos.logback.classic.spi.ILoggingEvent e : logged.list) {
+        assertThat(e.getFormattedMessage()).as("one line, capped").doesNotContain("\n").doesNotContain("\r").hasSizeLessThan(1000);
+        assertThat(e.getThrowableProxy()).as("no stack trace for a client's input").isNull();
+      }
+    } finally {
+      root.detachAppender(logged);
+    }
+  }
+
+  /**
+   * A gzip bomb (8 MiB of payload compressed to a few KiB) on every method of a real socket server
+   * gets RESOURCE_EXHAUSTED, not the UNKNOWN of grpc-java #11246.
+   */
+  @org.junit.jupiter.api.Test
+  void aGzipBombGetsResourceExhaustedOnEveryMethod() throws Exception {
+    TargetConfig c = TargetHarness.config(false);
+    try (TargetHarness node = TargetHarness.overSocket(c,
+        io.dbmmigrate.wire.GrpcServers.Settings.plaintext("127.0.0.1", 0, c.maxInboundMessageBytes()))) {
+      node.useChannel(io.grpc.Grpc.newChannelBuilderForAddress("127.0.0.1", node.port(),
+          io.grpc.InsecureChannelCredentials.create()).build());
+      int size = 8 << 20;
+      ByteBuffer bomb = ByteBuffer.allocate(size + 8);
+      bomb.put((byte) (15 << 3 | 2)); // unknown field 15, length-delimited: the parser reads it all
+      int v = size;
+      while ((v & ~0x7f) != 0) { bomb.put((byte) ((v & 0x7f) | 0x80)); v >>>= 7; }
+      bomb.put((byte) v);
+      byte[] body = java.util.Arrays.copyOf(bomb.array(), bomb.position() + size);
+      for (String method : allMethods()) {
+        io.grpc.Status st = node.raw(method, io.grpc.CallOptions.DEFAULT.withCompression("gzip"), List.of(body));
+        assertThat(st.getCode()).as(method).isEqualTo(Code.RESOURCE_EXHAUSTED);
+      }
+      assertThat(node.migrate(vm).getResumed()).as("the node still serves").isTrue();
+    }
+  }
+
+  /**
+   * Verification is bounded: a Commit whose caller gives up stops hashing, and the node takes the
+   * next session at once; a Commit beyond the node's hashing limit is refused (DEADLINE_EXCEEDED).
+   * The 16 GiB guest takes well over 8 s to hash here (0.5+ s/GiB), so a commit that kept hashing
+   * would still hold the node when the bounded wait below ends.
+   */
+  @org.junit.jupiter.api.Test
+  void aCancelledCommitStopsHashingAndTheNodeIsFreeAgain() throws Exception {
+    TargetConfig c = TargetHarness.config(false);
+    try (TargetHarness node = TargetHarness.overSocket(c,
+        io.dbmmigrate.wire.GrpcServers.Settings.plaintext("127.0.0.1", 0, c.maxInboundMessageBytes()))) {
+      node.useChannel(io.grpc.Grpc.newChannelBuilderForAddress("127.0.0.1", node.port(),
+          io.grpc.InsecureChannelCredentials.create()).build());
+      VmLayout.Builder l = node.beginRequest(0).getLayout().toBuilder();
+      l.setSlots(1, l.getSlots(1).toBuilder().setPageCount((16L << 30) / 4096));
+      String s = node.blocking().beginSession(node.beginRequest(0).setLayout(l).build()).getSessionId();
+      CommitRequest commit = node.commitRequest(vm, s, List.of()).build();
+      long t0 = System.nanoTime();
+      io.grpc.Status st = TargetHarness.statusOf(() ->
+          io.dbmmigrate.proto.v1.MigrationTargetGrpc.newBlockingStub(node.channel())
+              .withDeadlineAfter(300, java.util.concurrent.TimeUnit.MILLISECONDS).commit(commit));
+      assertThat(st.getCode()).isEqualTo(Code.DEADLINE_EXCEEDED);
+      // Free again: the next session begins (bounded wait, 5 s; a full hash takes far longer).
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).pollInterval(java.time.Duration.ofMillis(20))
+          .until(() -> node.receiver.state() == ReceiverState.IDLE);
+      System.out.println("HostileInputTest: node free " + (System.nanoTime() - t0) / 1_000_000 + " ms after a 300 ms commit deadline");
+      assertThat(node.migrate(vm).getResumed()).isTrue();
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void aCommitBeyondTheHashingLimitIsRefusedAndDiscarded() throws Exception {
+    try (TargetHarness node = TargetHarness.inProcess(TargetHarness.config(false).withVerifyMillis(1))) {
+      VmLayout.Builder l = node.beginRequest(0).getLayout().toBuilder();
+      l.setSlots(1, l.getSlots(1).toBuilder().setPageCount((4L << 30) / 4096));
+      String s = node.blocking().beginSession(node.beginRequest(0).setLayout(l).build()).getSessionId();
+      io.grpc.Status st = TargetHarness.statusOf(() -> node.blocking().commit(node.commitRequest(vm, s, List.of()).build()));
+      assertThat(st.getCode()).isEqualTo(Code.DEADLINE_EXCEEDED);
+      assertThat(st.getDescription()).contains("--max-verify-millis");
+      assertThat(node.receiver.state()).isEqualTo(ReceiverState.IDLE);
+      assertThat(node.host.state()).isEqualTo(VmHost.State.EMPTY);
+    }
   }
 }

@@ -4,8 +4,8 @@ import static io.dbmmigrate.dest.TargetHarness.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.proto.v1.CommitRequest;
@@ -39,12 +39,30 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Seeded random generation (no property-testing library): each run prints its seed. CI runs a
  * fixed set of seeds; reproduce or explore with {@code -Ddbm.hostile.seeds=123,456} or {@code
  * -Ddbm.hostile.runs=500} (random seeds).
+ *
+ * <p>Second property ({@link #mutatedBytesGetOnlyContractStatuses}): serialized requests of every
+ * method, mutated (bit flips, truncation, varint runs, random bytes, spliced and duplicated
+ * segments), get a status the contract names, never UNKNOWN or INTERNAL, with a short one-line
+ * description; nothing resumes; and the node then serves a correct migration. CI sends {@value
+ * #CI_MUTATIONS} mutated requests; {@code -Ddbm.hostile.mutations=10000} sends that many (opt-in),
+ * in runs of {@value #MUTATIONS_PER_SEED} per seed ({@code -Ddbm.hostile.mutation.seed=S} picks the
+ * first seed).
  */
 class HostileSequencePropertyTest {
   static TargetHarness h;
   static int runs;
   static int resumed;
   static int[] faultCounts = new int[Fault.values().length];
+  static final int CI_MUTATIONS = 300;
+  static final int MUTATIONS_PER_SEED = 100;
+  static TargetHarness m;
+  static VirtualMachine mvm;
+  static long mutated;
+  static final java.util.Map<Code, Integer> mutationCodes = new java.util.EnumMap<>(Code.class);
+  /** The statuses target.proto names. */
+  static final java.util.Set<Code> CONTRACT = java.util.EnumSet.of(
+      Code.OK, Code.INVALID_ARGUMENT, Code.NOT_FOUND, Code.FAILED_PRECONDITION, Code.ALREADY_EXISTS,
+      Code.DATA_LOSS, Code.ABORTED, Code.PERMISSION_DENIED, Code.RESOURCE_EXHAUSTED);
 
   /** The one hostile thing a run does (NONE: a correct migration). */
   enum Fault {
@@ -91,6 +109,9 @@ class HostileSequencePropertyTest {
   @BeforeAll
   static void start() throws Exception {
     h = TargetHarness.inProcess(TargetHarness.config(false));
+    // Mutated layouts may ask for any guest: this node holds at most 256 MiB of guest memory.
+    m = TargetHarness.inProcess(TargetHarness.config(false), GuestCapacity.fixed(256L << 20));
+    mvm = TargetHarness.sourceVm(77, 100);
   }
 
   @AfterAll
@@ -98,7 +119,10 @@ class HostileSequencePropertyTest {
     StringBuilder sb = new StringBuilder("HostileSequencePropertyTest: " + runs + " runs, " + resumed + " resumed; faults:");
     for (Fault f : Fault.values()) sb.append(' ').append(f).append('=').append(faultCounts[f.ordinal()]);
     System.out.println(sb);
+    System.out.println("HostileSequencePropertyTest: " + mutated + " mutated requests on 6 methods; statuses " + mutationCodes);
     if (h != null) h.close();
+    if (m != null) m.close();
+    if (mvm != null) mvm.close();
   }
 
   @ParameterizedTest(name = "seed {0}")
@@ -233,6 +257,128 @@ class HostileSequencePropertyTest {
         assertThat(ok.getResumed()).isTrue();
       }
     }
+  }
+
+  static Stream<Long> mutationSeeds() {
+    long total = Long.getLong("dbm.hostile.mutations", CI_MUTATIONS);
+    long first = Long.getLong("dbm.hostile.mutation.seed", 1);
+    return LongStream.range(0, (total + MUTATIONS_PER_SEED - 1) / MUTATIONS_PER_SEED).map(i -> first + i * 104729).boxed();
+  }
+
+  static final List<String> METHODS = new ArrayList<>(TargetHarness.UNARY_METHODS);
+
+  static {
+    METHODS.add(TargetHarness.SEND_PAGES);
+  }
+
+  @ParameterizedTest(name = "mutation seed {0}")
+  @MethodSource("mutationSeeds")
+  void mutatedBytesGetOnlyContractStatuses(long seed) {
+    System.out.println("HostileSequencePropertyTest mutation seed=" + seed);
+    Random rnd = new Random(seed);
+    m.host.close();
+    String session = m.begin();
+    for (int n = 0; n < MUTATIONS_PER_SEED; n++) {
+      String method = METHODS.get(rnd.nextInt(METHODS.size()));
+      List<byte[]> messages = new ArrayList<>();
+      for (byte[] b : validMessages(method, session, rnd)) messages.add(b);
+      int victim = rnd.nextInt(messages.size());
+      messages.set(victim, mutate(messages.get(victim), rnd));
+      TargetHarness.RawResult r = m.rawCall(method, io.grpc.CallOptions.DEFAULT, messages);
+      mutated++;
+      Code code = r.status().getCode();
+      mutationCodes.merge(code, 1, Integer::sum);
+      String where = "seed " + seed + " request " + n + " on " + method;
+      assertThat(code).as(where + ": " + r.status()).isIn(CONTRACT);
+      String d = r.status().getDescription();
+      if (d != null) {
+        assertThat(d).as(where).hasSizeLessThan(600);
+        assertThat(d.chars().noneMatch(ch -> ch < 0x20 || ch == 0x7f)).as(where + ": control characters in " + d).isTrue();
+      }
+      if (code == Code.OK && method.endsWith("BeginSession")) {
+        try {
+          session = io.dbmmigrate.proto.v1.BeginSessionResponse.parseFrom(r.response()).getSessionId();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          throw new AssertionError(e);
+        }
+      }
+      assertThat(m.host.state()).as(where + ": nothing resumed").isNotEqualTo(VmHost.State.HOSTING);
+    }
+    m.abort(session);
+    assertThat(m.receiver.budget().reservedBytes()).as("every reservation released").isZero();
+    CommitResponse ok = m.migrate(mvm);
+    assertThat(ok.getResumed()).as("the node serves a correct migration afterwards").isTrue();
+  }
+
+  /** Well-formed messages of one call of the method (SendPages: one to three batches). */
+  private static List<byte[]> validMessages(String method, String session, Random rnd) {
+    if (method.endsWith("BeginSession")) return List.of(m.beginRequest(0).build().toByteArray());
+    if (method.endsWith("Commit")) {
+      CommitRequest.Builder c = m.commitRequest(mvm, rnd.nextBoolean() ? session : "other", List.of());
+      byte[] d = new byte[32];
+      rnd.nextBytes(d); // never the real digest: a mutated commit must not resume
+      return List.of(c.setSourceDigest(c.getSourceDigest().toBuilder().setSha256(ByteString.copyFrom(d))).build().toByteArray());
+    }
+    if (method.endsWith("Abort"))
+      return List.of(io.dbmmigrate.proto.v1.AbortRequest.newBuilder().setSessionId(session).setReason("mutated").build().toByteArray());
+    if (method.endsWith("Heartbeat"))
+      return List.of(io.dbmmigrate.proto.v1.HeartbeatRequest.newBuilder().setSessionId(session).build().toByteArray());
+    if (method.endsWith("GetDigest"))
+      return List.of(io.dbmmigrate.proto.v1.DigestRequest.newBuilder().setProgressOnly(true).build().toByteArray());
+    List<PageBatch> stream = TargetHarness.round0(mvm, session).get(rnd.nextInt(TargetHarness.STREAMS));
+    int n = 1 + rnd.nextInt(Math.min(3, stream.size()));
+    List<byte[]> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) out.add(stream.get(i).toByteArray());
+    return out;
+  }
+
+  /** One mutation of serialized bytes. */
+  static byte[] mutate(byte[] in, Random rnd) {
+    byte[] b = in.clone();
+    switch (rnd.nextInt(6)) {
+      case 0 -> { // bit flips
+        int flips = 1 + rnd.nextInt(8);
+        for (int i = 0; i < flips && b.length > 0; i++) b[rnd.nextInt(b.length)] ^= (byte) (1 << rnd.nextInt(8));
+        return b;
+      }
+      case 1 -> { // truncation
+        return Arrays.copyOf(b, b.length == 0 ? 0 : rnd.nextInt(b.length));
+      }
+      case 2 -> { // a run of varint continuation bytes at a random place
+        int at = b.length == 0 ? 0 : rnd.nextInt(b.length);
+        byte[] run = new byte[1 + rnd.nextInt(16)];
+        Arrays.fill(run, (byte) (0x80 | rnd.nextInt(0x80)));
+        return splice(b, at, at, run);
+      }
+      case 3 -> { // random bytes
+        byte[] r = new byte[rnd.nextInt(65)];
+        rnd.nextBytes(r);
+        return r;
+      }
+      case 4 -> { // a random segment overwritten by random bytes
+        if (b.length == 0) return b;
+        int at = rnd.nextInt(b.length);
+        int len = Math.min(b.length - at, 1 + rnd.nextInt(16));
+        byte[] r = new byte[len];
+        rnd.nextBytes(r);
+        System.arraycopy(r, 0, b, at, len);
+        return b;
+      }
+      default -> { // a segment duplicated (repeated or overlapping fields)
+        if (b.length == 0) return b;
+        int at = rnd.nextInt(b.length);
+        int len = Math.min(b.length - at, 1 + rnd.nextInt(64));
+        return splice(b, at, at, Arrays.copyOfRange(b, at, at + len));
+      }
+    }
+  }
+
+  private static byte[] splice(byte[] b, int from, int to, byte[] insert) {
+    byte[] out = new byte[b.length - (to - from) + insert.length];
+    System.arraycopy(b, 0, out, 0, from);
+    System.arraycopy(insert, 0, out, from, insert.length);
+    System.arraycopy(b, to, out, from + insert.length, b.length - to);
+    return out;
   }
 
   /** Applies the fault to the batches of one (stream, round); returns the expected status or null. */

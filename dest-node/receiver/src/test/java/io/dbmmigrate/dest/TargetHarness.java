@@ -1,10 +1,10 @@
 package io.dbmmigrate.dest;
 
 import io.dbmmigrate.digest.MemoryDigester;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.MachineTuning;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
@@ -26,7 +26,11 @@ import io.dbmmigrate.proto.v1.VmInspectionGrpc;
 import io.dbmmigrate.wire.GrpcServers;
 import io.dbmmigrate.wire.PageBatchEncoder;
 import io.dbmmigrate.wire.ProtoConversions;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -34,6 +38,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -59,37 +67,49 @@ final class TargetHarness implements AutoCloseable {
    */
   final VmHost host = new VmHost(VmHost.ReplacePolicy.ACCEPT_REPLACE);
   final TargetConfig config;
+  /** The receiver behind the services (state, budget). */
+  final Receiver receiver;
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final Server inProcessServer;
   private final GrpcServers.Running socketServer;
   private ManagedChannel channel;
 
-  private TargetHarness(TargetConfig config, GrpcServers.Settings socketSettings) throws Exception {
+  private TargetHarness(TargetConfig config, GuestCapacity guestCapacity, GrpcServers.Settings socketSettings)
+      throws Exception {
     this.config = config;
+    TargetServices.Target target = TargetServices.create(host, config, guestCapacity, scheduler, System::nanoTime);
+    this.receiver = target.receiver();
     if (socketSettings == null) {
       String name = InProcessServerBuilder.generateName();
       InProcessServerBuilder b = InProcessServerBuilder.forName(name).directExecutor();
-      TargetServices.create(host, config, scheduler).forEach(b::addService);
+      target.services().forEach(b::addService);
       inProcessServer = b.build().start();
       socketServer = null;
       channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     } else {
       inProcessServer = null;
-      socketServer = GrpcServers.start(socketSettings, TargetServices.create(host, config, scheduler));
+      socketServer = GrpcServers.start(socketSettings, target.services());
     }
   }
+
+  /** Guest capacity of the harness nodes: plenty (the tests' guests are sparse and small). */
+  static final GuestCapacity PLENTY = GuestCapacity.fixed(1L << 40);
 
   static TargetConfig config(boolean allowTestFaults) {
     return new TargetConfig(allowTestFaults, BATCH_BYTES, 8, 60_000, MachineTuning.defaults());
   }
 
   static TargetHarness inProcess(TargetConfig config) throws Exception {
-    return new TargetHarness(config, null);
+    return new TargetHarness(config, PLENTY, null);
+  }
+
+  static TargetHarness inProcess(TargetConfig config, GuestCapacity guestCapacity) throws Exception {
+    return new TargetHarness(config, guestCapacity, null);
   }
 
   /** A Netty server with these settings' credentials and interceptors; connect with {@link #useChannel}. */
   static TargetHarness overSocket(TargetConfig config, GrpcServers.Settings settings) throws Exception {
-    return new TargetHarness(config, settings);
+    return new TargetHarness(config, PLENTY, settings);
   }
 
   int port() {
@@ -276,6 +296,96 @@ final class TargetHarness implements AutoCloseable {
       return Status.Code.OK;
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode();
+    }
+  }
+
+  /** The status of a unary call (OK when it returned). */
+  static Status statusOf(Runnable call) {
+    try {
+      call.run();
+      return Status.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus();
+    }
+  }
+
+  // ---- raw bytes on any method, for malformed and mutated messages ----
+
+  /** Methods of the node, by full name, with whether they are client-streaming. */
+  static final List<String> UNARY_METHODS =
+      List.of(
+          "dbm.migrate.v1.MigrationTarget/BeginSession",
+          "dbm.migrate.v1.MigrationTarget/Commit",
+          "dbm.migrate.v1.MigrationTarget/Abort",
+          "dbm.migrate.v1.MigrationTarget/Heartbeat",
+          "dbm.migrate.v1.VmInspection/GetDigest");
+  static final String SEND_PAGES = "dbm.migrate.v1.MigrationTarget/SendPages";
+
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
+  static MethodDescriptor<byte[], byte[]> rawMethod(String fullName) {
+    return MethodDescriptor.<byte[], byte[]>newBuilder(BYTES, BYTES)
+        .setFullMethodName(fullName)
+        .setType(fullName.equals(SEND_PAGES) ? MethodDescriptor.MethodType.CLIENT_STREAMING : MethodDescriptor.MethodType.UNARY)
+        .build();
+  }
+
+  /** Sends these bytes as the request of a method (SendPages: as its messages, then half-close). */
+  Status raw(String fullName, CallOptions options, List<byte[]> messages) {
+    return rawCall(fullName, options, messages).status();
+  }
+
+  /** The status and, on OK, the response bytes of a raw call. */
+  record RawResult(Status status, byte[] response) {}
+
+  RawResult rawCall(String fullName, CallOptions options, List<byte[]> messages) {
+    CompletableFuture<RawResult> done = new CompletableFuture<>();
+    byte[][] response = new byte[1][];
+    ClientCall<byte[], byte[]> call =
+        channel.newCall(rawMethod(fullName), options.withDeadlineAfter(30, TimeUnit.SECONDS));
+    call.start(
+        new ClientCall.Listener<>() {
+          @Override
+          public void onMessage(byte[] message) {
+            response[0] = message;
+          }
+
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            done.complete(new RawResult(status, response[0]));
+          }
+        },
+        new Metadata());
+    call.request(1);
+    try {
+      for (byte[] m : messages) {
+        if (done.isDone()) break;
+        call.sendMessage(m);
+      }
+      call.halfClose();
+    } catch (RuntimeException e) {
+      // closed by the server meanwhile; its status arrives through onClose
+    }
+    try {
+      return done.get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      call.cancel("test gave up", e);
+      throw new AssertionError(fullName + " did not finish", e);
     }
   }
 

@@ -1,7 +1,7 @@
 package io.dbmmigrate.source.transport;
 
 import io.dbmmigrate.digest.Digest;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.proto.v1.AbortRequest;
@@ -22,6 +22,7 @@ import io.dbmmigrate.source.migration.SessionOptions;
 import io.dbmmigrate.source.migration.TargetSession;
 import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
+import io.dbmmigrate.wire.ChannelTransport;
 import io.dbmmigrate.wire.ProtoConversions;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -74,6 +75,7 @@ final class GrpcTargetSession implements TargetSession {
   static final long HEARTBEAT_MILLIS = 1_000;
 
   GrpcTargetSession(
+      ChannelTransport transport,
       HostPort target,
       ChannelCredentials credentials,
       ManagedChannel control,
@@ -89,7 +91,7 @@ final class GrpcTargetSession implements TargetSession {
     this.shape = shape;
     this.rpcTimeoutMillis = rpcTimeoutMillis;
     for (int i = 0; i < options.streams(); i++) {
-      ManagedChannel ch = Channels.open(target, credentials);
+      ManagedChannel ch = Channels.open(transport, target, credentials);
       streamChannels.add(ch);
       senders.add(
           new PageStreamSender(

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dbmmigrate.digest.MemoryDigester;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.net.RateLimiter;
@@ -29,6 +29,7 @@ import io.dbmmigrate.source.migration.TargetSession;
 import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
 import io.dbmmigrate.testing.MapGuestMemory;
+import io.dbmmigrate.testing.Threads;
 import io.dbmmigrate.wire.BatchFormatException;
 import io.dbmmigrate.wire.PageBatchDecoder;
 import io.grpc.Server;
@@ -226,7 +227,7 @@ class GrpcTargetSessionTest {
       assertThatThrownBy(() -> s.sendRound(0, bitmap, src, ProgressSink.NONE))
           .isInstanceOf(TransferException.class)
           .hasMessageContaining("cancel");
-      canceller.join();
+      Threads.joinOrFail(canceller);
     }
   }
 }

@@ -1,4 +1,4 @@
-package io.dbmmigrate.machine;
+package io.dbmmigrate.memory;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.dbmmigrate.machine;
+package io.dbmmigrate.memory;
 
 /**
  * One guest-physical memory slot: {@code pageCount} 4 KiB pages starting at guest frame

@@ -1,4 +1,4 @@
-package io.dbmmigrate.machine;
+package io.dbmmigrate.memory;
 
 /** Host page size that backs guest RAM: 4 KiB pages, or 2 MiB transparent huge pages. */
 public enum BackingPageSize {

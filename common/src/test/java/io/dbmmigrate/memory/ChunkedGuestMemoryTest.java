@@ -1,4 +1,12 @@
-package io.dbmmigrate.machine;
+package io.dbmmigrate.memory;
+
+import io.dbmmigrate.machine.VmSpec;
+
+import io.dbmmigrate.machine.SimulatedVms;
+
+import io.dbmmigrate.machine.SimulatedVm;
+
+import io.dbmmigrate.machine.MachineTuning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

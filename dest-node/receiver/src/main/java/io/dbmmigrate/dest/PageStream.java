@@ -1,0 +1,120 @@
+package io.dbmmigrate.dest;
+
+import io.dbmmigrate.proto.v1.PageBatch;
+import io.dbmmigrate.proto.v1.StreamSummary;
+import io.dbmmigrate.wire.PageBatchDecoder;
+import java.util.function.LongSupplier;
+
+/**
+ * One page stream of the receiver (one SendPages call): its first batch binds it to a session and
+ * claims that batch's stream index (one open call per declared stream) and the stream's working
+ * memory from the {@link InboundBudget}; every batch is then applied to the session; the end
+ * releases both.
+ *
+ * <p>Any refusal ends the stream and discards its session (a refused batch changes nothing, and the
+ * VM is never resumed). Anything unexpected, Errors included, does the same before it propagates.
+ *
+ * <p>Threading: the transport delivers one callback at a time (not thread-safe otherwise).
+ */
+public final class PageStream {
+  private final Receiver receiver;
+  private final InboundBudget budget;
+  private final LongSupplier nanoClock;
+  private ReceiveSession session;
+  private int stream = -1;
+  private long reservedBytes;
+  private PageBatchDecoder decoder;
+  private boolean closed;
+  private long batches;
+  private long pages;
+  private long bytes;
+
+  PageStream(Receiver receiver, InboundBudget budget, LongSupplier nanoClock) {
+    this.receiver = receiver;
+    this.budget = budget;
+    this.nanoClock = nanoClock;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Checks and applies one batch; on refusal the stream is closed and its session discarded. */
+  public void apply(PageBatch batch) throws TargetException {
+    if (closed) throw new TargetException(ReceiveError.ENDED, "page stream already closed");
+    boolean ok = false;
+    String failure = "applying a batch failed unexpectedly";
+    try {
+      if (session == null) bind(batch);
+      else if (!session.id.equals(batch.getSessionId()))
+        throw TargetException.invalid("a page stream must carry one session only");
+      else if (batch.getStream() != stream)
+        throw TargetException.invalid(
+            "a page stream must carry one stream index only (" + stream + ", then "
+                + Integer.toUnsignedString(batch.getStream()) + ")");
+      session.apply(decoder, batch, nanoClock.getAsLong());
+      batches++;
+      pages += batch.getPageCount();
+      bytes += batch.getPayload().size();
+      ok = true;
+    } catch (TargetException e) {
+      failure = e.getMessage();
+      throw e;
+    } finally {
+      if (!ok) close(failure);
+    }
+  }
+
+  private void bind(PageBatch first) throws TargetException {
+    ReceiveSession s = receiver.sessionForStream(first.getSessionId());
+    session = s;
+    int st = first.getStream();
+    if (st < 0 || st >= s.declaredStreams())
+      throw TargetException.invalid(
+          "stream " + Integer.toUnsignedString(st) + " out of range; the session has " + s.declaredStreams());
+    if (!s.claimStream(st))
+      throw new TargetException(
+          ReceiveError.WRONG_STATE, "stream " + st + " already has an open SendPages call (one per stream)");
+    stream = st;
+    long need = ReceiveFootprint.workingBytes(s.maxBatchBytes);
+    if (!budget.tryReserve(need))
+      throw new TargetException(
+          ReceiveError.NO_CAPACITY,
+          "this node's inbound buffers are in use (" + budget.capacityBytes() + " bytes, --max-inflight-bytes)");
+    reservedBytes = need;
+    decoder = new PageBatchDecoder(s.maxBatchBytes);
+  }
+
+  /** The source half-closed: the call's summary. */
+  public StreamSummary complete() {
+    if (!closed) {
+      closed = true;
+      release();
+      if (session != null) session.touch(nanoClock.getAsLong());
+    }
+    return StreamSummary.newBuilder().setBatches(batches).setPages(pages).setBytes(bytes).build();
+  }
+
+  /** The call broke (cancelled, transport lost): the session cannot be complete, discard it. */
+  public void broken(String reason) {
+    if (!closed) close("page stream broken: " + reason);
+  }
+
+  private void close(String reason) {
+    closed = true;
+    release();
+    if (session != null) receiver.discardForStream(session, reason);
+  }
+
+  private void release() {
+    decoder = null;
+    if (reservedBytes > 0) {
+      budget.release(reservedBytes);
+      reservedBytes = 0;
+    }
+    if (session != null && stream >= 0) {
+      session.releaseStream(stream);
+      stream = -1;
+    }
+  }
+}

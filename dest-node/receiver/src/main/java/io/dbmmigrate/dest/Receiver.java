@@ -1,0 +1,379 @@
+package io.dbmmigrate.dest;
+
+import io.dbmmigrate.digest.ChunkRange;
+import io.dbmmigrate.digest.Digest;
+import io.dbmmigrate.digest.MemoryDigester;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
+import io.dbmmigrate.machine.SimulatedVms;
+import io.dbmmigrate.machine.VcpuSnapshot;
+import io.dbmmigrate.machine.VirtualMachine;
+import io.dbmmigrate.machine.VmHost;
+import io.dbmmigrate.machine.VmSpec;
+import io.dbmmigrate.proto.v1.AbortRequest;
+import io.dbmmigrate.proto.v1.BeginSessionRequest;
+import io.dbmmigrate.proto.v1.BeginSessionResponse;
+import io.dbmmigrate.proto.v1.CommitRequest;
+import io.dbmmigrate.proto.v1.CommitResponse;
+import io.dbmmigrate.proto.v1.Compression;
+import io.dbmmigrate.proto.v1.GpaRange;
+import io.dbmmigrate.proto.v1.HeartbeatRequest;
+import io.dbmmigrate.proto.v1.HeartbeatResponse;
+import io.dbmmigrate.proto.v1.SessionOptions;
+import io.dbmmigrate.proto.v1.VcpuState;
+import io.dbmmigrate.wire.PageBatchFormat;
+import io.dbmmigrate.wire.ProtoConversions;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The destination's receive side, free of any transport: begin, apply (through {@link
+ * PageStream}), commit, abort, heartbeat and reap. Refusals are {@link TargetException}s with a
+ * {@link ReceiveError} kind; the gRPC adapter ({@link MigrationTargetService}) maps them.
+ *
+ * <p>Safety rules kept here: at most one session at a time (VmHost); any protocol violation ends
+ * the session (the VM is discarded and never resumed); a VM resumes only after a commit whose
+ * manifest matches every batch that arrived and whose digest matches the source's.
+ *
+ * <p>Memory rules kept here: a session is admitted only when its guest fits the node's {@link
+ * GuestCapacity} and all its declared streams fit the {@link InboundBudget}; a stream's working
+ * memory is reserved from that budget when its call claims the stream, and released when it ends.
+ *
+ * <p>Every client string that reaches a log or a refusal goes through {@link ClientText}.
+ *
+ * <p>Post-copy seam: page requests (the destination asking for pages a resumed vCPU touched before
+ * they arrived) belong here, beside {@link #openStream}: a {@code PageRequests} port that the
+ * session's VM calls on a missing-page fault and the adapter serves on its own stream. Nothing in
+ * this class assumes the VM stays paused until commit except {@link #commit}.
+ */
+public final class Receiver {
+  private static final Logger log = LoggerFactory.getLogger(Receiver.class);
+
+  private final VmHost host;
+  private final TargetConfig config;
+  private final LongSupplier nanoClock;
+  private final MemoryDigester digester;
+  private final InboundBudget budget;
+  private final GuestCapacity guestCapacity;
+  private final RateLimitedLog refusals;
+  private final AtomicReference<ReceiveSession> current = new AtomicReference<>();
+  private volatile boolean lastResumed;
+
+  public Receiver(
+      VmHost host, TargetConfig config, InboundBudget budget, GuestCapacity guestCapacity,
+      LongSupplier nanoClock) {
+    this.host = host;
+    this.config = config;
+    this.budget = budget;
+    this.guestCapacity = guestCapacity;
+    this.nanoClock = nanoClock;
+    this.digester = MemoryDigester.withAvailableProcessors();
+    this.refusals = new RateLimitedLog(log, nanoClock);
+  }
+
+  public InboundBudget budget() {
+    return budget;
+  }
+
+  /** The receiver state of target.proto. */
+  public ReceiverState state() {
+    ReceiveSession s = current.get();
+    if (s != null && !s.isEnded()) return ReceiverState.RECEIVING;
+    if (s != null && s.isCommitting()) return ReceiverState.VERIFYING;
+    return lastResumed && host.state() == VmHost.State.HOSTING ? ReceiverState.RESUMED : ReceiverState.IDLE;
+  }
+
+  // ---- begin ----
+
+  /**
+   * Opens a session.
+   *
+   * @param verifiedPeer the identity proven by the transport (mutual TLS), or null
+   */
+  public BeginSessionResponse begin(BeginSessionRequest req, String verifiedPeer) throws TargetException {
+    VmSpec spec = validate(req);
+    String refusal = host.beginReceive();
+    if (refusal != null) throw new TargetException(ReceiveError.WRONG_STATE, refusal);
+    VirtualMachine vm;
+    try {
+      vm = SimulatedVms.create(spec);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      host.abortReceive();
+      log.warn("cannot create the incoming VM ({} bytes of RAM): {}", spec.ramBytes(), e.toString());
+      throw new TargetException(ReceiveError.NO_CAPACITY, "cannot create the incoming VM on this node");
+    }
+    // With mutual TLS the certificate's identity wins over what the source claims.
+    String claimed = ClientText.quote(req.getSourceId());
+    String sourceId = verifiedPeer == null ? claimed : verifiedPeer + " (claims " + claimed + ")";
+    ReceiveSession s =
+        new ReceiveSession(
+            UUID.randomUUID().toString(), req.getMigrationId(), sourceId, vm, req.getOptions(),
+            nanoClock.getAsLong());
+    current.set(s);
+    lastResumed = false;
+    log.info(
+        "session {} begun: migration {} from {}, {} of RAM, {} vCPUs, {} streams",
+        s.id, ClientText.quote(req.getMigrationId()), sourceId, spec.ramBytes(), spec.vcpuCount(),
+        req.getOptions().getStreams());
+    return BeginSessionResponse.newBuilder()
+        .setSessionId(s.id)
+        .setMaxInboundMessageBytes(config.maxInboundMessageBytes())
+        .build();
+  }
+
+  private VmSpec validate(BeginSessionRequest req) throws TargetException {
+    if (req.getProtocolVersion() != 1)
+      throw TargetException.invalid(
+          "protocol version " + Integer.toUnsignedString(req.getProtocolVersion())
+              + " is not supported; this node speaks 1");
+    ClientText.requireId("migration_id", req.getMigrationId());
+    ClientText.requireId("source_id", req.getSourceId());
+    SessionOptions o = req.getOptions();
+    if (o.getStreams() < 1 || o.getStreams() > config.maxStreams())
+      throw TargetException.invalid(
+          "streams must be 1.." + config.maxStreams() + ", not " + Integer.toUnsignedString(o.getStreams()));
+    if (o.getMaxBatchBytes() < PageBatchFormat.MIN_BATCH_BYTES || o.getMaxBatchBytes() > config.maxBatchBytes())
+      throw TargetException.invalid(
+          "max_batch_bytes must be " + PageBatchFormat.MIN_BATCH_BYTES + ".." + config.maxBatchBytes()
+              + ", not " + Integer.toUnsignedString(o.getMaxBatchBytes()));
+    if (o.getCompression() != Compression.COMPRESSION_NONE && o.getCompression() != Compression.COMPRESSION_LZ4)
+      throw TargetException.invalid("unsupported compression " + o.getCompressionValue());
+    if (o.getTestCorruptGfn() != 0 && !config.allowTestFaults())
+      throw new TargetException(
+          ReceiveError.NOT_PERMITTED,
+          "test fault injection refused: destination not started with --allow-test-faults");
+    if (!req.hasLayout()) throw TargetException.invalid("layout missing");
+    long guestBytes = 0;
+    for (var slot : req.getLayout().getSlotsList()) {
+      long pagesInSlot = slot.getPageCount();
+      if (pagesInSlot < 0 || pagesInSlot > (config.maxGuestBytes() >>> GuestMemory.PAGE_SHIFT)
+          || (guestBytes += pagesInSlot << GuestMemory.PAGE_SHIFT) > config.maxGuestBytes())
+        throw TargetException.invalid(
+            "guest larger than this node accepts (" + config.maxGuestBytes() + " bytes; see --max-guest-bytes)");
+    }
+    VmSpec spec;
+    try {
+      spec = ProtoConversions.specForIncoming(req.getLayout(), config.tuning());
+    } catch (IllegalArgumentException e) {
+      // The conversion's messages name fields and numbers; quoted all the same.
+      throw TargetException.invalid("bad layout: " + ClientText.quote(e.getMessage()));
+    }
+    // Can this node hold it? Guest pages against the guest capacity, streams against the buffers.
+    long available = guestCapacity.guestBytesAvailable();
+    if (guestBytes > available)
+      throw new TargetException(
+          ReceiveError.NO_CAPACITY,
+          "a guest of " + guestBytes + " bytes does not fit: this node can hold " + available
+              + " bytes of guest memory");
+    long perStream = ReceiveFootprint.perStreamBytes(o.getMaxBatchBytes(), config.maxInboundMessageBytes());
+    long buffers = perStream * o.getStreams();
+    if (buffers > budget.capacityBytes())
+      throw new TargetException(
+          ReceiveError.NO_CAPACITY,
+          o.getStreams() + " streams of " + o.getMaxBatchBytes() + "-byte batches need " + buffers
+              + " bytes of buffers; this node has " + budget.capacityBytes()
+              + " (fewer streams or smaller batches, or raise --max-inflight-bytes)");
+    return spec;
+  }
+
+  // ---- sessions ----
+
+  private ReceiveSession session(String id) throws TargetException {
+    ReceiveSession s = current.get();
+    if (s == null || !s.id.equals(id) || s.isEnded())
+      throw new TargetException(ReceiveError.UNKNOWN_SESSION, "no session " + ClientText.quote(id) + " on this node");
+    return s;
+  }
+
+  /** Ends and discards the session: the VM is closed, never resumed. */
+  private void discard(ReceiveSession s, String reason) {
+    if (s.end()) dispose(s, reason);
+  }
+
+  /** After end(): closes the VM of a session that will not be resumed. */
+  private void dispose(ReceiveSession s, String reason) {
+    s.vm.close();
+    current.compareAndSet(s, null);
+    host.abortReceive();
+    refusals.warn("session {} discarded, not resumed: {}", s.id, reason);
+  }
+
+  /** Discards a session that heard nothing for the idle timeout (the source is presumed dead). */
+  public void reapIdleSession() {
+    ReceiveSession s = current.get();
+    if (s == null || s.isCommitting()) return;
+    long idle = s.idleNanos(nanoClock.getAsLong());
+    if (idle > TimeUnit.MILLISECONDS.toNanos(config.sessionIdleTimeoutMillis()))
+      discard(s, "no message from the source for " + idle / 1_000_000 + " ms (source presumed dead)");
+  }
+
+  public HeartbeatResponse heartbeat(HeartbeatRequest req) throws TargetException {
+    ReceiveSession s = session(req.getSessionId());
+    s.touch(nanoClock.getAsLong());
+    return HeartbeatResponse.newBuilder().setBatchesApplied(s.ledger.batches()).build();
+  }
+
+  /** Discards the session unless its commit started; false when there was no such session. */
+  public boolean abort(AbortRequest req) {
+    ReceiveSession s = current.get();
+    if (s != null && s.id.equals(req.getSessionId()) && !s.isCommitting() && s.end()) {
+      dispose(s, "aborted by the source: " + ClientText.quote(req.getReason()));
+      return true;
+    }
+    return false;
+  }
+
+  // ---- pages ----
+
+  /** A new page stream (one SendPages call); it binds to its session with its first batch. */
+  public PageStream openStream() {
+    return new PageStream(this, budget, nanoClock);
+  }
+
+  ReceiveSession sessionForStream(String id) throws TargetException {
+    return session(id);
+  }
+
+  void discardForStream(ReceiveSession s, String reason) {
+    discard(s, reason);
+  }
+
+  // ---- commit ----
+
+  /**
+   * Verifies and (on match) resumes. The session ends either way.
+   *
+   * @param callerGone answers true once the caller cancelled or its deadline passed: hashing then
+   *     stops and the session is discarded (CANCELLED)
+   */
+  public CommitResponse commit(CommitRequest req, BooleanSupplier callerGone) throws TargetException {
+    final long t0 = nanoClock.getAsLong();
+    ReceiveSession s = session(req.getSessionId());
+    if (s.openStreams() > 0)
+      throw new TargetException(
+          ReceiveError.WRONG_STATE, s.openStreams() + " page streams are still open; finish them before Commit");
+    if (!s.beginCommit()) throw new TargetException(ReceiveError.WRONG_STATE, "commit already in progress");
+    if (!s.end()) throw new TargetException(ReceiveError.ENDED, "session " + s.id + " has ended");
+    // From here no batch is applied any more; the session is ours to finish.
+    boolean finished = false;
+    try {
+      CommitResponse r = finishCommit(s, req, t0, callerGone);
+      finished = true;
+      return r;
+    } catch (TargetException e) {
+      finished = true;
+      dispose(s, e.getMessage());
+      throw e;
+    } finally {
+      // Anything unexpected (a RuntimeException, an Error): the VM is not resumed, the node is free.
+      if (!finished) dispose(s, "commit failed unexpectedly");
+    }
+  }
+
+  private CommitResponse finishCommit(ReceiveSession s, CommitRequest req, long t0, BooleanSupplier callerGone)
+      throws TargetException {
+    List<String> missing = s.ledger.missingAgainst(req.getManifestList());
+    if (!missing.isEmpty())
+      throw new TargetException(
+          ReceiveError.INCOMPLETE,
+          "incomplete transfer, VM not resumed: "
+              + String.join("; ", missing.subList(0, Math.min(10, missing.size())))
+              + (missing.size() > 10 ? "; and " + (missing.size() - 10) + " more" : ""));
+    if (!req.hasSourceDigest() || req.getSourceDigest().getSha256().size() != 32)
+      throw TargetException.invalid("commit without the source's SHA-256 digest");
+    int chunksOfGuest = chunkCount(s.vm.memory().slots());
+    if (req.getSourceDigest().getChunkSha256Count() > chunksOfGuest)
+      throw TargetException.invalid(
+          "commit carries " + req.getSourceDigest().getChunkSha256Count() + " chunk digests; the guest has "
+              + chunksOfGuest + " chunks");
+    List<VcpuSnapshot> vcpus = vcpuStates(s, req.getVcpusList());
+    try {
+      s.vm.restoreVcpuStates(vcpus);
+    } catch (IllegalArgumentException e) {
+      throw TargetException.invalid("vCPU states refused: " + ClientText.quote(e.getMessage()));
+    }
+    long corrupt = s.options.getTestCorruptGfn();
+    if (corrupt > 0 && config.allowTestFaults()) TestFaults.corruptPage(s.vm.memory(), corrupt);
+    final long readyNanos = nanoClock.getAsLong() - t0;
+
+    Digest source = ProtoConversions.fromProto(req.getSourceDigest());
+    Digest dest = hash(s, !source.chunkSha256().isEmpty(), callerGone);
+    boolean match = dest.sameMemoryAs(source);
+    CommitResponse.Builder r =
+        CommitResponse.newBuilder()
+            .setMatch(match)
+            .setDestDigest(ProtoConversions.toProto(dest))
+            .setReadyMillis(readyNanos / 1_000_000)
+            .setVerifyMillis(dest.hashMillis());
+    if (!match) {
+      for (int chunk : source.differingChunks(dest)) {
+        ChunkRange range = MemoryDigester.rangeOfChunk(s.vm.memory().slots(), dest.chunkBytes(), chunk);
+        r.addMismatched(GpaRange.newBuilder().setStartGpa(range.startGpa()).setLengthBytes(range.lengthBytes()));
+      }
+      dispose(s, "digest mismatch: source " + source.hex() + ", destination " + dest.hex());
+      return r.setResumed(false).setDetail("digest mismatch; VM discarded, not resumed").build();
+    }
+    host.completeReceive(
+        s.vm,
+        "the VM received in session " + s.id + " (" + s.vm.memory().totalPages() * GuestMemory.PAGE_SIZE
+            + " bytes of guest memory, " + s.vm.vcpuCount() + " vCPUs)");
+    current.compareAndSet(s, null);
+    lastResumed = true;
+    if (req.getResume()) {
+      s.vm.resume();
+      log.info(
+          "session {} committed: digest {} matches, VM resumed ({} pages applied)",
+          s.id, dest.hex(), s.pagesApplied());
+      return r.setResumed(true).setDetail("resumed").build();
+    }
+    log.info("session {} verified (digest {} matches), VM kept paused", s.id, dest.hex());
+    return r.setResumed(false).setDetail("verified; kept paused as asked").build();
+  }
+
+  /** Hashes guest memory, stopping when the caller is gone or the node's verify limit passes. */
+  private Digest hash(ReceiveSession s, boolean withChunks, BooleanSupplier callerGone) throws TargetException {
+    final long deadline = nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(config.maxVerifyMillis());
+    try {
+      return digester.digest(
+          s.vm.memory(), withChunks, () -> callerGone.getAsBoolean() || nanoClock.getAsLong() - deadline > 0);
+    } catch (CancellationException e) {
+      if (callerGone.getAsBoolean())
+        throw new TargetException(ReceiveError.CANCELLED, "commit cancelled by the caller; hashing stopped");
+      throw new TargetException(
+          ReceiveError.VERIFY_LIMIT,
+          "verification exceeded this node's limit of " + config.maxVerifyMillis() + " ms (--max-verify-millis)");
+    }
+  }
+
+  static int chunkCount(List<MemorySlotSpec> slots) {
+    long n = 0;
+    for (MemorySlotSpec s : slots)
+      n += (s.sizeBytes() + MemoryDigester.DEFAULT_CHUNK_BYTES - 1) / MemoryDigester.DEFAULT_CHUNK_BYTES;
+    return (int) Math.min(n, Integer.MAX_VALUE);
+  }
+
+  private static List<VcpuSnapshot> vcpuStates(ReceiveSession s, List<VcpuState> states) throws TargetException {
+    int n = s.vm.vcpuCount();
+    if (states.size() != n)
+      throw TargetException.invalid("commit carries " + states.size() + " vCPU states; the VM has " + n);
+    boolean[] seen = new boolean[n];
+    for (VcpuState v : states) {
+      long index = Integer.toUnsignedLong(v.getIndex()); // uint32 on the wire
+      if (index >= n || seen[(int) index])
+        throw TargetException.invalid("vCPU index " + index + " is out of range or repeated");
+      seen[(int) index] = true;
+    }
+    try {
+      return ProtoConversions.fromProto(states);
+    } catch (IllegalArgumentException e) {
+      throw TargetException.invalid("vCPU states refused: " + ClientText.quote(e.getMessage()));
+    }
+  }
+}
