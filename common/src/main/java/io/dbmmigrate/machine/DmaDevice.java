@@ -1,6 +1,9 @@
 package io.dbmmigrate.machine;
 
 import io.dbmmigrate.dirty.Stage2DirtyLog;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.util.SplitMix64;
 import io.dbmmigrate.vcpu.StorePattern;
 import io.dbmmigrate.vcpu.VcpuControl;

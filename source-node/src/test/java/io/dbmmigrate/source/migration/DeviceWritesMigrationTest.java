@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dbmmigrate.digest.MemoryDigester;
 import io.dbmmigrate.dirty.BrokenTrackers;
 import io.dbmmigrate.dirty.ScanVariant;
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.SimulatedVms;
