@@ -10,6 +10,10 @@
 #                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]; then
 #                              the 64 GiB guest / 1 GiB written / -Xmx512m probe (MEMORY_PROBE=0 skips)
 #                              [--verbose]; BENCH_SCAN_NICE=-10 gives it a scheduling group of its own
+#   deploy/bench.sh trackers   per dirty-log mode (sw, hw, ring, hdbss, combined): guest store cost
+#                              on a clean and on a dirty page, harvest cost per GiB at 0.01 %, 1 %
+#                              and 10 % dirty, next to the memory-bandwidth bound of the same run.
+#                              Options: [--ram 1g] [--iterations 5]
 #   deploy/bench.sh load       8 streams, 16 GiB sparse guest, high dirty rate: no OutOfMemoryError
 #                              in either configured heap, peak RSS of both processes
 #                              (deploy/bench-load.sh; environment RAM, STREAMS, WORKLOAD, heaps, TLS=1)
@@ -230,6 +234,11 @@ case "${1:-}" in
       ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.ScanBenchmark "$@"
     fi
     bench_memory_64g
+    ;;
+  trackers)
+    shift
+    build_common_test_classpath
+    exec ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.TrackerBenchmark "$@"
     ;;
   transfer)
     shift

@@ -1,7 +1,7 @@
 package io.dbmmigrate.dirty;
 
 /**
- * Which HW scan a dirty log gets. Production code can only name {@link #CORRECT}; the broken
+ * Which HW scan (and which harvest of the other trackers) a dirty log gets. Production code can only name {@link #CORRECT}; the broken
  * scans are reachable from tests only (through the package-private {@link Broken}), to prove
  * that the tests catch them.
  */
@@ -18,7 +18,15 @@ public final class ScanVariant {
      */
     CLEAR_BY_PLAIN_STORE,
     /** A scan on more than one chunk skips the last chunk when it is a partial one. */
-    SKIPS_PARTIAL_LAST_CHUNK
+    SKIPS_PARTIAL_LAST_CHUNK,
+    /** Ring: a harvest collects and resets the ring entries but does not re-protect the pages. */
+    RING_RESET_WITHOUT_REPROTECT,
+    /** HDBSS: a buffer-full exit resets the buffer without draining its entries into the log. */
+    HDBSS_FULL_DROPS_BUFFER,
+    /** Combined: a fault arms DBM on the neighbourhood but does not mark it for the scan. */
+    COMBINED_ARMS_WITHOUT_MARKING,
+    /** Every mode: syncs forget the device (DMA) bitmap. */
+    FORGETS_DEVICE_BITMAP
   }
 
   final Broken broken;

@@ -44,11 +44,12 @@ public final class SimulatedVm implements VirtualMachine {
   private final HostMmEvents hostMm;
   private final MemorySlotSpec ram;
   private final WorkloadFactory workloads;
+  private final DmaDevice device; // null: no device writes
   private boolean closed;
 
   SimulatedVm(
       VmSpec spec, StorePattern pattern, MmuVariant variant, ScanVariant scanVariant,
-      WorkloadFactory workloads) {
+      WorkloadFactory workloads, double deviceWriteMbps) {
     this.spec = spec;
     this.workloads = workloads;
     this.memory = new ChunkedGuestMemory(spec.slots());
@@ -67,6 +68,11 @@ public final class SimulatedVm implements VirtualMachine {
         new HostMmEvents(
             mmu, ram, t.agingEventsPerSec(), t.remapEventsPerSec(), t.splitEventsPerSec(),
             spec.seed());
+    this.device =
+        deviceWriteMbps > 0
+            ? new DmaDevice(memory, dirtyLog, ram, control, pattern, spec.vcpuCount(),
+                deviceWriteMbps, spec.seed())
+            : null;
     fillRom();
   }
 
@@ -140,6 +146,7 @@ public final class SimulatedVm implements VirtualMachine {
     if (threads.isEmpty()) {
       for (Vcpu v : vcpus) threads.add(v.start());
       hostMm.start();
+      if (device != null) device.start();
     }
     control.resume();
   }
@@ -147,6 +154,12 @@ public final class SimulatedVm implements VirtualMachine {
   @Override
   public synchronized void pause() {
     control.pause();
+    dirtyLog.dmaBarrier(); // the device is quiesced too: no DMA lands after the pause
+  }
+
+  /** Pages written by the simulated device (DMA) so far; 0 without one. */
+  public long deviceWrites() {
+    return device == null ? 0 : device.writes();
   }
 
   @Override
@@ -231,6 +244,7 @@ public final class SimulatedVm implements VirtualMachine {
     closed = true;
     control.close();
     hostMm.close();
+    if (device != null) device.close();
     boolean interrupted = false;
     for (Thread t : threads) {
       while (t.isAlive()) {

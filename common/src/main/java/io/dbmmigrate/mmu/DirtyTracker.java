@@ -28,6 +28,40 @@ public interface DirtyTracker {
    */
   boolean mapsBlocks();
 
+  // ---- Extension for the modes that log without a fault or exit when full (ring, hdbss). The
+  //      defaults are those of sw, hw and combined: no hardware log, nothing to do at an exit.
+
+  /**
+   * FEAT_HDBSS: whether vCPU {@code vcpu}'s hardware dirty-state buffer has room for one more
+   * entry. Asked on the store path, inside the store window, on the vCPU's own thread, before the
+   * hardware sets S2AP[1] of a clean DBM page; false makes the store take a buffer-full exit
+   * instead ({@link #afterExit} drains it, then the store is retried). Must not block.
+   */
+  default boolean hardwareLogHasRoom(int vcpu) {
+    return true;
+  }
+
+  /**
+   * FEAT_HDBSS: the hardware has just set S2AP[1] of a PTE through DBM (the first write to a
+   * clean granule): append it to the vCPU's buffer. {@code gfn} is the first page of the granule,
+   * {@code level} its level (3: a page; 2: a 2 MiB block, all of whose 512 pages are now dirty).
+   * Store path, vCPU thread, inside the store window, after the CAS that made the PTE writable.
+   * Must not block or allocate.
+   */
+  default void hardwareLogged(int vcpu, long gfn, int level) {}
+
+  /**
+   * A VM exit of vCPU {@code vcpu} has been handled (a stage-2 fault, or a buffer-full exit): the
+   * tracker serves a ring-full or buffer-full exit here (harvesting, which may take the MMU lock
+   * exclusively and invalidate the TLB) and applies a dirty-rate limit. Called on the vCPU's
+   * thread, outside the store window and the MMU lock.
+   *
+   * @return guest nanoseconds the vCPU owes for this exit (exit cost, throttle), 0 for none
+   */
+  default long afterExit(int vcpu) {
+    return 0;
+  }
+
   /** Logging off: pages and blocks mapped writable, nothing recorded. */
   DirtyTracker OFF =
       new DirtyTracker() {

@@ -76,6 +76,8 @@ public final class Stage2Mmu {
   static final int TRANSLATION_FAULT = 1;
   static final int ACCESS_FAULT = 2;
   static final int PERMISSION_FAULT = 3;
+  /** FEAT_HDBSS buffer full: an exit before the hardware dirty-state update (nothing changed). */
+  static final int BUFFER_FULL = 4;
 
   /** Outcomes of {@link #onLeaf} besides a step's own: no valid leaf, or walk again. */
   private static final long NO_LEAF = -1;
@@ -112,6 +114,7 @@ public final class Stage2Mmu {
   private final LongAdder kicks = new LongAdder();
   private final LongAdder blockSplits = new LongAdder();
   private final LongAdder droppedStores = new LongAdder();
+  private final LongAdder bufferFullExits = new LongAdder();
 
   public Stage2Mmu(ChunkedGuestMemory memory, int vcpus, MmuTuning tuning, BackingPageSize backing) {
     this(memory, vcpus, tuning, backing, MmuVariant.CORRECT);
@@ -208,6 +211,9 @@ public final class Stage2Mmu {
         tlb.exit(v);
       }
       if (!handleFault(c, gfn, r)) return false;
+      // After every exit (outside the window and the lock): the tracker's ring-full or
+      // buffer-full service and its dirty-rate limit.
+      c.debtNanos += tracker.afterExit(v);
     }
   }
 
@@ -268,8 +274,13 @@ public final class Stage2Mmu {
       return OK;
     }
     if (c.hd && (d & DBM) != 0) {
-      // Hardware dirty-state update: S2AP[1] set atomically instead of a permission fault.
+      // Hardware dirty-state update: S2AP[1] set atomically instead of a permission fault. With a
+      // hardware dirty-state buffer (HDBSS) a full buffer is an exit before the update, and the
+      // gfn is appended after the CAS (a harvest that takes the entry finds the PTE writable).
+      DirtyTracker t = tracker;
+      if (!t.hardwareLogHasRoom(c.index)) return BUFFER_FULL;
       if (!pt.compareAndSet(index, d, d | S2AP_WRITE)) return RETRY;
+      t.hardwareLogged(c.index, gfn & -(1L << Stage2PageTable.shiftOf(level)), level);
       hardwareDirtySets.increment();
       c.tlbFill(gfn);
       return OK;
@@ -282,6 +293,10 @@ public final class Stage2Mmu {
   /** Outside the store window. Returns false when the store is to be dropped. */
   private boolean handleFault(VcpuContext c, long gfn, int kind) {
     c.debtNanos += tuning.faultCostNanos();
+    if (kind == BUFFER_FULL) {
+      bufferFullExits.increment();
+      return true; // served by the tracker's afterExit, then the store is retried
+    }
     MemorySlotSpec slot = memory.slotOf(gfn);
     if (slot == null) {
       droppedStores.increment();
@@ -514,6 +529,27 @@ public final class Stage2Mmu {
     pt.update(index, VALID | TABLE_OR_PAGE | S2AP_WRITE, S2AP_WRITE, dbm ? DBM : 0);
   }
 
+  /**
+   * Sets DBM on every valid page of the 64-page group starting at the 64-aligned {@code firstGfn}
+   * (clipped to {@code endGfn}), writable or not (the combined SW/HW mode arms a neighbourhood on a
+   * write fault). The caller guarantees the range lies in a writable slot (only writable PTEs get
+   * DBM). One lookup, then one CAS per page; a group still inside a block is left alone (its write
+   * faults split it first). Returns pages armed. No invalidation needed: setting DBM only lets the
+   * hardware do what a fault would have done.
+   */
+  public long armDbmWord(long firstGfn, long endGfn) {
+    long packed = pt.lookup(firstGfn);
+    if (Stage2PageTable.lookupLevel(packed) != 3) return 0;
+    int index0 = Stage2PageTable.lookupIndex(packed);
+    int n = (int) Math.min(64, endGfn - firstGfn);
+    long armed = 0;
+    for (int k = 0; k < n; k++) {
+      long old = pt.update(index0 + k, VALID | TABLE_OR_PAGE, 0, DBM);
+      if ((old & (VALID | TABLE_OR_PAGE)) == (VALID | TABLE_OR_PAGE) && (old & DBM) == 0) armed++;
+    }
+    return armed;
+  }
+
   /** Dirty-log disable: every leaf writable again, DBM cleared. No invalidation needed. */
   public long relaxAll(long startGfn, long endGfn) {
     RelaxVisitor v = new RelaxVisitor();
@@ -653,5 +689,10 @@ public final class Stage2Mmu {
 
   public long droppedStores() {
     return droppedStores.sum();
+  }
+
+  /** FEAT_HDBSS buffer-full exits taken by stores. */
+  public long bufferFullExits() {
+    return bufferFullExits.sum();
   }
 }

@@ -56,6 +56,41 @@ class BrokenVariantsConcurrentTest {
     });
   }
 
+  @Test
+  void aRingHarvestThatDoesNotReprotectIsCaught() {
+    assertCaught("ring-reset-without-reprotect", StressRun.Flow.RING,
+        () -> trackerRun(BrokenTrackers.ringResetWithoutReprotect(), 0));
+  }
+
+  @Test
+  void anHdbssBufferFullExitThatDropsTheBufferIsCaught() {
+    assertCaught("hdbss-full-drops-buffer", StressRun.Flow.HDBSS,
+        () -> trackerRun(BrokenTrackers.hdbssFullDropsBuffer(), 0));
+  }
+
+  @Test
+  void aCombinedLogThatArmsWithoutMarkingIsCaught() {
+    assertCaught("combined-arms-without-marking", StressRun.Flow.COMBINED,
+        () -> trackerRun(BrokenTrackers.combinedArmsWithoutMarking(), 0));
+  }
+
+  @Test
+  void aLogThatForgetsTheDeviceBitmapIsCaught() {
+    for (StressRun.Flow f : new StressRun.Flow[] {StressRun.Flow.HW, StressRun.Flow.RING}) {
+      assertCaught("forgets-device-bitmap " + f, f,
+          () -> trackerRun(BrokenTrackers.forgetsDeviceBitmap(), 200));
+    }
+  }
+
+  private static StressRun trackerRun(ScanVariant v, double deviceMbps) {
+    StressRun run = new StressRun();
+    run.scanVariant = v;
+    run.ratePerVcpuMbps = 0;
+    run.deviceWriteMbps = deviceMbps;
+    run.rounds = 60;
+    return run;
+  }
+
   private static void assertCaught(
       String name, MmuVariant variant, StressRun.Flow flow, double agingPerSec, double remapPerSec) {
     assertCaught(name, flow, () -> {

@@ -23,7 +23,39 @@ final class StressRun {
     /** Manual get + clear (HW), "initially all set". */
     MANUAL_HW,
     /** Manual get + clear (SW). */
-    MANUAL_SW
+    MANUAL_SW,
+    /** KVM dirty ring (small rings: ring-full exits happen). */
+    RING,
+    /** FEAT_HDBSS (small buffers: buffer-full exits happen). */
+    HDBSS,
+    /** HDBSS for the first half, then the switch to SW. */
+    HDBSS_SWITCH,
+    /** SW/HW combined. */
+    COMBINED,
+    /** Combined for the first half, then the switch to SW. */
+    COMBINED_SWITCH;
+
+    DirtyLogMode mode() {
+      switch (this) {
+        case SW:
+        case MANUAL_SW:
+          return DirtyLogMode.SW;
+        case RING:
+          return DirtyLogMode.RING;
+        case HDBSS:
+        case HDBSS_SWITCH:
+          return DirtyLogMode.HDBSS;
+        case COMBINED:
+        case COMBINED_SWITCH:
+          return DirtyLogMode.COMBINED;
+        default:
+          return DirtyLogMode.HW;
+      }
+    }
+
+    boolean switches() {
+      return this == SWITCH || this == HDBSS_SWITCH || this == COMBINED_SWITCH;
+    }
   }
 
   long seed = 1;
@@ -42,6 +74,10 @@ final class StressRun {
   ScanVariant scanVariant = ScanVariant.CORRECT;
   boolean hardwareAccessFlag = true;
   MmuVariant variant = MmuVariant.CORRECT;
+  int ringEntries = 128;
+  int hdbssEntries = 64;
+  double dirtyLimitMbps;
+  double deviceWriteMbps;
 
   record Result(long lost, List<String> examples, long collected, long stores, String counters) {}
 
@@ -55,16 +91,18 @@ final class StressRun {
     String workload = "random:rate=" + ratePerVcpuMbps + ",seed=" + seed;
     VmSpec spec = new VmSpec(ramBytes, 64 << 10, vcpus, backing, workload, seed, tuning);
     GenerationStorePattern pattern = new GenerationStorePattern();
-    try (SimulatedVm vm = SimulatedVms.builder(spec).storePattern(pattern).mmuVariant(variant).scanVariant(scanVariant).build()) {
+    try (SimulatedVm vm = SimulatedVms.builder(spec).storePattern(pattern).mmuVariant(variant).scanVariant(scanVariant).deviceWriteRate(deviceWriteMbps).build()) {
       Stage2DirtyLog log = vm.stage2DirtyLog();
       DirtyLogOracle oracle = new DirtyLogOracle(vm.memory(), vm.ram());
       int words = (int) ((vm.memory().gfnLimit() + 63) >>> 6);
       vm.resume();
       LockSupport.parkNanos(roundMicros * 1000);
       boolean manual = flow == Flow.MANUAL_HW || flow == Flow.MANUAL_SW;
-      DirtyLogMode mode = flow == Flow.SW || flow == Flow.MANUAL_SW ? DirtyLogMode.SW : DirtyLogMode.HW;
+      DirtyLogMode mode = flow.mode();
       DirtyLogOptions opts =
-          new DirtyLogOptions(scanThreads, scanChunkBytes, manual && flow == Flow.MANUAL_HW, manual);
+          new DirtyLogOptions(scanThreads, scanChunkBytes, manual && flow == Flow.MANUAL_HW, manual)
+              .withBuffers(ringEntries, hdbssEntries)
+              .withDirtyLimit(dirtyLimitMbps);
       pattern.setGeneration(0);
       log.enable(mode, opts);
       if (opts.initiallyAllSet()) {
@@ -78,7 +116,7 @@ final class StressRun {
         pattern.setGeneration(n);
         LockSupport.parkNanos(roundMicros * 1000);
         long[] bm = new long[words];
-        if (flow == Flow.SWITCH && n == rounds / 2) {
+        if (flow.switches() && n == rounds / 2) {
           log.switchToSoftware(bm);
         } else if (manual) {
           log.getDirtyLog(bm);
@@ -91,7 +129,9 @@ final class StressRun {
       vm.pause();
       long stores = vm.storesRetired();
       String counters = vm.counters() + " host-mm aging=" + vm.hostMmEvents().agingEvents()
-          + " remap=" + vm.hostMmEvents().remapEvents() + " split=" + vm.hostMmEvents().splitEvents();
+          + " remap=" + vm.hostMmEvents().remapEvents() + " split=" + vm.hostMmEvents().splitEvents()
+          + " full-exits=" + log.fullExits() + " buffer-entries=" + log.bufferEntriesHarvested()
+          + " armed-groups=" + log.armedNeighbourhoods() + " dma=" + vm.deviceWrites();
       log.disable();
       return new Result(oracle.lostCount, oracle.lost(), oracle.collected, stores, counters);
     }

@@ -124,7 +124,7 @@ public final class ServeCommand implements Callable<Integer> {
     MigrationRunner runner = NodeFactory.runner(host, tls);
     runner.setWorkloadLabel(vmSpec.workload());
     if (!noVm) {
-      VirtualMachine vm = SimulatedVms.builder(vmSpec).prefaultRam(machine.prefault()).build();
+      VirtualMachine vm = SimulatedVms.builder(vmSpec).options(machine).build();
       host.host(vm);
       vm.resume();
     }

@@ -165,7 +165,7 @@ final class RoundLoop {
   }
 
   private boolean isHwOfHwSw() {
-    return settings.dirtyLog() == DirtyLogStrategy.HW_SW && logMode == DirtyLogMode.HW;
+    return settings.dirtyLog().switchesToSw() && logMode.hardware();
   }
 
   private boolean mustSwitchBeforePause() {
@@ -190,7 +190,7 @@ final class RoundLoop {
       }
     }
     final long t1 = clock.nanoTime();
-    if (stats != null && stats.mode() == DirtyLogMode.HW) {
+    if (stats != null && stats.mode().hardware()) {
       lastHwScanNanos = stats.nanos();
       lastHwScanThreads = stats.threads();
     }
@@ -201,7 +201,7 @@ final class RoundLoop {
         switch (kind) {
           case FULL -> "full";
           case FINAL -> "final";
-          default -> stats.mode() == DirtyLogMode.HW ? "hw" : "sw";
+          default -> stats.mode() == DirtyLogMode.SW ? "sw" : stats.mode().cliName();
         };
     if (kind != Kind.FINAL) observer.phase(label);
     listener.onRoundStarted(r, label, dirty);
