@@ -7,9 +7,9 @@
 #                              threads, SW sync with the same dirty count, fault and hardware-dirty
 #                              store paths, memory-bandwidth bound measured in the same run, and the
 #                              64 GiB / 1 GiB-written memory check in a 2 GiB heap. Options:
-#                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]
-#                              [--verbose]; then the 64 GiB guest / 1 GiB written / -Xmx512m probe
-#                              (MEMORY_PROBE=0 skips); BENCH_SCAN_NICE=-10: a scheduling group of its own
+#                              [--ram 64g] [--dirty-percent 1] [--iterations 9] [--no-memory]; then
+#                              the 64 GiB guest / 1 GiB written / -Xmx512m probe (MEMORY_PROBE=0 skips)
+#                              [--verbose]; BENCH_SCAN_NICE=-10 gives it a scheduling group of its own
 #   deploy/bench.sh load       8 streams, 16 GiB sparse guest, high dirty rate: no OutOfMemoryError
 #                              in either configured heap, peak RSS of both processes
 #                              (deploy/bench-load.sh; environment RAM, STREAMS, WORKLOAD, heaps, TLS=1)
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 . deploy/lib.sh
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # Builds common (and proto) with its test classes and writes the runtime class path to $CP.
@@ -118,7 +118,7 @@ case "${1:-}" in
     # BENCH_SCAN_NICE=-10 (root) runs the benchmark in a session of its own whose group has that
     # nice value, so that it gets both cores as on a dedicated host; the figures then say so.
     if [ -n "${BENCH_SCAN_NICE:-}" ]; then
-      setsid -w bash -c 'echo "$0" > /proc/self/autogroup && exec "$@"' "$BENCH_SCAN_NICE" \
+      setsid --wait bash -c 'echo "$0" > /proc/self/autogroup && exec "$@"' "$BENCH_SCAN_NICE" \
         ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.ScanBenchmark "$@"
     else
       ${JAVA:-java} -Xmx"${BENCH_HEAP_SCAN:-2g}" -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.ScanBenchmark "$@"
