@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Unmapper}: on JDK 22+ by closing the regions' shared arenas; on JDK 17, which has no public
  * unmap, through the buffers' cleaner, {@code sun.misc.Unsafe.invokeCleaner}). The caller must
  * guarantee that nobody touches the memory from then on (on JDK 17 an access after unmap would
- * crash the JVM): {@link SimulatedVm#close()} joins its
+ * crash the JVM): the VM's close ({@code SimulatedVm.close()}) joins its
  * vCPU threads first, and the destination closes a VM only after its session ended (no batch is
  * being applied, no digest running). Without close, the mapping is freed when the buffers are
  * garbage-collected.
