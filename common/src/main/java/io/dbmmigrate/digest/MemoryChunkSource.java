@@ -1,7 +1,7 @@
 package io.dbmmigrate.digest;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.PageReader;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.PageReader;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 

@@ -26,6 +26,14 @@ import java.util.Map;
  * @param guestWritesPerSecDuring guest stores/s while rounds ran
  * @param guestWritesPerSecAfter guest stores/s on the destination after resume (0 if unknown)
  * @param parameters every migration parameter, by its command-line name
+ * @param downtimeParts what the downtime consists of (null when the migration did not reach the
+ *     commit answer)
+ * @param predictedDowntimeMillis the downtime the source predicted when it decided to pause (null
+ *     when it never decided)
+ * @param lostWorkSeconds guest-seconds of work lost to the migration: the area between the guest's
+ *     steady-state write rate and its observed rate over the whole migration, downtime included
+ *     (null when no steady state was measured)
+ * @param gc collector pauses per node and phase (null when not recorded)
  * @param verifyMode how the run was verified: "strict", "background" or "off (unverified)"
  */
 public record MigrationReport(
@@ -55,6 +63,10 @@ public record MigrationReport(
     VmInfo vm,
     List<RoundRecord> roundStats,
     List<TimelineSample> timeline,
+    DowntimeParts downtimeParts,
+    Double predictedDowntimeMillis,
+    Double lostWorkSeconds,
+    GcReport gc,
     String verifyMode) {
   public static final String COMPLETED = "COMPLETED";
   public static final String FAILED = "FAILED";
@@ -68,19 +80,47 @@ public record MigrationReport(
     verifyMode = verifyMode == null ? "strict" : verifyMode;
   }
 
-  /** A report of a strictly verified run (the shape before verification modes). */
+  /** A strictly verified report without the fidelity fields (downtime parts, prediction, lost work, GC). */
   public MigrationReport(
-      String migrationId, String outcome, String error, boolean match, boolean resumed,
-      String sourceDigest, String destDigest, String dirtyLogMode, String switchPolicy, int rounds,
-      int switchRound, double totalMillis, double setupMillis, double downtimeMillis,
-      double verifyMillis, long bytesSent, long pagesSent, long zeroPages,
-      double guestWritesPerSecBefore, double guestWritesPerSecDuring, double guestWritesPerSecAfter,
-      int maxThrottlePercent, Map<String, Object> parameters, VmInfo vm,
-      List<RoundRecord> roundStats, List<TimelineSample> timeline) {
+      String migrationId,
+      String outcome,
+      String error,
+      boolean match,
+      boolean resumed,
+      String sourceDigest,
+      String destDigest,
+      String dirtyLogMode,
+      String switchPolicy,
+      int rounds,
+      int switchRound,
+      double totalMillis,
+      double setupMillis,
+      double downtimeMillis,
+      double verifyMillis,
+      long bytesSent,
+      long pagesSent,
+      long zeroPages,
+      double guestWritesPerSecBefore,
+      double guestWritesPerSecDuring,
+      double guestWritesPerSecAfter,
+      int maxThrottlePercent,
+      Map<String, Object> parameters,
+      VmInfo vm,
+      List<RoundRecord> roundStats,
+      List<TimelineSample> timeline) {
     this(migrationId, outcome, error, match, resumed, sourceDigest, destDigest, dirtyLogMode,
         switchPolicy, rounds, switchRound, totalMillis, setupMillis, downtimeMillis, verifyMillis,
         bytesSent, pagesSent, zeroPages, guestWritesPerSecBefore, guestWritesPerSecDuring,
-        guestWritesPerSecAfter, maxThrottlePercent, parameters, vm, roundStats, timeline, "strict");
+        guestWritesPerSecAfter, maxThrottlePercent, parameters, vm, roundStats, timeline, null, null,
+        null, null, "strict");
+  }
+
+  /**
+   * |predicted − actual| / actual, a fraction (null without a prediction or a measured downtime).
+   */
+  public Double predictionError() {
+    if (predictedDowntimeMillis == null || !(downtimeMillis > 0) || !COMPLETED.equals(outcome)) return null;
+    return Math.abs(predictedDowntimeMillis - downtimeMillis) / downtimeMillis;
   }
 
   /**
@@ -88,6 +128,6 @@ public record MigrationReport(
    * choice (verify mode off) (the CLI's exit code 0).
    */
   public boolean verified() {
-    return COMPLETED.equals(outcome) && (match || verifyMode.startsWith("off"));
+    return COMPLETED.equals(outcome) && (match || (verifyMode != null && verifyMode.startsWith("off")));
   }
 }

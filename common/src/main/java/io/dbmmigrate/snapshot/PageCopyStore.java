@@ -1,6 +1,6 @@
 package io.dbmmigrate.snapshot;
 
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,12 +2,12 @@ package io.dbmmigrate.snapshot;
 
 import io.dbmmigrate.digest.ChunkLayout;
 import io.dbmmigrate.digest.ChunkSource;
-import io.dbmmigrate.dirty.DirtyLogMode;
-import io.dbmmigrate.machine.ChunkedGuestMemory;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
-import io.dbmmigrate.machine.PageReader;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
+import io.dbmmigrate.memory.PageReader;
 import io.dbmmigrate.mmu.DirtyPageRecorder;
+import io.dbmmigrate.mmu.DirtyTracker;
 import io.dbmmigrate.mmu.Stage2Mmu;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -55,14 +55,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       happens-before the recorder's return, which precedes the PTE relax and the store</td></tr>
  * </table>
  *
- * <p>Exclusive with dirty logging: the MMU has one software-logging recorder. {@link #begin}
- * refuses when logging is on; the dirty log refuses to enable while a snapshot holds the MMU
- * ({@code Stage2DirtyLog.enable}).
- *
- * <p>MMU seam (for the DirtyTracker reshaping): this needs exactly "call this recorder before the
- * PTE becomes writable on WRITE_MAP and WRITE_PROTECTED, map no blocks" — a tracker whose
- * responses are {@code recordThenSet(snapshot, S2AP_WRITE)} for both and {@code set(0)} for the
- * others.
+ * <p>Exclusive with dirty logging: the MMU follows one tracker. {@link #begin} refuses unless the
+ * MMU's tracker is {@link DirtyTracker#OFF}; the dirty log refuses to enable while a snapshot
+ * holds the MMU ({@code Stage2DirtyLog.enable}).
  */
 public final class WriteProtectSnapshot implements ChunkSource, DirtyPageRecorder, AutoCloseable {
   private static final byte PENDING = 0;
@@ -104,13 +99,14 @@ public final class WriteProtectSnapshot implements ChunkSource, DirtyPageRecorde
    */
   public static WriteProtectSnapshot begin(
       Stage2Mmu mmu, ChunkLayout layout, SnapshotVariant variant, Object mmuOwner) {
-    if (mmu.loggingMode() != DirtyLogMode.OFF)
+    if (mmu.tracker() != DirtyTracker.OFF)
       throw new IllegalStateException(
           "dirty logging or another snapshot holds the MMU's write-protect faults");
     WriteProtectSnapshot s = new WriteProtectSnapshot(mmu, layout, variant, mmuOwner);
     if (variant == SnapshotVariant.NO_WRITE_PROTECT) return s;
-    // 1a. Fault handlers call this snapshot before a PTE becomes writable (barrier inside).
-    mmu.setLogging(DirtyLogMode.SW, s);
+    // 1a. Fault handlers follow the snapshot's tracker: they call this snapshot before a PTE
+    //     becomes writable, and map no blocks (barrier inside).
+    mmu.setTracker(new SnapshotTracker(s));
     // 1b. Every writable PTE read-only; 1c. invalidate: old writable translations are gone and
     //     every store that used one is visible.
     for (MemorySlotSpec slot : mmu.memory().slots())
@@ -146,7 +142,7 @@ public final class WriteProtectSnapshot implements ChunkSource, DirtyPageRecorde
 
   /** Called by a fault handler before the PTE of gfn becomes writable (mmu read lock held). */
   @Override
-  public void markDirty(long gfn) {
+  public void markDirty(int vcpu, long gfn) {
     final int c = layout.chunkOf(gfn);
     if (c < 0 || (byte) STATE.getAcquire(state, c) == DONE) return;
     final Object lock = lockOf(c);
@@ -286,7 +282,7 @@ public final class WriteProtectSnapshot implements ChunkSource, DirtyPageRecorde
     }
     if (variant == SnapshotVariant.NO_WRITE_PROTECT) return;
     synchronized (mmuOwner) {
-      mmu.setLogging(DirtyLogMode.OFF, gfn -> {});
+      mmu.setTracker(DirtyTracker.OFF);
       for (MemorySlotSpec slot : mem.slots())
         if (!slot.readOnly()) mmu.relaxAll(slot.baseGfn(), slot.endGfn());
     }

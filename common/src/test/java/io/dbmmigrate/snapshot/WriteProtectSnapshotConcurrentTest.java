@@ -7,7 +7,7 @@ import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
 import io.dbmmigrate.dirty.DirtyLogMode;
 import io.dbmmigrate.dirty.DirtyLogOptions;
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.SimulatedVms;

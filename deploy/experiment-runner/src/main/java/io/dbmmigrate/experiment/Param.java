@@ -21,7 +21,8 @@ enum Param {
   /** Fraction (0..1) of RAM filled with incompressible content before the guest starts (source --prefill). */
   PREFILL("prefill", "0", Type.DECIMAL, "prefilled RAM fraction", PointKind.MIGRATION),
   SEED("seed", "1", Type.INT, "seed"),
-  DIRTY_LOG("dirtyLog", "hw-sw", Type.CHOICE, "dirty-log mode", PointKind.MIGRATION, "sw", "hw", "hw-sw"),
+  DIRTY_LOG("dirtyLog", "hw-sw", Type.CHOICE, "dirty-log mode", PointKind.MIGRATION, "sw", "hw", "hw-sw", "ring", "hdbss",
+      "hdbss-sw", "combined", "combined-sw"),
   SWITCH_POLICY("switchPolicy", "cost", Type.TEXT, "switch policy", PointKind.MIGRATION),
   DOWNTIME_LIMIT_MILLIS("downtimeLimitMillis", "300", Type.INT, "downtime limit (ms)", PointKind.MIGRATION),
   MAX_ROUNDS("maxRounds", "30", Type.INT, "max rounds", PointKind.MIGRATION),

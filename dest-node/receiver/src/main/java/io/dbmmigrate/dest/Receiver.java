@@ -1,10 +1,11 @@
 package io.dbmmigrate.dest;
 
+import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.digest.ChunkRange;
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.machine.VirtualMachine;
@@ -70,6 +71,7 @@ public final class Receiver {
   /** The last BACKGROUND verification, until Verify answered it or a new session began. */
   private final AtomicReference<BackgroundVerification> background = new AtomicReference<>();
   private volatile boolean lastResumed;
+  private final GcPauseRecorder gc; // this JVM's collector pauses, reported with each commit
 
   public Receiver(
       VmHost host, TargetConfig config, InboundBudget budget, GuestCapacity guestCapacity,
@@ -81,6 +83,17 @@ public final class Receiver {
     this.nanoClock = nanoClock;
     this.digester = MemoryDigester.withAvailableProcessors();
     this.refusals = new RateLimitedLog(log, nanoClock);
+    this.gc = GcPauseRecorder.start(nanoClock);
+  }
+
+  /**
+   * The session being received, for monitoring: {active 0/1, batches applied, pages applied, bytes
+   * received}; zeros when none. Any thread; the counters are independent atomics.
+   */
+  public long[] receivingNow() {
+    ReceiveSession s = current.get();
+    if (s == null) return new long[4];
+    return new long[] {1, s.ledger.batches(), s.pagesApplied(), s.bytesReceived()};
   }
 
   public InboundBudget budget() {
@@ -241,6 +254,7 @@ public final class Receiver {
               + (missing.size() > 10 ? "; and " + (missing.size() - 10) + " more" : ""));
     final VerifyMode mode = effectiveMode(req);
     if (mode == VerifyMode.VERIFY_MODE_STRICT) checkSourceDigest(s, req.getSourceDigest(), req.hasSourceDigest());
+    final long tComplete = nanoClock.getAsLong();
     List<VcpuSnapshot> vcpus = vcpuStates(s, req.getVcpusList());
     try {
       s.vm.restoreVcpuStates(vcpus);
@@ -249,9 +263,10 @@ public final class Receiver {
     }
     long corrupt = s.options.getTestCorruptGfn();
     if (corrupt > 0 && config.allowTestFaults()) TestFaults.corruptPage(s.vm.memory(), corrupt);
-    final long readyNanos = nanoClock.getAsLong() - t0;
+    final long tReady = nanoClock.getAsLong();
+    final long readyNanos = tReady - t0;
 
-    if (mode != VerifyMode.VERIFY_MODE_STRICT) return resumeUnverified(s, mode, readyNanos);
+    if (mode != VerifyMode.VERIFY_MODE_STRICT) return resumeUnverified(s, mode, t0, tComplete, tReady);
     Digest source = ProtoConversions.fromProto(req.getSourceDigest());
     // One pass: the tree; the flat digest only for a source that sent nothing else.
     Digest dest = hash(s, !source.hasTree(), callerGone);
@@ -263,9 +278,12 @@ public final class Receiver {
             .setReadyMillis(readyNanos / 1_000_000)
             .setVerifyMillis(dest.hashMillis())
             .setVerifyMode(VerifyMode.VERIFY_MODE_STRICT);
+    final long tHashed = nanoClock.getAsLong();
+    DowntimeTimings.fill(r, s, t0, tComplete, tReady, tHashed);
     if (!match) {
       r.addAllMismatched(mismatchedRanges(s.vm.memory().slots(), source, dest));
       dispose(s, "digest mismatch: source " + source.hex() + ", destination " + dest.hex());
+      DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
       return r.setResumed(false).setDetail("digest mismatch; VM discarded, not resumed").build();
     }
     host.completeReceive(
@@ -276,12 +294,14 @@ public final class Receiver {
     lastResumed = true;
     if (req.getResume()) {
       s.vm.resume();
+      DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
       log.info(
           "session {} committed: digest {} matches, VM resumed ({} pages applied)",
           s.id, dest.hex(), s.pagesApplied());
       return r.setResumed(true).setDetail("resumed").build();
     }
     log.info("session {} verified (digest {} matches), VM kept paused", s.id, dest.hex());
+    DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
     return r.setResumed(false).setDetail("verified; kept paused as asked").build();
   }
 
@@ -317,14 +337,17 @@ public final class Receiver {
 
   /**
    * BACKGROUND: snapshot, hand over, resume, hash the snapshot on a thread of its own; OFF: hand
-   * over and resume without hashing.
+   * over and resume without hashing. No verification hashing stands in the downtime: the
+   * snapshot's write-protect is timed with the resume.
    */
-  private CommitResponse resumeUnverified(ReceiveSession s, VerifyMode mode, long readyNanos) {
+  private CommitResponse resumeUnverified(
+      ReceiveSession s, VerifyMode mode, long t0, long tComplete, long tReady) {
     BackgroundVerification bg = null;
     if (mode == VerifyMode.VERIFY_MODE_BACKGROUND) {
       WriteProtectSnapshot snap = s.vm.beginSnapshot(); // before the resume: the image as of resume
       bg = new BackgroundVerification(s.id, snap, digester);
     }
+    final long tHashed = tReady; // no hashing before the resume
     host.completeReceive(
         s.vm,
         "the VM received in session " + s.id + " (" + s.vm.memory().totalPages() * GuestMemory.PAGE_SIZE
@@ -336,8 +359,10 @@ public final class Receiver {
         CommitResponse.newBuilder()
             .setMatch(false)
             .setResumed(true)
-            .setReadyMillis(readyNanos / 1_000_000)
+            .setReadyMillis((tReady - t0) / 1_000_000)
             .setVerifyMode(mode);
+    DowntimeTimings.fill(r, s, t0, tComplete, tReady, tHashed);
+    DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
     if (bg != null) {
       BackgroundVerification old = background.getAndSet(bg);
       if (old != null) old.cancel();

@@ -11,7 +11,7 @@ import io.dbmmigrate.proto.v1.DigestResponse;
 import io.dbmmigrate.proto.v1.DumpChunk;
 import io.dbmmigrate.proto.v1.DumpRequest;
 import io.dbmmigrate.proto.v1.VmInspectionGrpc;
-import io.dbmmigrate.snapshot.MemoryImage;
+import io.dbmmigrate.machine.MemoryImage;
 import io.dbmmigrate.wire.ProtoConversions;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;

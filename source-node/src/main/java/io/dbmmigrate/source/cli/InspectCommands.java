@@ -3,7 +3,7 @@ package io.dbmmigrate.source.cli;
 import io.dbmmigrate.digest.ChunkLayout;
 import io.dbmmigrate.digest.ChunkRange;
 import io.dbmmigrate.digest.Digest;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.net.tls.TlsOptions;
 import io.dbmmigrate.proto.v1.DigestRequest;
 import io.dbmmigrate.proto.v1.DigestResponse;

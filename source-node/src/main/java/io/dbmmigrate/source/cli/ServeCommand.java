@@ -8,7 +8,12 @@ import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.machine.VmSpec;
+import io.dbmmigrate.dest.ReceiverMetrics;
+import io.dbmmigrate.jvm.GcPauseRecorder;
+import io.dbmmigrate.metrics.MetricsOptions;
+import io.dbmmigrate.process.ListeningLine;
 import io.dbmmigrate.source.control.MigrationControlService;
+import io.dbmmigrate.source.control.MigrationMetrics;
 import io.dbmmigrate.source.control.MigrationRunner;
 import io.dbmmigrate.source.migration.MigrationSettings;
 import io.dbmmigrate.util.ByteSize;
@@ -82,6 +87,8 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Mixin TlsOptions tls = new TlsOptions();
 
+  @Mixin MetricsOptions metrics = new MetricsOptions();
+
   @Option(
       names = "--allowed-source",
       paramLabel = "IDENTITY",
@@ -117,7 +124,7 @@ public final class ServeCommand implements Callable<Integer> {
     MigrationRunner runner = NodeFactory.runner(host, tls);
     runner.setWorkloadLabel(vmSpec.workload());
     if (!noVm) {
-      VirtualMachine vm = SimulatedVms.builder(vmSpec).prefaultRam(machine.prefault()).build();
+      VirtualMachine vm = SimulatedVms.builder(vmSpec).options(machine).build();
       host.host(vm);
       vm.resume();
     }
@@ -154,8 +161,15 @@ public final class ServeCommand implements Callable<Integer> {
                 },
                 "serve-shutdown"));
     log.info("serving on {}:{} ({})", bind, server.port(), noVm ? "no VM" : "hosting a VM");
-    System.out.println("SOURCE_LISTENING port=" + server.port());
+    System.out.println(ListeningLine.format("SOURCE", server.port()));
     System.out.flush();
+    metrics.start(
+        "source",
+        GcPauseRecorder.start(System::nanoTime),
+        r -> {
+          MigrationMetrics.bind(r, runner);
+          ReceiverMetrics.bind(r, services);
+        });
     server.server().awaitTermination();
     return 0;
   }

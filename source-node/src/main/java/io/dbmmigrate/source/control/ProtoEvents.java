@@ -145,6 +145,10 @@ public final class ProtoEvents {
         vm,
         rounds,
         timeline,
+        null,
+        null,
+        null,
+        null,
         s.getVerifyMode().isEmpty() ? "strict" : s.getVerifyMode());
   }
 

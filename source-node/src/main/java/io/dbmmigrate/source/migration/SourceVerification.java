@@ -3,7 +3,7 @@ package io.dbmmigrate.source.migration;
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
 import io.dbmmigrate.digest.VerifyMode;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.net.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

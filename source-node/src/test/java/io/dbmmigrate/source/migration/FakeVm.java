@@ -4,10 +4,10 @@ import io.dbmmigrate.dirty.DirtyLog;
 import io.dbmmigrate.dirty.DirtyLogMode;
 import io.dbmmigrate.dirty.DirtyLogOptions;
 import io.dbmmigrate.dirty.SyncStats;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.MachineCounters;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmSpec;
@@ -62,6 +62,7 @@ final class FakeVm implements VirtualMachine {
     int syncs;
     int enables;
     int disables;
+    boolean failDisable;
     final List<SyncStats> history = new ArrayList<>();
 
     FakeDirtyLog(IntUnaryOperator dirtyPerSync) {
@@ -117,8 +118,9 @@ final class FakeVm implements VirtualMachine {
 
     @Override
     public void disable() {
-      mode = DirtyLogMode.OFF;
       disables++;
+      if (failDisable) throw new IllegalStateException("test: disable fails");
+      mode = DirtyLogMode.OFF;
     }
 
     @Override
