@@ -256,6 +256,7 @@ public final class SimulatedVm implements VirtualMachine {
       }
     }
     dirtyLog.close();
+    memory.close(); // no vCPU runs any more: unmap the guest's RAM now (see ChunkedGuestMemory)
     if (interrupted) Thread.currentThread().interrupt();
   }
 }

@@ -50,14 +50,8 @@ class PageBatchCodecTest {
       PageBatch b = enc.build("s", 0, 0, batches++);
       if (lz4) assertThat(b.getCompression()).isEqualTo(Compression.COMPRESSION_LZ4);
       dec.decode(b);
-      for (int i = 0; i < dec.count(); i++) {
-        if (dec.isZero(i)) {
-          zeroRecords++;
-          dst.zeroPage(dec.gfn(i));
-        } else {
-          dst.writePage(dec.gfn(i), dec.buffer(), dec.dataOffset(i));
-        }
-      }
+      for (int i = 0; i < dec.count(); i++) if (dec.isZero(i)) zeroRecords++;
+      dec.applyTo(dst);
       assertThat(b.getPageCount()).isEqualTo(dec.count());
       assertThat(expectedZeros).isLessThanOrEqualTo(dec.count());
     }

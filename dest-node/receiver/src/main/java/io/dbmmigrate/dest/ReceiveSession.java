@@ -6,6 +6,7 @@ import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.SessionOptions;
 import io.dbmmigrate.wire.BatchFormatException;
+import io.dbmmigrate.wire.InboundBatch;
 import io.dbmmigrate.wire.PageBatchDecoder;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -70,17 +71,18 @@ final class ReceiveSession {
    * Checks and applies one batch: decode (CRC, format), every gfn inside a slot and writable in
    * this round, in sequence; only then are pages written, so a refused batch changes nothing.
    */
-  void apply(PageBatchDecoder decoder, PageBatch batch, long nowNanos) throws TargetException {
+  void apply(PageBatchDecoder decoder, InboundBatch inbound, long nowNanos) throws TargetException {
     lastActivityNanos = nowNanos;
     lock.readLock().lock();
     try {
       if (ended) throw new TargetException(ReceiveError.ENDED, "session " + id + " has ended");
+      final PageBatch batch;
       try {
-        decoder.decode(batch);
+        batch = inbound.decode();
+        decoder.decode(inbound); // CRC and record index over the received buffers, in place
       } catch (BatchFormatException e) {
         throw TargetException.invalid(
-            "stream " + batch.getStream() + " round " + batch.getRound() + " sequence "
-                + batch.getSequence() + ": " + e.getMessage());
+            "stream " + inboundStream(inbound) + ": " + e.getMessage());
       }
       final GuestMemory mem = vm.memory();
       final int n = decoder.count();
@@ -97,15 +99,21 @@ final class ReceiveSession {
                   + "', which is sent in round 0 only (got round " + round + ")");
       }
       ledger.accept(batch.getStream(), round, batch.getSequence());
-      final byte[] buf = decoder.buffer();
-      for (int i = 0; i < n; i++) {
-        if (decoder.isZero(i)) mem.zeroPage(decoder.gfn(i));
-        else mem.writePage(decoder.gfn(i), buf, decoder.dataOffset(i));
-      }
+      decoder.applyTo(mem); // one copy per page, from the batch's buffers into guest memory
       pages.add(n);
-      bytes.add(batch.getPayload().size());
+      bytes.add(inbound.payloadBytes());
     } finally {
       lock.readLock().unlock();
+    }
+  }
+
+  /** "s round r sequence q" of a batch whose header decoded, else "?" (for error messages). */
+  private static String inboundStream(InboundBatch inbound) {
+    try {
+      PageBatch b = inbound.decode();
+      return b.getStream() + " round " + b.getRound() + " sequence " + b.getSequence();
+    } catch (BatchFormatException e) {
+      return "?";
     }
   }
 

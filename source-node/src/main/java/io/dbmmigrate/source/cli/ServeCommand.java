@@ -8,6 +8,7 @@ import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.machine.VmSpec;
+import io.dbmmigrate.process.ListeningLine;
 import io.dbmmigrate.source.control.MigrationControlService;
 import io.dbmmigrate.source.control.MigrationRunner;
 import io.dbmmigrate.source.migration.MigrationSettings;
@@ -154,7 +155,7 @@ public final class ServeCommand implements Callable<Integer> {
                 },
                 "serve-shutdown"));
     log.info("serving on {}:{} ({})", bind, server.port(), noVm ? "no VM" : "hosting a VM");
-    System.out.println("SOURCE_LISTENING port=" + server.port());
+    System.out.println(ListeningLine.format("SOURCE", server.port()));
     System.out.flush();
     server.server().awaitTermination();
     return 0;

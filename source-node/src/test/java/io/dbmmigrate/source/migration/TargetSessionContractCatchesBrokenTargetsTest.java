@@ -10,6 +10,10 @@ import io.dbmmigrate.net.RateLimiter;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
@@ -20,6 +24,18 @@ import org.junit.platform.testkit.engine.Events;
  * build does not run on their own.
  */
 class TargetSessionContractCatchesBrokenTargetsTest {
+  private static final String UNDER_TEST_KIT = "dbm.contract.brokenBindings";
+
+  /** The broken bindings run only through {@link #run}, never when a filter selects them directly. */
+  static final class OnlyUnderTestKit implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      return context.getConfigurationParameter(UNDER_TEST_KIT).isPresent()
+          ? ConditionEvaluationResult.enabled("run by TargetSessionContractCatchesBrokenTargetsTest")
+          : ConditionEvaluationResult.disabled("a broken binding: runs only under TargetSessionContractCatchesBrokenTargetsTest");
+    }
+  }
+
   /** A session that delegates to a correct {@link FakeTarget}; variants override one behaviour. */
   abstract static class Wrapped implements TargetConnector, TargetSession {
     final FakeTarget fake = new FakeTarget(new FakeClock());
@@ -98,6 +114,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     public void cancelInFlight(String reason) {}
   }
 
+  @ExtendWith(OnlyUnderTestKit.class)
   public static final class LosesLastPageContract extends TargetSessionContractTest {
     @Override
     protected TargetConnector newConnector() {
@@ -105,6 +122,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     }
   }
 
+  @ExtendWith(OnlyUnderTestKit.class)
   public static final class ResumesOnMismatchContract extends TargetSessionContractTest {
     @Override
     protected TargetConnector newConnector() {
@@ -112,6 +130,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     }
   }
 
+  @ExtendWith(OnlyUnderTestKit.class)
   public static final class ForgetsCancelContract extends TargetSessionContractTest {
     @Override
     protected TargetConnector newConnector() {
@@ -120,6 +139,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
   }
 
   /** The correct fake through the same wrapper: the wrapper alone breaks nothing. */
+  @ExtendWith(OnlyUnderTestKit.class)
   public static final class CorrectContract extends TargetSessionContractTest {
     @Override
     protected TargetConnector newConnector() {
@@ -128,7 +148,11 @@ class TargetSessionContractCatchesBrokenTargetsTest {
   }
 
   private static Events run(Class<?> binding) {
-    return EngineTestKit.engine("junit-jupiter").selectors(selectClass(binding)).execute().testEvents();
+    return EngineTestKit.engine("junit-jupiter")
+        .configurationParameter(UNDER_TEST_KIT, "true")
+        .selectors(selectClass(binding))
+        .execute()
+        .testEvents();
   }
 
   @Test

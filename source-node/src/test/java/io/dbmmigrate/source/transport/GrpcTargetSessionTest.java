@@ -88,10 +88,7 @@ class GrpcTargetSessionTest {
             return;
           }
           synchronized (memory) {
-            for (int i = 0; i < decoder.count(); i++) {
-              if (decoder.isZero(i)) memory.zeroPage(decoder.gfn(i));
-              else memory.writePage(decoder.gfn(i), decoder.buffer(), decoder.dataOffset(i));
-            }
+            decoder.applyTo(memory);
           }
           n++;
           pages += decoder.count();

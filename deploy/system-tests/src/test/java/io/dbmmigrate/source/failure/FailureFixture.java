@@ -8,6 +8,7 @@ import io.dbmmigrate.proto.v1.DirtyLogMode;
 import io.dbmmigrate.proto.v1.MigrationParameters;
 import io.dbmmigrate.proto.v1.MigrationSummary;
 import io.dbmmigrate.proto.v1.Phase;
+import io.dbmmigrate.source.nodes.NodeProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ final class FailureFixture implements AutoCloseable {
 
   FailureFixture(Path dir) {
     // No skip guard: both node main classes are on this module's test class path by construction
-    // (source-node itself, dest-node/app in test scope); a missing one must fail, not skip.
+    // (source-node and dest-node/app in test scope); a missing one must fail, not skip.
     this.dir = dir;
   }
 
@@ -45,7 +46,7 @@ final class FailureFixture implements AutoCloseable {
     a.addAll(List.of(extra));
     NodeProcess p = NodeProcess.destination(dir, name, "384m", a.toArray(String[]::new));
     nodes.add(p);
-    step(name + " listening on " + p.port);
+    step(name + " listening on " + p.port());
     return p;
   }
 
@@ -58,7 +59,7 @@ final class FailureFixture implements AutoCloseable {
     a.addAll(List.of(extra));
     NodeProcess p = NodeProcess.source(dir, name, "512m", a.toArray(String[]::new));
     nodes.add(p);
-    step(name + " listening on " + p.port);
+    step(name + " listening on " + p.port());
     return p;
   }
 
@@ -67,7 +68,7 @@ final class FailureFixture implements AutoCloseable {
     System.out.printf("[%6d ms] %s%n", (System.nanoTime() - t0) / 1_000_000, what);
   }
 
-  NodeClient client(NodeProcess p) {
+  NodeClient client(NodeProcess p) throws InterruptedException {
     NodeClient c = new NodeClient(p);
     clients.add(c);
     return c;

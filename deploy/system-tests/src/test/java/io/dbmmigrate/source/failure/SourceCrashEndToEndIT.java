@@ -2,6 +2,7 @@ package io.dbmmigrate.source.failure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dbmmigrate.source.nodes.NodeProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.awaitility.Awaitility;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dbmmigrate.proto.v1.CancelResponse;
 import io.dbmmigrate.proto.v1.MigrationSummary;
 import io.dbmmigrate.proto.v1.Phase;
+import io.dbmmigrate.source.nodes.NodeProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dbmmigrate.net.tls.DevPki;
 import io.dbmmigrate.net.tls.TlsFiles;
+import io.dbmmigrate.source.nodes.NodeProcess;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -12,6 +12,7 @@ import io.dbmmigrate.proto.v1.MigrationSummary;
 import io.dbmmigrate.proto.v1.StartMigrationRequest;
 import io.dbmmigrate.proto.v1.StatusRequest;
 import io.dbmmigrate.proto.v1.VmInspectionGrpc;
+import io.dbmmigrate.source.nodes.NodeProcess;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -26,7 +27,7 @@ import java.util.function.Predicate;
 final class NodeClient implements AutoCloseable {
   final ManagedChannel channel;
 
-  NodeClient(NodeProcess node) {
+  NodeClient(NodeProcess node) throws InterruptedException {
     this.channel = Grpc.newChannelBuilder(node.target(), InsecureChannelCredentials.create()).build();
   }
 

@@ -1,4 +1,4 @@
-package io.dbmmigrate.experiment;
+package io.dbmmigrate.process;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,21 +11,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A child process whose stdout and stderr (merged) go to a log file line by line and are kept in
- * memory so that the runner can wait for a line ("DEST_LISTENING port=N") and quote the tail of
- * the log in an error.
+ * A child process (a node, a relay, a tool) whose stdout — with stderr merged in, or stderr to a
+ * file of its own — goes to a log file line by line and is kept in memory, so that the caller can
+ * wait for a line ({@link #awaitListening}: the node's {@link ListeningLine}) and quote the tail of
+ * the output in an error. The one process helper of the experiment runner and the multi-process
+ * tests.
  *
  * <p>Concurrency: one pump thread per process appends to {@code lines} under this object's monitor
  * and notifies; {@link #awaitLine} waits on the monitor. {@code lines} is capped at {@link
  * #MAX_LINES} (older lines dropped, the log file keeps them).
  */
-final class ManagedProcess implements AutoCloseable {
-  static final int MAX_LINES = 20_000;
+public final class ManagedProcess implements AutoCloseable {
+  public static final int MAX_LINES = 20_000;
 
   private final Process process;
   private final String name;
@@ -41,9 +44,21 @@ final class ManagedProcess implements AutoCloseable {
     this.pump.start();
   }
 
-  static ManagedProcess start(String name, List<String> command, Path log) throws IOException {
+  /** Starts {@code command} with stdout and stderr merged into {@code log}. */
+  public static ManagedProcess start(String name, List<String> command, Path log) throws IOException {
+    return start(name, new ProcessBuilder(command).redirectErrorStream(true), log);
+  }
+
+  /** Starts {@code command}: stdout to {@code stdoutLog} (and memory), stderr to {@code stderrLog}. */
+  public static ManagedProcess start(String name, List<String> command, Path stdoutLog, Path stderrLog)
+      throws IOException {
+    Files.createDirectories(stderrLog.toAbsolutePath().getParent());
+    return start(name, new ProcessBuilder(command).redirectError(stderrLog.toFile()), stdoutLog);
+  }
+
+  /** Starts {@code pb} (its environment and error redirect as set), stdout pumped into {@code log}. */
+  public static ManagedProcess start(String name, ProcessBuilder pb, Path log) throws IOException {
     Files.createDirectories(log.toAbsolutePath().getParent());
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.redirectInput(ProcessBuilder.Redirect.PIPE);
     Process p = pb.start();
     p.getOutputStream().close();
@@ -74,7 +89,7 @@ final class ManagedProcess implements AutoCloseable {
     }
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
@@ -83,7 +98,7 @@ final class ManagedProcess implements AutoCloseable {
    *
    * @return the match, or empty when the output ended or the timeout passed first
    */
-  Optional<Matcher> awaitLine(Pattern pattern, Duration timeout) throws InterruptedException {
+  public Optional<Matcher> awaitLine(Pattern pattern, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     int next = 0;
     synchronized (this) {
@@ -99,32 +114,38 @@ final class ManagedProcess implements AutoCloseable {
     }
   }
 
+  /** The port of the process's {@link ListeningLine}; empty when it ended or timed out first. */
+  public OptionalInt awaitListening(Duration timeout) throws InterruptedException {
+    return awaitLine(ListeningLine.PATTERN, timeout).map(m -> OptionalInt.of(Integer.parseInt(m.group(2))))
+        .orElse(OptionalInt.empty());
+  }
+
   /** Waits for exit; true when it exited within the timeout. Also drains the output. */
-  boolean waitFor(Duration timeout) throws InterruptedException {
+  public boolean waitFor(Duration timeout) throws InterruptedException {
     boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (exited) pump.join(5_000);
     return exited;
   }
 
-  int exitValue() {
+  public int exitValue() {
     return process.exitValue();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
-  synchronized List<String> lines() {
+  public synchronized List<String> lines() {
     return new ArrayList<>(lines);
   }
 
   /** The last {@code n} lines, joined, for error messages. */
-  synchronized String tail(int n) {
+  public synchronized String tail(int n) {
     return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
   }
 
   /** SIGTERM, then SIGKILL after {@code grace}. */
-  void stop(Duration grace) throws InterruptedException {
+  public void stop(Duration grace) throws InterruptedException {
     if (!process.isAlive()) return;
     process.destroy();
     if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -132,6 +153,30 @@ final class ManagedProcess implements AutoCloseable {
       process.waitFor(5, TimeUnit.SECONDS);
     }
     pump.join(2_000);
+  }
+
+  /** SIGKILL (no shutdown hooks run, as a crash or the OOM killer), then waits until it is gone. */
+  public void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) throw new IllegalStateException(name + " survived SIGKILL");
+  }
+
+  /** Sends a signal by name ("STOP", "CONT") with kill(1). */
+  public void signal(String sig) throws IOException, InterruptedException {
+    Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(pid())).inheritIO().start();
+    if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0)
+      throw new IllegalStateException("kill -" + sig + " " + pid() + " failed");
+  }
+
+  /** Peak resident set size in KiB (VmHWM of /proc/PID/status), or -1 when unavailable. */
+  public long peakRssKib() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status")))
+        if (l.startsWith("VmHWM:")) return Long.parseLong(l.substring(6).trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
   }
 
   @Override

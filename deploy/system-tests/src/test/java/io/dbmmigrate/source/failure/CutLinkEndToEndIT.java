@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dbmmigrate.net.relay.Relay;
 import io.dbmmigrate.proto.v1.MigrationSummary;
 import io.dbmmigrate.proto.v1.Phase;
+import io.dbmmigrate.source.nodes.NodeProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class CutLinkEndToEndIT {
       NodeClient dest = f.client(destination);
       NodeProcess src = f.servingSource("source");
       NodeClient source = f.client(src);
-      try (Relay relay = Relay.start(0, "127.0.0.1", destination.port, 0, 0)) {
+      try (Relay relay = Relay.start(0, "127.0.0.1", destination.port(), 0, 0)) {
         NodeClient.Migration m = source.start("127.0.0.1:" + relay.port(), FailureFixture.slow());
         m.await(e -> e.hasProgress() && e.getProgress().getPagesDone() > 0, 60_000);
         f.step("pages flowing through the relay; stalling it");

@@ -7,6 +7,7 @@ import io.dbmmigrate.proto.v1.DigestResponse;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.ReportJson;
 import io.dbmmigrate.report.RoundRecord;
+import io.dbmmigrate.source.nodes.NodeProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ class MigrationEndToEndIT {
 
   @BeforeAll
   void startDestination() throws Exception {
-    dest = NodeProcess.start("dest", LOGS, NodeProcess.DEST_MAIN, "1g", List.of("--port", "0", "--allow-test-faults", "--accept-replace"));
+    dest = NodeProcess.start(LOGS, "dest", "1g", NodeProcess.DEST_MAIN, List.of("--port", "0", "--allow-test-faults", "--accept-replace"));
     destPort = dest.awaitPort(60);
   }
 
@@ -61,7 +62,7 @@ class MigrationEndToEndIT {
                 "--vcpus", "2",
                 "--streams", "2"));
     args.addAll(List.of(extra));
-    NodeProcess p = NodeProcess.start(name, LOGS, NodeProcess.SOURCE_MAIN, "512m", args);
+    NodeProcess p = NodeProcess.start(LOGS, name, "512m", NodeProcess.SOURCE_MAIN, args);
     int code = p.awaitExit(120);
     assertThat(Files.exists(report)).as("report written" + p.diagnostics()).isTrue();
     return new Run(code, new ReportJson().read(report), p);

@@ -12,6 +12,7 @@ import io.dbmmigrate.proto.v1.SetParametersRequest;
 import io.dbmmigrate.proto.v1.StartMigrationRequest;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.ReportJson;
+import io.dbmmigrate.source.nodes.NodeProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,8 +50,8 @@ class PingPongEndToEndIT {
     argsA.addAll(common);
     List<String> argsB = new ArrayList<>(List.of("serve", "--no-vm"));
     argsB.addAll(common);
-    a = NodeProcess.start("serve-a", LOGS, NodeProcess.SOURCE_MAIN, "512m", argsA);
-    b = NodeProcess.start("serve-b", LOGS, NodeProcess.SOURCE_MAIN, "512m", argsB);
+    a = NodeProcess.start(LOGS, "serve-a", "512m", NodeProcess.SOURCE_MAIN, argsA);
+    b = NodeProcess.start(LOGS, "serve-b", "512m", NodeProcess.SOURCE_MAIN, argsB);
     portA = a.awaitPort(60);
     portB = b.awaitPort(60);
   }
@@ -87,8 +88,7 @@ class PingPongEndToEndIT {
     Path report = LOGS.resolve("ping-a-to-b.json");
     Files.deleteIfExists(report);
     NodeProcess ctl =
-        NodeProcess.start(
-            "ctl-start-a-to-b", LOGS, NodeProcess.SOURCE_MAIN, "256m",
+        NodeProcess.start(LOGS, "ctl-start-a-to-b", "256m", NodeProcess.SOURCE_MAIN,
             List.of(
                 "ctl", "start", "--control", "127.0.0.1:" + portA, "--target", "127.0.0.1:" + portB,
                 "--dirty-log", "hw-sw", "--report", report.toString()));

@@ -1,27 +1,25 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.util.ConsoleBar;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Progress on the console: one line per finished run on {@code out}, and, on an interactive
- * terminal, a progress bar with the ETA on stderr (the run lines clear the bar's line first).
+ * Progress of a sweep on the console: one line per finished run on {@code out}, and, on an
+ * interactive terminal, a progress bar ({@link ConsoleBar}) with the ETA on stderr (the run lines
+ * clear the bar's line first).
  */
-final class ConsoleProgress implements Progress {
+final class SweepConsole implements Progress {
   private final PrintStream out;
   private final boolean bar;
   private final List<String> describeKeys;
-  private ProgressBar progressBar;
+  private ConsoleBar progressBar = ConsoleBar.none();
 
   /**
    * @param describeKeys parameters named in each run's line (the ones that vary in the sweep)
    */
-  ConsoleProgress(PrintStream out, boolean interactive, List<String> describeKeys) {
+  SweepConsole(PrintStream out, boolean interactive, List<String> describeKeys) {
     this.out = out;
     this.bar = interactive;
     this.describeKeys = List.copyOf(describeKeys);
@@ -30,19 +28,12 @@ final class ConsoleProgress implements Progress {
   @Override
   public void begin(String sweep, int total, int alreadyDone) {
     out.printf("%s: %d runs, %d already done, %d to run%n", sweep, total, alreadyDone, total - alreadyDone);
-    if (bar && total > alreadyDone)
-      progressBar =
-          new ProgressBarBuilder()
-              .setTaskName(sweep)
-              .setInitialMax(total - alreadyDone)
-              .setStyle(ProgressBarStyle.ASCII)
-              .setConsumer(new ConsoleProgressBarConsumer(System.err))
-              .build();
+    progressBar = ConsoleBar.start(System.err, bar, sweep, total - alreadyDone, null);
   }
 
   @Override
   public void start(int index, int toRun, RunPoint point) {
-    if (progressBar != null) progressBar.setExtraMessage(point.experiment());
+    if (progressBar.shown()) progressBar.message(point.experiment());
     else out.printf("[%d/%d] %s ...%n", index + 1, toRun, point.describe(present(point)));
   }
 
@@ -59,10 +50,8 @@ final class ConsoleProgress implements Progress {
                 : String.format(Locale.ROOT, "downtime %.1f ms, total %.0f ms, %d rounds",
                     row.number("downtimeMillis"), row.number("totalMillis"), (long) row.number("rounds")))
             : "FAILED: " + firstLine(row.error());
-    if (progressBar != null) {
-      progressBar.step();
-      out.print("\r\033[K"); // the bar's line: clear it, the bar redraws below the run's line
-    }
+    progressBar.step();
+    progressBar.clearLine(out); // the bar redraws below the run's line
     out.printf(Locale.ROOT, "[%d/%d] %s %s %s (%.1f s)%n", index + 1, toRun, row.key(), row.experiment(), summary,
         row.wallMillis() / 1000.0);
   }
@@ -78,6 +67,6 @@ final class ConsoleProgress implements Progress {
 
   @Override
   public void end() {
-    if (progressBar != null) progressBar.close();
+    progressBar.close();
   }
 }
