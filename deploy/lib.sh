@@ -70,7 +70,7 @@ dbm_build_if_stale() {
 dbm_wait_listening() { # log pid timeout-seconds what
   local log="$1" pid="$2" timeout="$3" what="$4" i port
   for ((i = 0; i < timeout * 10; i++)); do
-    port=$(sed -n 's/^[A-Z]*_LISTENING port=\([0-9][0-9]*\).*$/\1/p' "$log" 2>/dev/null | head -n 1)
+    port=$(grep -v '^METRICS_' "$log" 2>/dev/null | sed -n 's/^[A-Z]*_LISTENING port=\([0-9][0-9]*\).*$/\1/p' | head -n 1)
     [[ -n "$port" ]] && { echo "$port"; return 0; }
     kill -0 "$pid" 2>/dev/null || { echo "$what exited before it was ready; its log ($log):" >&2; tail -n 30 "$log" >&2; return 1; }
     sleep 0.1

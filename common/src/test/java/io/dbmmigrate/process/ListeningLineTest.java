@@ -17,4 +17,12 @@ class ListeningLineTest {
     assertThat(ListeningLine.port("DEST_LISTENING port=")).isEmpty();
     assertThat(ListeningLine.port("DEST_LISTENING port=70x")).isEmpty();
   }
+
+  @org.junit.jupiter.api.Test
+  void theMetricsEndpointsLineIsNotTheNodesOwn() {
+    String metrics = ListeningLine.format(ListeningLine.METRICS, 9100);
+    assertThat(ListeningLine.port(metrics)).isEmpty();
+    assertThat(ListeningLine.port(metrics, ListeningLine.METRICS)).hasValue(9100);
+    assertThat(ListeningLine.port(ListeningLine.format("DEST", 7070), ListeningLine.METRICS)).isEmpty();
+  }
 }

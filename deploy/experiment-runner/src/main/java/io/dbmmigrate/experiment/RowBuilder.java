@@ -1,5 +1,9 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.report.DowntimeParts;
+import io.dbmmigrate.report.MigrationReport;
+import io.dbmmigrate.report.RoundRecord;
+
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -38,15 +42,15 @@ final class RowBuilder {
     o.put("maxThrottlePercent", r.maxThrottlePercent());
     o.put(
         "throughputBytesPerSec",
-        r.bytesSent() != null && r.totalMillis() != null && r.totalMillis() > 0
+        r.totalMillis() > 0
             ? r.bytesSent() * 1000.0 / r.totalMillis()
             : null);
     double hwSum = 0, hwMax = 0, swSum = 0;
     int hwN = 0, swN = 0;
-    MigrationReport.RoundStat last = null;
-    for (MigrationReport.RoundStat s : r.roundStatsOrEmpty()) {
+    RoundRecord last = null;
+    for (RoundRecord s : r.roundStats()) {
       last = s;
-      if (s.syncMillis() == null || s.mode() == null) continue;
+      if (s.mode() == null) continue;
       String mode = s.mode().toLowerCase(Locale.ROOT);
       if (mode.startsWith("hw")) {
         hwSum += s.syncMillis();
@@ -62,6 +66,22 @@ final class RowBuilder {
     o.put("swSyncMillisMean", swN == 0 ? null : swSum / swN);
     o.put("lastSyncMillis", last == null ? null : last.syncMillis());
     o.put("lastDirtyPages", last == null ? null : last.dirtyPages());
+    o.put("predictedDowntimeMillis", r.predictedDowntimeMillis());
+    o.put("predictionError", r.predictionError());
+    o.put("lostWorkSeconds", r.lostWorkSeconds());
+    DowntimeParts d = r.downtimeParts();
+    o.put("dtPauseMillis", d == null ? null : d.pauseMillis());
+    o.put("dtFinalSyncMillis", d == null ? null : d.finalSyncMillis());
+    o.put("dtFinalSendMillis", d == null ? null : d.finalSendMillis());
+    o.put("dtVcpuCaptureMillis", d == null ? null : d.vcpuCaptureMillis());
+    o.put("dtCommitExchangeMillis", d == null ? null : d.commitExchangeMillis());
+    o.put(
+        "dtDestMillis",
+        d == null ? null : d.destCompletenessMillis() + d.destRestoreMillis() + d.destResumeMillis());
+    o.put("dtUnaccountedMillis", d == null ? null : d.unaccountedMillis());
+    o.put("gcInDowntimeMillis", d == null ? null : d.sourceGcMillis() + d.destGcMillis());
+    o.put("gcShareSource", r.gc() == null ? null : r.gc().sourceShare());
+    o.put("gcShareDest", r.gc() == null || !r.gc().destReported() ? null : r.gc().destShare());
     o.put("sourceDigest", r.sourceDigest());
     o.put("destDigest", r.destDigest());
     o.put("linkRateVia", via.rate());

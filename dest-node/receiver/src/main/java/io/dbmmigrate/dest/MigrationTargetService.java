@@ -37,6 +37,11 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     this.receiver = receiver;
   }
 
+  /** See {@link Receiver#receivingNow()} (monitoring). */
+  public long[] receivingNow() {
+    return receiver.receivingNow();
+  }
+
   @Override
   public void beginSession(BeginSessionRequest req, StreamObserver<BeginSessionResponse> out) {
     // With mutual TLS the certificate's identity is the source's; the receiver records both.

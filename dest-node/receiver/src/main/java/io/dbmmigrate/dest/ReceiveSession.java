@@ -52,6 +52,7 @@ final class ReceiveSession {
   private final LongAdder pages = new LongAdder();
   private final LongAdder bytes = new LongAdder();
   private volatile long lastActivityNanos;
+  private volatile long lastAppliedNanos; // when the latest batch finished applying (downtime parts)
 
   ReceiveSession(
       String id, String migrationId, String sourceId, VirtualMachine vm, SessionOptions options, long nowNanos) {
@@ -105,6 +106,12 @@ final class ReceiveSession {
     } finally {
       lock.readLock().unlock();
     }
+    lastAppliedNanos = nowNanos; // a stream's own clock reading; racing streams: either is fine
+  }
+
+  /** Start of the apply of the latest batch (0 before any); the commit reports its distance. */
+  long lastAppliedNanos() {
+    return lastAppliedNanos;
   }
 
   /** "s round r sequence q" of a batch whose header decoded, else "?" (for error messages). */

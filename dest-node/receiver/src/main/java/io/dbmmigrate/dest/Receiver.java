@@ -1,5 +1,6 @@
 package io.dbmmigrate.dest;
 
+import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.digest.ChunkRange;
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
@@ -63,6 +64,7 @@ public final class Receiver {
   private final RateLimitedLog refusals;
   private final AtomicReference<ReceiveSession> current = new AtomicReference<>();
   private volatile boolean lastResumed;
+  private final GcPauseRecorder gc; // this JVM's collector pauses, reported with each commit
 
   public Receiver(
       VmHost host, TargetConfig config, InboundBudget budget, GuestCapacity guestCapacity,
@@ -74,6 +76,17 @@ public final class Receiver {
     this.nanoClock = nanoClock;
     this.digester = MemoryDigester.withAvailableProcessors();
     this.refusals = new RateLimitedLog(log, nanoClock);
+    this.gc = GcPauseRecorder.start(nanoClock);
+  }
+
+  /**
+   * The session being received, for monitoring: {active 0/1, batches applied, pages applied, bytes
+   * received}; zeros when none. Any thread; the counters are independent atomics.
+   */
+  public long[] receivingNow() {
+    ReceiveSession s = current.get();
+    if (s == null) return new long[4];
+    return new long[] {1, s.ledger.batches(), s.pagesApplied(), s.bytesReceived()};
   }
 
   public InboundBudget budget() {
@@ -236,6 +249,7 @@ public final class Receiver {
       throw TargetException.invalid(
           "commit carries " + req.getSourceDigest().getChunkSha256Count() + " chunk digests; the guest has "
               + chunksOfGuest + " chunks");
+    final long tComplete = nanoClock.getAsLong();
     List<VcpuSnapshot> vcpus = vcpuStates(s, req.getVcpusList());
     try {
       s.vm.restoreVcpuStates(vcpus);
@@ -244,7 +258,8 @@ public final class Receiver {
     }
     long corrupt = s.options.getTestCorruptGfn();
     if (corrupt > 0 && config.allowTestFaults()) TestFaults.corruptPage(s.vm.memory(), corrupt);
-    final long readyNanos = nanoClock.getAsLong() - t0;
+    final long tReady = nanoClock.getAsLong();
+    final long readyNanos = tReady - t0;
 
     Digest source = ProtoConversions.fromProto(req.getSourceDigest());
     Digest dest = hash(s, !source.chunkSha256().isEmpty(), callerGone);
@@ -255,12 +270,15 @@ public final class Receiver {
             .setDestDigest(ProtoConversions.toProto(dest))
             .setReadyMillis(readyNanos / 1_000_000)
             .setVerifyMillis(dest.hashMillis());
+    final long tHashed = nanoClock.getAsLong();
+    DowntimeTimings.fill(r, s, t0, tComplete, tReady, tHashed);
     if (!match) {
       for (int chunk : source.differingChunks(dest)) {
         ChunkRange range = MemoryDigester.rangeOfChunk(s.vm.memory().slots(), dest.chunkBytes(), chunk);
         r.addMismatched(GpaRange.newBuilder().setStartGpa(range.startGpa()).setLengthBytes(range.lengthBytes()));
       }
       dispose(s, "digest mismatch: source " + source.hex() + ", destination " + dest.hex());
+      DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
       return r.setResumed(false).setDetail("digest mismatch; VM discarded, not resumed").build();
     }
     host.completeReceive(
@@ -271,12 +289,14 @@ public final class Receiver {
     lastResumed = true;
     if (req.getResume()) {
       s.vm.resume();
+      DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
       log.info(
           "session {} committed: digest {} matches, VM resumed ({} pages applied)",
           s.id, dest.hex(), s.pagesApplied());
       return r.setResumed(true).setDetail("resumed").build();
     }
     log.info("session {} verified (digest {} matches), VM kept paused", s.id, dest.hex());
+    DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
     return r.setResumed(false).setDetail("verified; kept paused as asked").build();
   }
 

@@ -47,7 +47,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     }
 
     @Override
-    public RoundTransfer sendRound(int round, long[] bitmap, GuestMemory memory, ProgressSink progress)
+    public RoundTransfer sendRound(int round, HarvestBitmap.Round bitmap, GuestMemory memory, ProgressSink progress)
         throws TransferException {
       return fake.sendRound(round, bitmap, memory, progress);
     }
@@ -86,15 +86,18 @@ class TargetSessionContractCatchesBrokenTargetsTest {
   /** Loses the last page of every round (an off-by-one at the end of the bitmap walk). */
   static final class LosesLastPage extends Wrapped {
     @Override
-    public RoundTransfer sendRound(int round, long[] bitmap, GuestMemory memory, ProgressSink progress)
+    public RoundTransfer sendRound(int round, HarvestBitmap.Round bitmap, GuestMemory memory, ProgressSink progress)
         throws TransferException {
-      long[] copy = bitmap.clone();
-      for (int w = copy.length - 1; w >= 0; w--)
-        if (copy[w] != 0) {
-          copy[w] &= ~Long.highestOneBit(copy[w]);
-          break;
+      long last = -1;
+      for (int w = bitmap.wordCount() - 1; w >= 0 && last < 0; w--)
+        if (bitmap.word(w) != 0) last = ((long) w << 6) | (63 - Long.numberOfLeadingZeros(bitmap.word(w)));
+      HarvestBitmap copy = HarvestBitmap.forGfnLimit(bitmap.wordCount() * 64L);
+      for (int w = 0; w < bitmap.wordCount(); w++)
+        for (long word = bitmap.word(w); word != 0; word &= word - 1) {
+          long gfn = ((long) w << 6) | Long.numberOfTrailingZeros(word);
+          if (gfn != last) copy.setRange(gfn, gfn + 1);
         }
-      RoundTransfer t = fake.sendRound(round, copy, memory, progress);
+      RoundTransfer t = fake.sendRound(round, copy.publish(), memory, progress);
       return new RoundTransfer(t.pages() + 1, t.zeroPages(), t.rawBytes(), t.wireBytes(), t.batches(), t.nanos());
     }
   }
@@ -104,7 +107,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     @Override
     public CommitOutcome commit(List<VcpuSnapshot> vcpus, Digest digest, boolean resume) throws TransferException {
       CommitOutcome o = fake.commit(vcpus, digest, resume);
-      return new CommitOutcome(o.match(), resume, o.destDigestHex(), o.mismatchedRanges(), o.readyMillis(), o.verifyMillis(), o.detail());
+      return new CommitOutcome(o.match(), resume, o.destDigestHex(), o.mismatchedRanges(), o.readyMillis(), o.verifyMillis(), o.detail(), o.dest());
     }
   }
 

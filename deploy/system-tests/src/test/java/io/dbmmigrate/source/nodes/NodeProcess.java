@@ -104,6 +104,16 @@ public final class NodeProcess implements AutoCloseable {
     return port;
   }
 
+  /** The port from the METRICS_LISTENING line (--metrics-port); fails after timeoutSeconds. */
+  public int awaitMetricsPort(long timeoutSeconds) throws InterruptedException {
+    var m =
+        process.awaitLine(
+            java.util.regex.Pattern.compile("^" + io.dbmmigrate.process.ListeningLine.METRICS + "_LISTENING port=(\\d+)$"),
+            Duration.ofSeconds(timeoutSeconds));
+    if (m.isEmpty()) throw new AssertionError(name + " did not serve metrics: " + diagnostics());
+    return Integer.parseInt(m.get().group(1));
+  }
+
   /** The listening port (waits for it like {@link #awaitPort}). */
   public int port() throws InterruptedException {
     return awaitPort(LISTEN_TIMEOUT.toSeconds());
