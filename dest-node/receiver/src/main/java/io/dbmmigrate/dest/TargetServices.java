@@ -19,7 +19,7 @@ public final class TargetServices {
   /** MigrationTarget and VmInspection over the given host; guest pages on the Java heap. */
   public static List<BindableService> create(
       VmHost host, TargetConfig config, ScheduledExecutorService scheduler) {
-    return create(host, config, GuestCapacity.javaHeap(config.maxInflightBytes()), scheduler, System::nanoTime).services();
+    return create(host, config, GuestCapacity.mappedGuest(config.maxInflightBytes()), scheduler, System::nanoTime).services();
   }
 
   /** The receiver (for tests and nodes that inspect it) and the guarded services over it. */

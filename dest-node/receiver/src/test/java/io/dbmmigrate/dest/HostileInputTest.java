@@ -492,13 +492,15 @@ class HostileInputTest {
     }
   }
 
-  /** A guest larger than the node can hold (here: twice the heap) is refused before allocation. */
+  /** A guest larger than the node can hold is refused before allocation. */
   @org.junit.jupiter.api.Test
   void aGuestLargerThanTheNodeCanHoldIsRefusedWithResourceExhausted() throws Exception {
-    long heap = Runtime.getRuntime().maxMemory();
-    try (TargetHarness node = bigBatchNode(64L << 20, GuestCapacity.javaHeap(64L << 20))) {
+    // A node whose heap leaves 1 MiB for guest metadata after its inbound budget: it holds 256 MiB.
+    GuestCapacity capacity = GuestCapacity.mappedGuest(Runtime.getRuntime().maxMemory() - (64L << 20) - (1L << 20));
+    assertThat(capacity.guestBytesAvailable()).isEqualTo(256L << 20);
+    try (TargetHarness node = bigBatchNode(64L << 20, capacity)) {
       VmLayout.Builder l = node.beginRequest(0).getLayout().toBuilder();
-      l.setSlots(1, l.getSlots(1).toBuilder().setPageCount(2 * heap / 4096));
+      l.setSlots(1, l.getSlots(1).toBuilder().setPageCount(2 * capacity.guestBytesAvailable() / 4096));
       BeginSessionRequest req = node.beginRequest(0).setLayout(l).build();
       assertThat(codeOf(() -> node.blocking().beginSession(req))).isEqualTo(Code.RESOURCE_EXHAUSTED);
       assertThat(node.host.state()).isEqualTo(VmHost.State.EMPTY);
