@@ -26,6 +26,14 @@ import java.util.Map;
  * @param guestWritesPerSecDuring guest stores/s while rounds ran
  * @param guestWritesPerSecAfter guest stores/s on the destination after resume (0 if unknown)
  * @param parameters every migration parameter, by its command-line name
+ * @param downtimeParts what the downtime consists of (null when the migration did not reach the
+ *     commit answer)
+ * @param predictedDowntimeMillis the downtime the source predicted when it decided to pause (null
+ *     when it never decided)
+ * @param lostWorkSeconds guest-seconds of work lost to the migration: the area between the guest's
+ *     steady-state write rate and its observed rate over the whole migration, downtime included
+ *     (null when no steady state was measured)
+ * @param gc collector pauses per node and phase (null when not recorded)
  */
 public record MigrationReport(
     String migrationId,
@@ -53,7 +61,11 @@ public record MigrationReport(
     Map<String, Object> parameters,
     VmInfo vm,
     List<RoundRecord> roundStats,
-    List<TimelineSample> timeline) {
+    List<TimelineSample> timeline,
+    DowntimeParts downtimeParts,
+    Double predictedDowntimeMillis,
+    Double lostWorkSeconds,
+    GcReport gc) {
   public static final String COMPLETED = "COMPLETED";
   public static final String FAILED = "FAILED";
   public static final String CANCELLED = "CANCELLED";
@@ -63,6 +75,49 @@ public record MigrationReport(
         Collections.unmodifiableMap(parameters == null ? Map.of() : new LinkedHashMap<>(parameters));
     roundStats = roundStats == null ? List.of() : List.copyOf(roundStats);
     timeline = timeline == null ? List.of() : List.copyOf(timeline);
+  }
+
+  /** The report without the fidelity fields (downtime parts, prediction, lost work, GC). */
+  public MigrationReport(
+      String migrationId,
+      String outcome,
+      String error,
+      boolean match,
+      boolean resumed,
+      String sourceDigest,
+      String destDigest,
+      String dirtyLogMode,
+      String switchPolicy,
+      int rounds,
+      int switchRound,
+      double totalMillis,
+      double setupMillis,
+      double downtimeMillis,
+      double verifyMillis,
+      long bytesSent,
+      long pagesSent,
+      long zeroPages,
+      double guestWritesPerSecBefore,
+      double guestWritesPerSecDuring,
+      double guestWritesPerSecAfter,
+      int maxThrottlePercent,
+      Map<String, Object> parameters,
+      VmInfo vm,
+      List<RoundRecord> roundStats,
+      List<TimelineSample> timeline) {
+    this(migrationId, outcome, error, match, resumed, sourceDigest, destDigest, dirtyLogMode,
+        switchPolicy, rounds, switchRound, totalMillis, setupMillis, downtimeMillis, verifyMillis,
+        bytesSent, pagesSent, zeroPages, guestWritesPerSecBefore, guestWritesPerSecDuring,
+        guestWritesPerSecAfter, maxThrottlePercent, parameters, vm, roundStats, timeline, null, null,
+        null, null);
+  }
+
+  /**
+   * |predicted − actual| / actual, a fraction (null without a prediction or a measured downtime).
+   */
+  public Double predictionError() {
+    if (predictedDowntimeMillis == null || !(downtimeMillis > 0) || !COMPLETED.equals(outcome)) return null;
+    return Math.abs(predictedDowntimeMillis - downtimeMillis) / downtimeMillis;
   }
 
   /** True for a completed migration whose digests match (the CLI's exit code 0). */

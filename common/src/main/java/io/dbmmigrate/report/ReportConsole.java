@@ -73,7 +73,23 @@ public final class ReportConsole {
     line(sb, "pages sent", r.pagesSent() + "  (zero pages " + r.zeroPages() + ")");
     line(sb, "bytes sent", r.bytesSent() + "  (" + fmt(r.bytesSent() / 1048576.0) + " MiB)");
     line(sb, "total time", fmt(r.totalMillis()) + " ms  (setup " + fmt(r.setupMillis()) + " ms)");
-    line(sb, "downtime", fmt(r.downtimeMillis()) + " ms  (pause -> destination ready)");
+    DowntimeParts p = r.downtimeParts();
+    line(
+        sb,
+        "downtime",
+        fmt(r.downtimeMillis())
+            + " ms  (pause -> resume acknowledged, hashing excluded)"
+            + (p != null && p.containsGcPause() ? "  CONTAINS GC PAUSE" : ""));
+    if (r.predictedDowntimeMillis() != null)
+      line(
+          sb,
+          "  predicted",
+          fmt(r.predictedDowntimeMillis())
+              + " ms"
+              + (r.predictionError() == null
+                  ? ""
+                  : String.format(Locale.ROOT, "  (error %.0f %%)", r.predictionError() * 100)));
+    if (p != null) downtimeParts(sb, p);
     line(sb, "verify time", fmt(r.verifyMillis()) + " ms  (SHA-256 both sides, not in downtime)");
     line(
         sb,
@@ -84,6 +100,9 @@ public final class ReportConsole {
             + fmt0(r.guestWritesPerSecDuring())
             + ", after "
             + fmt0(r.guestWritesPerSecAfter()));
+    if (r.lostWorkSeconds() != null)
+      line(sb, "lost work", String.format(Locale.ROOT, "%.3f guest-seconds", r.lostWorkSeconds()));
+    if (r.gc() != null) gc(sb, r.gc());
     if (r.maxThrottlePercent() > 0) line(sb, "max throttle", r.maxThrottlePercent() + " %");
     line(sb, "source digest", r.sourceDigest());
     line(sb, "dest digest", r.destDigest());
@@ -91,6 +110,46 @@ public final class ReportConsole {
     String verdict = r.match() ? "match" : compared ? "MISMATCH" : "not verified";
     line(sb, "result", verdict + (r.resumed() ? ", resumed on destination" : ", not resumed"));
     return sb.toString();
+  }
+
+  private static void downtimeParts(StringBuilder sb, DowntimeParts p) {
+    line(sb, "  vCPU pause", fmt2(p.pauseMillis()) + " ms");
+    line(sb, "  final sync", fmt2(p.finalSyncMillis()) + " ms  (" + p.finalSyncPtes() + " PTEs)");
+    line(
+        sb,
+        "  final send",
+        fmt2(p.finalSendMillis()) + " ms  (" + p.finalSendPages() + " pages, " + p.finalSendBytes() + " bytes)");
+    line(sb, "  vCPU capture", fmt2(p.vcpuCaptureMillis()) + " ms");
+    line(sb, "  commit exch.", fmt2(p.commitExchangeMillis()) + " ms  (as seen by the source, dest parts excluded)");
+    line(sb, "  dest checks", fmt2(p.destCompletenessMillis()) + " ms  (commit received -> completeness checked)");
+    line(sb, "  dest ready", fmt2(p.destRestoreMillis()) + " ms  (-> vCPUs restored, ready to resume)");
+    line(sb, "  dest resume", fmt2(p.destResumeMillis()) + " ms");
+    line(sb, "  unaccounted", fmt2(p.unaccountedMillis()) + " ms");
+    line(
+        sb,
+        "  GC in dt",
+        "source " + p.sourceGcCount() + " x " + fmt2(p.sourceGcMillis()) + " ms, dest "
+            + p.destGcCount() + " x " + fmt2(p.destGcMillis()) + " ms");
+  }
+
+  private static void gc(StringBuilder sb, GcReport g) {
+    StringBuilder v = new StringBuilder();
+    for (String node : new String[] {"source", "dest"}) {
+      if (node.equals("dest") && !g.destReported()) {
+        v.append("dest not reported");
+        continue;
+      }
+      v.append(node).append(' ');
+      for (String phase : new String[] {"setup", "rounds", "downtime", "commit"})
+        v.append(phase).append(' ').append(g.count(node, phase)).append('/').append(fmt(g.millis(node, phase))).append(" ms ");
+      v.append(String.format(Locale.ROOT, "(share %.4f)", node.equals("source") ? g.sourceShare() : g.destShare()));
+      if (node.equals("source")) v.append("; ");
+    }
+    line(sb, "GC pauses", v.toString());
+  }
+
+  private static String fmt2(double v) {
+    return String.format(Locale.ROOT, "%.2f", v);
   }
 
   private static void line(StringBuilder sb, String key, String value) {

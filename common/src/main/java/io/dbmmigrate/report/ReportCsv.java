@@ -62,6 +62,32 @@ public final class ReportCsv {
     row.put("guestWritesPerSecDuring", r.guestWritesPerSecDuring());
     row.put("guestWritesPerSecAfter", r.guestWritesPerSecAfter());
     row.put("maxThrottlePercent", r.maxThrottlePercent());
+    row.put("predictedDowntimeMillis", r.predictedDowntimeMillis() == null ? "" : r.predictedDowntimeMillis());
+    row.put("predictionError", r.predictionError() == null ? "" : r.predictionError());
+    row.put("lostWorkSeconds", r.lostWorkSeconds() == null ? "" : r.lostWorkSeconds());
+    DowntimeParts p = r.downtimeParts();
+    row.put("downtime.pauseMillis", p == null ? "" : p.pauseMillis());
+    row.put("downtime.finalSyncMillis", p == null ? "" : p.finalSyncMillis());
+    row.put("downtime.finalSyncPtes", p == null ? "" : p.finalSyncPtes());
+    row.put("downtime.finalSendMillis", p == null ? "" : p.finalSendMillis());
+    row.put("downtime.finalSendPages", p == null ? "" : p.finalSendPages());
+    row.put("downtime.finalSendBytes", p == null ? "" : p.finalSendBytes());
+    row.put("downtime.vcpuCaptureMillis", p == null ? "" : p.vcpuCaptureMillis());
+    row.put("downtime.commitExchangeMillis", p == null ? "" : p.commitExchangeMillis());
+    row.put("downtime.destCompletenessMillis", p == null ? "" : p.destCompletenessMillis());
+    row.put("downtime.destRestoreMillis", p == null ? "" : p.destRestoreMillis());
+    row.put("downtime.destResumeMillis", p == null ? "" : p.destResumeMillis());
+    row.put("downtime.unaccountedMillis", p == null ? "" : p.unaccountedMillis());
+    row.put("downtime.sourceGcMillis", p == null ? "" : p.sourceGcMillis());
+    row.put("downtime.destGcMillis", p == null ? "" : p.destGcMillis());
+    GcReport g = r.gc();
+    for (String node : new String[] {"source", "dest"})
+      for (String phase : new String[] {"setup", "rounds", "downtime", "commit"}) {
+        row.put("gc." + node + "." + phase + ".count", g == null ? "" : g.count(node, phase));
+        row.put("gc." + node + "." + phase + ".millis", g == null ? "" : g.millis(node, phase));
+      }
+    row.put("gc.sourceShare", g == null ? "" : g.sourceShare());
+    row.put("gc.destShare", g == null ? "" : g.destShare());
     if (r.vm() != null) {
       row.put("vm.ramBytes", r.vm().ramBytes());
       row.put("vm.romBytes", r.vm().romBytes());

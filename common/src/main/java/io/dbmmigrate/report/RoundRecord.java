@@ -17,7 +17,9 @@ package io.dbmmigrate.report;
  * @param dirtyRatePagesPerSec pages dirtied per second since the previous sync
  * @param throughputBytesPerSec bytesSent / sendMillis
  * @param remainingPages dirty pages left to send after this round's decision
- * @param estimatedDowntimeMillis remaining bytes / measured bandwidth
+ * @param estimatedDowntimeMillis predicted downtime of pausing after this round: final sync in the
+ *     current mode + remaining bytes / measured bandwidth + per-round send overhead + commit round
+ *     trip (central estimate; the pause decision adds the recent spread)
  * @param guestWritesPerSec guest stores retired per second during this round
  * @param throttlePercent auto-converge throttle applied during this round
  */

@@ -78,6 +78,52 @@ class ReportJsonTest {
     assertThat(tree.get("error").isNull()).isTrue();
   }
 
+  static MigrationReport withFidelity() {
+    MigrationReport r = sample();
+    DowntimeParts parts =
+        new DowntimeParts(0.1, 1.5, 1000, 7.25, 40, 163_840, 0.05, 0.4, 0.2, 0.3, 0.6, 0.1, 2.0, 3.0, 1, 0, 0);
+    GcReport gc =
+        new GcReport(
+            List.of(new GcPhaseStats("source", "downtime", 1, 3.0), new GcPhaseStats("dest", "rounds", 2, 9.0)),
+            0.01,
+            0.02,
+            true);
+    return new MigrationReport(
+        r.migrationId(), r.outcome(), r.error(), r.match(), r.resumed(), r.sourceDigest(), r.destDigest(),
+        r.dirtyLogMode(), r.switchPolicy(), r.rounds(), r.switchRound(), r.totalMillis(), r.setupMillis(),
+        10.5, r.verifyMillis(), r.bytesSent(), r.pagesSent(), r.zeroPages(), r.guestWritesPerSecBefore(),
+        r.guestWritesPerSecDuring(), r.guestWritesPerSecAfter(), r.maxThrottlePercent(), r.parameters(), r.vm(),
+        r.roundStats(), r.timeline(), parts, 8.4, 0.75, gc);
+  }
+
+  @Test
+  void fidelityFieldsRoundTripUnderTheirAgreedNames() throws Exception {
+    ReportJson json = new ReportJson();
+    MigrationReport report = withFidelity();
+    assertThat(json.fromJson(json.toJson(report))).usingRecursiveComparison().isEqualTo(report);
+    JsonNode tree = new ObjectMapper().readTree(json.toJson(report));
+    assertThat(tree.get("downtimeParts").get("finalSendMillis").asDouble()).isEqualTo(7.25);
+    assertThat(tree.get("downtimeParts").get("unaccountedMillis").asDouble()).isEqualTo(0.1);
+    assertThat(tree.get("predictedDowntimeMillis").asDouble()).isEqualTo(8.4);
+    assertThat(tree.get("lostWorkSeconds").asDouble()).isEqualTo(0.75);
+    assertThat(tree.get("gc").get("phases").get(0).get("pauseMillis").asDouble()).isEqualTo(3.0);
+    assertThat(report.predictionError()).isCloseTo(2.1 / 10.5, org.assertj.core.data.Offset.offset(1e-9));
+    // a failed run's report has them as null, not as made-up zeros
+    JsonNode plain = new ObjectMapper().readTree(json.toJson(sample()));
+    assertThat(plain.get("downtimeParts").isNull()).isTrue();
+    assertThat(plain.get("predictedDowntimeMillis").isNull()).isTrue();
+  }
+
+  @Test
+  void consoleAndCsvShowTheDecompositionAndTheGcPause(@TempDir Path dir) throws Exception {
+    String text = new ReportConsole().summary(withFidelity());
+    assertThat(text).contains("CONTAINS GC PAUSE", "final send", "unaccounted", "predicted", "lost work", "GC pauses");
+    new ReportCsv().write(withFidelity(), dir);
+    List<String> summary = Files.readAllLines(dir.resolve(ReportCsv.SUMMARY_FILE));
+    assertThat(summary.get(0))
+        .contains("downtime.finalSendMillis", "downtime.unaccountedMillis", "predictionError", "gc.dest.rounds.millis");
+  }
+
   @Test
   void writesAndReadsAFile(@TempDir Path dir) throws Exception {
     ReportJson json = new ReportJson();

@@ -51,6 +51,7 @@ final class ReceiveSession {
   private final LongAdder pages = new LongAdder();
   private final LongAdder bytes = new LongAdder();
   private volatile long lastActivityNanos;
+  private volatile long lastAppliedNanos; // when the latest batch finished applying (downtime parts)
 
   ReceiveSession(
       String id, String migrationId, String sourceId, VirtualMachine vm, SessionOptions options, long nowNanos) {
@@ -107,6 +108,12 @@ final class ReceiveSession {
     } finally {
       lock.readLock().unlock();
     }
+    lastAppliedNanos = nowNanos; // a stream's own clock reading; racing streams: either is fine
+  }
+
+  /** Start of the apply of the latest batch (0 before any); the commit reports its distance. */
+  long lastAppliedNanos() {
+    return lastAppliedNanos;
   }
 
   /** Ends the session; true for the one caller that ended it. Waits for batches being applied. */

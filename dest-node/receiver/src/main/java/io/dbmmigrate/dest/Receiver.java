@@ -3,6 +3,7 @@ package io.dbmmigrate.dest;
 import io.dbmmigrate.digest.ChunkRange;
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
+import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.machine.GuestMemory;
 import io.dbmmigrate.machine.MemorySlotSpec;
 import io.dbmmigrate.machine.SimulatedVms;
@@ -63,6 +64,7 @@ public final class Receiver {
   private final InboundBudget budget;
   private final GuestCapacity guestCapacity;
   private final RateLimitedLog refusals;
+  private final GcPauseRecorder gc;
   private final AtomicReference<ReceiveSession> current = new AtomicReference<>();
   private volatile boolean lastResumed;
 
@@ -76,6 +78,7 @@ public final class Receiver {
     this.nanoClock = nanoClock;
     this.digester = MemoryDigester.withAvailableProcessors();
     this.refusals = new RateLimitedLog(log, nanoClock);
+    this.gc = GcPauseRecorder.start(nanoClock);
   }
 
   public InboundBudget budget() {
@@ -288,6 +291,7 @@ public final class Receiver {
               + (missing.size() > 10 ? "; and " + (missing.size() - 10) + " more" : ""));
     if (!req.hasSourceDigest() || req.getSourceDigest().getSha256().size() != 32)
       throw TargetException.invalid("commit without the source's SHA-256 digest");
+    final long tComplete = nanoClock.getAsLong();
     int chunksOfGuest = chunkCount(s.vm.memory().slots());
     if (req.getSourceDigest().getChunkSha256Count() > chunksOfGuest)
       throw TargetException.invalid(
@@ -301,7 +305,8 @@ public final class Receiver {
     }
     long corrupt = s.options.getTestCorruptGfn();
     if (corrupt > 0 && config.allowTestFaults()) TestFaults.corruptPage(s.vm.memory(), corrupt);
-    final long readyNanos = nanoClock.getAsLong() - t0;
+    final long tReady = nanoClock.getAsLong();
+    final long readyNanos = tReady - t0;
 
     Digest source = ProtoConversions.fromProto(req.getSourceDigest());
     Digest dest = hash(s, !source.chunkSha256().isEmpty(), callerGone);
@@ -312,12 +317,15 @@ public final class Receiver {
             .setDestDigest(ProtoConversions.toProto(dest))
             .setReadyMillis(readyNanos / 1_000_000)
             .setVerifyMillis(dest.hashMillis());
+    final long tHashed = nanoClock.getAsLong();
+    DowntimeTimings.fill(r, s, t0, tComplete, tReady, tHashed);
     if (!match) {
       for (int chunk : source.differingChunks(dest)) {
         ChunkRange range = MemoryDigester.rangeOfChunk(s.vm.memory().slots(), dest.chunkBytes(), chunk);
         r.addMismatched(GpaRange.newBuilder().setStartGpa(range.startGpa()).setLengthBytes(range.lengthBytes()));
       }
       dispose(s, "digest mismatch: source " + source.hex() + ", destination " + dest.hex());
+      DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
       return r.setResumed(false).setDetail("digest mismatch; VM discarded, not resumed").build();
     }
     host.completeReceive(
@@ -328,12 +336,14 @@ public final class Receiver {
     lastResumed = true;
     if (req.getResume()) {
       s.vm.resume();
+      DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
       log.info(
           "session {} committed: digest {} matches, VM resumed ({} pages applied)",
           s.id, dest.hex(), s.pagesApplied());
       return r.setResumed(true).setDetail("resumed").build();
     }
     log.info("session {} verified (digest {} matches), VM kept paused", s.id, dest.hex());
+    DowntimeTimings.finish(r, gc, s, t0, tHashed, nanoClock.getAsLong());
     return r.setResumed(false).setDetail("verified; kept paused as asked").build();
   }
 

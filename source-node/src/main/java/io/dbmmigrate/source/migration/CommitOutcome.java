@@ -12,6 +12,8 @@ import java.util.List;
  * @param readyMillis destination-side commit work until ready to resume, hashing excluded
  * @param verifyMillis destination hashing time
  * @param detail why not resumed ("" otherwise)
+ * @param dest the destination's own timings and collector pauses ({@link DestCommitTimings#UNKNOWN}
+ *     when it did not report them)
  */
 public record CommitOutcome(
     boolean match,
@@ -20,8 +22,10 @@ public record CommitOutcome(
     List<String> mismatchedRanges,
     double readyMillis,
     double verifyMillis,
-    String detail) {
+    String detail,
+    DestCommitTimings dest) {
   public CommitOutcome {
     mismatchedRanges = List.copyOf(mismatchedRanges);
+    if (dest == null) dest = DestCommitTimings.UNKNOWN;
   }
 }

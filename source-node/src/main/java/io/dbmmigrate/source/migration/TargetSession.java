@@ -15,11 +15,13 @@ import java.util.OptionalLong;
  */
 public interface TargetSession extends AutoCloseable {
   /**
-   * Sends every page whose bit is set in {@code gfnBitmap} (indexed by gfn) as round {@code round},
-   * over all streams, and returns when the destination acknowledged every stream. The bitmap must
-   * not change during the call. A page is sent at most once per round; rounds are sent in order.
+   * Sends every page whose bit is set in {@code harvest} as round {@code round}, over all streams,
+   * and returns when the destination acknowledged every stream. The harvest is read-only while
+   * published (see {@link HarvestBitmap}). A page is sent at most once per round; rounds are sent in
+   * order.
    */
-  RoundTransfer sendRound(int round, long[] gfnBitmap, GuestMemory memory, ProgressSink progress)
+  RoundTransfer sendRound(
+      int round, HarvestBitmap.Round harvest, GuestMemory memory, ProgressSink progress)
       throws TransferException, InterruptedException;
 
   /**
@@ -39,6 +41,14 @@ public interface TargetSession extends AutoCloseable {
 
   /** Guest stores retired by the VM on the destination (empty when it cannot tell). */
   OptionalLong destinationStoresRetired();
+
+  /**
+   * Round-trip time of the latest small control call to the destination (heartbeat), in ms; NaN
+   * when none was measured. The downtime prediction uses it for the commit exchange.
+   */
+  default double lastRoundTripMillis() {
+    return Double.NaN;
+  }
 
   /** Whether the destination runs the VM (after a lost commit answer). */
   DestinationProbe probe();

@@ -7,6 +7,7 @@ import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.proto.v1.AbortRequest;
 import io.dbmmigrate.proto.v1.CommitRequest;
 import io.dbmmigrate.proto.v1.CommitResponse;
+import io.dbmmigrate.proto.v1.GcPause;
 import io.dbmmigrate.proto.v1.DigestRequest;
 import io.dbmmigrate.proto.v1.DigestResponse;
 import io.dbmmigrate.proto.v1.GpaRange;
@@ -15,6 +16,8 @@ import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.StreamManifest;
 import io.dbmmigrate.proto.v1.VmInspectionGrpc;
 import io.dbmmigrate.source.migration.CommitOutcome;
+import io.dbmmigrate.source.migration.DestCommitTimings;
+import io.dbmmigrate.source.migration.HarvestBitmap;
 import io.dbmmigrate.source.migration.DestinationProbe;
 import io.dbmmigrate.source.migration.ProgressSink;
 import io.dbmmigrate.source.migration.RoundTransfer;
@@ -72,6 +75,14 @@ final class GrpcTargetSession implements TargetSession {
   private final ScheduledExecutorService heartbeats;
 
   static final long HEARTBEAT_MILLIS = 1_000;
+  /** Latest heartbeat round trip (heartbeat thread writes, controller reads; -1 before the first). */
+  private volatile long lastRoundTripNanos = -1;
+
+  @Override
+  public double lastRoundTripMillis() {
+    long n = lastRoundTripNanos;
+    return n < 0 ? Double.NaN : n / 1e6;
+  }
 
   GrpcTargetSession(
       HostPort target,
@@ -123,13 +134,14 @@ final class GrpcTargetSession implements TargetSession {
   }
 
   @Override
-  public RoundTransfer sendRound(int round, long[] gfnBitmap, GuestMemory memory, ProgressSink progress)
+  public RoundTransfer sendRound(
+      int round, HarvestBitmap.Round harvest, GuestMemory memory, ProgressSink progress)
       throws TransferException, InterruptedException {
     final long t0 = System.nanoTime();
-    final BitmapCursor cursor = new BitmapCursor(gfnBitmap.length);
+    final BitmapCursor cursor = new BitmapCursor(harvest);
     List<Future<PageStreamSender.Result>> futures = new ArrayList<>(senders.size());
     for (PageStreamSender s : senders)
-      futures.add(pool.submit(() -> s.sendRound(sessionId, round, gfnBitmap, cursor, memory, progress)));
+      futures.add(pool.submit(() -> s.sendRound(sessionId, round, cursor, memory, progress)));
     long pages = 0;
     long zero = 0;
     long raw = 0;
@@ -198,7 +210,25 @@ final class GrpcTargetSession implements TargetSession {
         ranges,
         resp.getReadyMillis(),
         resp.getVerifyMillis(),
-        resp.getDetail());
+        resp.getDetail(),
+        destTimings(resp));
+  }
+
+  /** The optional destination timings (absent from destinations that predate them). */
+  static DestCommitTimings destTimings(CommitResponse resp) {
+    if (!resp.hasCompletenessMicros()) return DestCommitTimings.UNKNOWN;
+    List<DestCommitTimings.GcPauseOffset> pauses = new ArrayList<>(resp.getGcPausesCount());
+    for (GcPause p : resp.getGcPausesList())
+      pauses.add(new DestCommitTimings.GcPauseOffset(p.getStartOffsetMicros() * 1000, p.getDurationMicros() * 1000));
+    return new DestCommitTimings(
+        true,
+        resp.getCompletenessMicros() / 1000.0,
+        resp.getRestoreMicros() / 1000.0,
+        resp.getVerifyMicros() / 1000.0,
+        resp.getResumeMicros() / 1000.0,
+        resp.getLastBatchToCommitMicros() / 1000.0,
+        resp.getGcReported(),
+        pauses);
   }
 
   /**
@@ -207,9 +237,11 @@ final class GrpcTargetSession implements TargetSession {
    */
   private void heartbeat() {
     try {
+      long t0 = System.nanoTime();
       MigrationTargetGrpc.newBlockingStub(control)
           .withDeadlineAfter(Math.min(rpcTimeoutMillis, 5_000), TimeUnit.MILLISECONDS)
           .heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build());
+      lastRoundTripNanos = System.nanoTime() - t0;
     } catch (RuntimeException e) {
       log.debug("heartbeat to {} failed: {}", target, GrpcErrors.describe(e));
     }

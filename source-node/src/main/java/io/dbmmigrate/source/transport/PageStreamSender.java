@@ -102,7 +102,6 @@ final class PageStreamSender {
   Result sendRound(
       String sessionId,
       int round,
-      long[] bitmap,
       BitmapCursor cursor,
       GuestMemory mem,
       ProgressSink progress)
@@ -117,8 +116,7 @@ final class PageStreamSender {
       for (int start = cursor.claim(); start >= 0; start = cursor.claim()) {
         final int end = cursor.end(start);
         for (int w = start; w < end; w++) {
-          // The bitmap does not change during a round (see GfnBitmap): a plain read is correct.
-          long word = bitmap[w];
+          long word = cursor.word(w);
           while (word != 0) {
             final long gfn = ((long) w << 6) | Long.numberOfTrailingZeros(word);
             word &= word - 1;

@@ -31,6 +31,7 @@ final class FakeTarget implements TargetConnector, TargetSession {
   IntConsumer beforeRound = r -> {};
   long destStores = 1000;
   boolean resumedHere;
+  boolean reportTimings = true;
 
   FakeTarget(FakeClock clock) {
     this.clock = clock;
@@ -44,7 +45,8 @@ final class FakeTarget implements TargetConnector, TargetSession {
   }
 
   @Override
-  public RoundTransfer sendRound(int round, long[] bitmap, GuestMemory memory, ProgressSink progress)
+  public RoundTransfer sendRound(
+      int round, HarvestBitmap.Round bitmap, GuestMemory memory, ProgressSink progress)
       throws TransferException {
     beforeRound.accept(round);
     if (cancelledWith != null) throw new TransferException("stream cancelled: " + cancelledWith);
@@ -53,8 +55,8 @@ final class FakeTarget implements TargetConnector, TargetSession {
     long pages = 0;
     long zero = 0;
     long raw = 0;
-    for (int w = 0; w < bitmap.length; w++) {
-      long word = bitmap[w];
+    for (int w = 0; w < bitmap.wordCount(); w++) {
+      long word = bitmap.word(w);
       while (word != 0) {
         long gfn = ((long) w << 6) | Long.numberOfTrailingZeros(word);
         word &= word - 1;
@@ -88,10 +90,18 @@ final class FakeTarget implements TargetConnector, TargetSession {
       p[100] ^= 1;
       dest.writePage(corruptGfn, p, 0);
     }
+    // Fake destination time: completeness 1 ms, restore 2 ms, hashing 5 ms, resume 0.5 ms, and
+    // 0.25 ms on the wire each way.
+    clock.advance(250_000 + 1_000_000 + 2_000_000 + 5_000_000 + 500_000 + 250_000);
     Digest d = new MemoryDigester(1).digest(dest, true);
     boolean match = d.sameMemoryAs(sourceDigest);
     resumedHere = match && resume;
-    return new CommitOutcome(match, resumedHere, d.hex(), List.of(), 3, d.hashMillis(), match ? "" : "digest mismatch");
+    DestCommitTimings timings =
+        reportTimings
+            ? new DestCommitTimings(true, 1, 2, 5, 0.5, 0.1, true, List.of())
+            : DestCommitTimings.UNKNOWN;
+    return new CommitOutcome(
+        match, resumedHere, d.hex(), List.of(), 3, reportTimings ? 5 : 8, match ? "" : "digest mismatch", timings);
   }
 
   @Override

@@ -62,6 +62,7 @@ final class FakeVm implements VirtualMachine {
     int syncs;
     int enables;
     int disables;
+    boolean failDisable;
     final List<SyncStats> history = new ArrayList<>();
 
     FakeDirtyLog(IntUnaryOperator dirtyPerSync) {
@@ -117,8 +118,9 @@ final class FakeVm implements VirtualMachine {
 
     @Override
     public void disable() {
-      mode = DirtyLogMode.OFF;
       disables++;
+      if (failDisable) throw new IllegalStateException("test: disable fails");
+      mode = DirtyLogMode.OFF;
     }
 
     @Override

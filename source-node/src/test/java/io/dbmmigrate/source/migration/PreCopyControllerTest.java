@@ -86,6 +86,24 @@ class PreCopyControllerTest {
   }
 
   @Test
+  void aSwitchRoundThatBreaksThePredictionIsFollowedByMoreRoundsNotThePause() {
+    // hardware rounds converge; the switch round then harvests a burst (sync 1; round 1 ran sync 0), which the source
+    // must see before it pauses: it decides again and runs software rounds until they converge
+    FakeVm vm = new FakeVm(clock, i -> i == 1 ? 1500 : 100);
+    MigrationReport r =
+        run(vm, settings(DirtyLogStrategy.HW_SW, "cost", 4, 30, NoConvergenceAction.FORCE)).report();
+    assertThat(r.verified()).isTrue();
+    assertThat(r.switchRound()).isEqualTo(2);
+    List<String> m = modes(r);
+    assertThat(m.subList(0, 3)).containsExactly("full", "hw", "hw");
+    assertThat(m.get(3)).isEqualTo("sw"); // not "final": the switch round's estimate was above the limit
+    assertThat(m.get(m.size() - 1)).isEqualTo("final");
+    RoundRecord lastPrePause = r.roundStats().get(r.roundStats().size() - 2);
+    assertThat(r.predictedDowntimeMillis()).isEqualTo(lastPrePause.estimatedDowntimeMillis());
+    assertThat(r.predictionError()).isNotNull();
+  }
+
+  @Test
   void hwSwWithNeverBehavesLikeHw() {
     FakeVm vm = new FakeVm(clock, i -> 100);
     MigrationReport r =
@@ -200,12 +218,50 @@ class PreCopyControllerTest {
   }
 
   @Test
+  void aDestinationWithoutTimingsLeavesItsShareUnaccounted() {
+    target.reportTimings = false;
+    FakeVm vm = new FakeVm(clock, i -> 40);
+    MigrationReport r = run(vm, settings(DirtyLogStrategy.SW, "never", 300, 30, NoConvergenceAction.FORCE)).report();
+    io.dbmmigrate.report.DowntimeParts p = r.downtimeParts();
+    // an older destination says only "8 ms of hashing": the rest of the call counts as the exchange
+    assertThat(p.destRestoreMillis()).isZero();
+    assertThat(p.unaccountedMillis()).isCloseTo(0, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(p.commitExchangeMillis()).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(r.gc().destReported()).isFalse();
+  }
+
+  @Test
+  void aFailedRunHasNoDowntimeParts() {
+    FakeVm vm = new FakeVm(clock, i -> 300);
+    MigrationReport r = run(vm, settings(DirtyLogStrategy.HW, "never", 1, 3, NoConvergenceAction.ABORT)).report();
+    assertThat(r.downtimeParts()).isNull();
+    assertThat(r.predictionError()).isNull();
+    assertThat(r.gc().phases()).extracting(g -> g.phase()).contains("setup", "rounds");
+  }
+
+  @Test
   void downtimeExcludesHashingAndTimelineIsSampled() {
     FakeVm vm = new FakeVm(clock, i -> 40);
     MigrationReport r = run(vm, settings(DirtyLogStrategy.HW_SW, "cost", 300, 30, NoConvergenceAction.FORCE)).report();
-    // pause → commit: final sync 1 ms + final send; the fake destination adds 3 ms of ready time
+    // pause → answer: final sync 1 ms + final send + the fake destination's 1 + 2 + 0.5 ms of
+    // parts and 0.5 ms on the wire; its 5 ms of hashing are not downtime
     RoundRecord fin = r.roundStats().get(r.roundStats().size() - 1);
-    assertThat(r.downtimeMillis()).isCloseTo(fin.syncMillis() + fin.sendMillis() + 3, org.assertj.core.data.Offset.offset(0.001));
+    org.assertj.core.data.Offset<Double> exact = org.assertj.core.data.Offset.offset(1e-6);
+    assertThat(r.downtimeMillis()).isCloseTo(fin.syncMillis() + fin.sendMillis() + 4, exact);
+    assertThat(r.verifyMillis()).isGreaterThanOrEqualTo(5);
+    io.dbmmigrate.report.DowntimeParts p = r.downtimeParts();
+    assertThat(p.finalSyncMillis()).isEqualTo(fin.syncMillis());
+    assertThat(p.finalSendMillis()).isEqualTo(fin.sendMillis());
+    assertThat(p.finalSendPages()).isEqualTo(fin.pagesSent());
+    assertThat(p.finalSyncPtes()).isEqualTo(fin.ptesVisited());
+    assertThat(p.commitExchangeMillis()).isCloseTo(0.5, exact);
+    assertThat(p.destCompletenessMillis()).isEqualTo(1);
+    assertThat(p.destRestoreMillis()).isEqualTo(2);
+    assertThat(p.destResumeMillis()).isEqualTo(0.5);
+    assertThat(p.unaccountedMillis()).isCloseTo(0, exact);
+    assertThat(p.accountedMillis() + p.unaccountedMillis()).isCloseTo(r.downtimeMillis(), exact);
+    assertThat(r.gc()).isNotNull();
+    assertThat(r.gc().destReported()).isTrue();
     assertThat(r.timeline()).anyMatch(t -> t.phase().equals("after"));
     assertThat(r.parameters()).containsEntry("dirtyLog", "hw-sw").containsEntry("switchPolicy", "cost");
     assertThat(r.vm().ramBytes()).isEqualTo(FakeVm.RAM_PAGES * 4096L);

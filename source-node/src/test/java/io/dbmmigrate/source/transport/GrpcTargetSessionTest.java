@@ -21,7 +21,7 @@ import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.StreamManifest;
 import io.dbmmigrate.proto.v1.StreamSummary;
 import io.dbmmigrate.source.migration.CommitOutcome;
-import io.dbmmigrate.source.migration.GfnBitmap;
+import io.dbmmigrate.source.migration.HarvestBitmap;
 import io.dbmmigrate.source.migration.ProgressSink;
 import io.dbmmigrate.source.migration.RoundTransfer;
 import io.dbmmigrate.source.migration.SessionOptions;
@@ -163,23 +163,23 @@ class GrpcTargetSessionTest {
     System.out.println("seed " + seed);
     MapGuestMemory src = randomMemory(seed);
     try (TargetSession s = open(4, true, 10_000)) {
-      long[] bitmap = GfnBitmap.forMemory(src);
-      GfnBitmap.setAllPages(bitmap, src);
+      HarvestBitmap bitmap = HarvestBitmap.forMemory(src);
+      bitmap.setAllPages(src);
       AtomicLong progressPages = new AtomicLong();
       ProgressSink progress = (p, b) -> progressPages.addAndGet(p);
-      RoundTransfer t0 = s.sendRound(0, bitmap, src, progress);
+      RoundTransfer t0 = s.sendRound(0, bitmap.publish(), src, progress);
       assertThat(t0.pages()).isEqualTo(8 + 4096);
       assertThat(progressPages.get()).isEqualTo(t0.pages());
       // round 1: overwrite some pages and send only those
-      GfnBitmap.clear(bitmap);
+      bitmap.clear();
       byte[] page = new byte[GuestMemory.PAGE_SIZE];
       for (long g = 262144 + 7; g < 262144 + 4096; g += 97) {
         page[5] = (byte) g;
         src.writePage(g, page, 0);
-        bitmap[(int) (g >>> 6)] |= 1L << (g & 63);
+        bitmap.setRange(g, g + 1);
       }
-      RoundTransfer t1 = s.sendRound(1, bitmap, src, ProgressSink.NONE);
-      assertThat(t1.pages()).isEqualTo(GfnBitmap.count(bitmap));
+      RoundTransfer t1 = s.sendRound(1, bitmap.publish(), src, ProgressSink.NONE);
+      assertThat(t1.pages()).isEqualTo(bitmap.count());
       CommitOutcome out =
           s.commit(List.of(new VcpuSnapshot(0, 0, new long[31], "idle", new byte[0], 0)), new MemoryDigester(1).digest(src, false), true);
       assertThat(out.resumed()).isTrue();
@@ -197,9 +197,9 @@ class GrpcTargetSessionTest {
     MapGuestMemory src = randomMemory(1);
     dest.stopReading = true;
     try (TargetSession s = open(1, false, 500)) {
-      long[] bitmap = GfnBitmap.forMemory(src);
-      GfnBitmap.setAllPages(bitmap, src);
-      assertThatThrownBy(() -> s.sendRound(0, bitmap, src, ProgressSink.NONE))
+      HarvestBitmap bitmap = HarvestBitmap.forMemory(src);
+      bitmap.setAllPages(src);
+      assertThatThrownBy(() -> s.sendRound(0, bitmap.publish(), src, ProgressSink.NONE))
           .isInstanceOf(TransferException.class)
           .hasMessageContaining("stalled");
     }
@@ -210,8 +210,8 @@ class GrpcTargetSessionTest {
     MapGuestMemory src = randomMemory(2);
     dest.stopReading = true;
     try (TargetSession s = open(2, false, 60_000)) {
-      long[] bitmap = GfnBitmap.forMemory(src);
-      GfnBitmap.setAllPages(bitmap, src);
+      HarvestBitmap bitmap = HarvestBitmap.forMemory(src);
+      bitmap.setAllPages(src);
       Thread canceller =
           new Thread(
               () -> {
@@ -223,7 +223,7 @@ class GrpcTargetSessionTest {
                 s.cancelInFlight("test cancel");
               });
       canceller.start();
-      assertThatThrownBy(() -> s.sendRound(0, bitmap, src, ProgressSink.NONE))
+      assertThatThrownBy(() -> s.sendRound(0, bitmap.publish(), src, ProgressSink.NONE))
           .isInstanceOf(TransferException.class)
           .hasMessageContaining("cancel");
       canceller.join();

@@ -1,0 +1,188 @@
+package io.dbmmigrate.source.migration;
+
+import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.report.DowntimeParts;
+import io.dbmmigrate.report.GcReport;
+import io.dbmmigrate.report.MigrationReport;
+import io.dbmmigrate.report.RoundRecord;
+import io.dbmmigrate.report.TimelineSample;
+import io.dbmmigrate.report.VmInfo;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Collects what a migration learned, whatever way it ended, and builds its {@link
+ * MigrationReport}. Every field has the value a failed run reports when nobody set it (no digests,
+ * zero times), so each ending sets only what it knows. Controller thread only.
+ */
+public final class MigrationReportBuilder {
+  private final String migrationId;
+  private final MigrationSettings settings;
+  private final VmShape shape;
+  private String workload;
+  private String outcome = MigrationReport.FAILED;
+  private String error;
+  private boolean match;
+  private boolean resumed;
+  private String sourceDigest = "";
+  private String destDigest = "";
+  private double totalMillis;
+  private double setupMillis;
+  private double downtimeMillis;
+  private double verifyMillis;
+  private double before;
+  private double during;
+  private double after;
+  private int switchRound = -1;
+  private int maxThrottlePercent;
+  private Map<String, Object> parameters = Map.of();
+  private List<RoundRecord> rounds = List.of();
+  private List<TimelineSample> timeline = List.of();
+  private DowntimeParts downtimeParts;
+  private Double predictedDowntimeMillis;
+  private Double lostWorkSeconds;
+  private GcReport gc;
+
+  public MigrationReportBuilder(String migrationId, MigrationSettings settings, VmShape shape, String workload) {
+    this.migrationId = migrationId;
+    this.settings = settings;
+    this.shape = shape;
+    this.workload = workload;
+  }
+
+  /** The workload the vCPUs really ran, once captured (replaces the configured label). */
+  public MigrationReportBuilder workload(String w) {
+    if (w != null) workload = w;
+    return this;
+  }
+
+  public MigrationReportBuilder outcome(String outcome, String error) {
+    this.outcome = outcome;
+    this.error = error;
+    return this;
+  }
+
+  public MigrationReportBuilder verification(boolean match, boolean resumed, String sourceHex, String destHex) {
+    this.match = match;
+    this.resumed = resumed;
+    this.sourceDigest = sourceHex == null ? "" : sourceHex;
+    this.destDigest = destHex == null ? "" : destHex;
+    return this;
+  }
+
+  /** Start → dirty logging enabled (session open included). */
+  public MigrationReportBuilder setupMillis(double setupMillis) {
+    this.setupMillis = setupMillis;
+    return this;
+  }
+
+  public MigrationReportBuilder totalMillis(double totalMillis) {
+    this.totalMillis = totalMillis;
+    return this;
+  }
+
+  public MigrationReportBuilder downtime(double downtimeMillis, double verifyMillis) {
+    this.downtimeMillis = downtimeMillis;
+    this.verifyMillis = verifyMillis;
+    return this;
+  }
+
+  public MigrationReportBuilder guestRates(double before, double during, double after) {
+    this.before = before;
+    this.during = during;
+    this.after = after;
+    return this;
+  }
+
+  public MigrationReportBuilder rounds(List<RoundRecord> rounds, int switchRound, int maxThrottlePercent) {
+    this.rounds = List.copyOf(rounds);
+    this.switchRound = switchRound;
+    this.maxThrottlePercent = maxThrottlePercent;
+    return this;
+  }
+
+  public MigrationReportBuilder parameters(Map<String, Object> parameters) {
+    this.parameters = parameters;
+    return this;
+  }
+
+  public MigrationReportBuilder timeline(List<TimelineSample> timeline) {
+    this.timeline = timeline;
+    return this;
+  }
+
+  public MigrationReportBuilder downtimeParts(DowntimeParts parts) {
+    this.downtimeParts = parts;
+    return this;
+  }
+
+  public DowntimeParts downtimeParts() {
+    return downtimeParts;
+  }
+
+  public MigrationReportBuilder predictedDowntimeMillis(Double millis) {
+    this.predictedDowntimeMillis = millis == null || !Double.isFinite(millis) ? null : millis;
+    return this;
+  }
+
+  public MigrationReportBuilder lostWorkSeconds(Double seconds) {
+    this.lostWorkSeconds = seconds == null || !Double.isFinite(seconds) ? null : seconds;
+    return this;
+  }
+
+  public MigrationReportBuilder gc(GcReport gc) {
+    this.gc = gc;
+    return this;
+  }
+
+  public MigrationReport build() {
+    long bytes = 0;
+    long pages = 0;
+    long zero = 0;
+    for (RoundRecord r : rounds) {
+      bytes += r.bytesSent();
+      pages += r.pagesSent();
+      zero += r.zeroPages();
+    }
+    return new MigrationReport(
+        migrationId,
+        outcome,
+        error,
+        match,
+        resumed,
+        sourceDigest,
+        destDigest,
+        settings.dirtyLog().label(),
+        settings.switchPolicy().label(),
+        rounds.size(),
+        switchRound,
+        finite(totalMillis),
+        finite(setupMillis),
+        finite(downtimeMillis),
+        finite(verifyMillis),
+        bytes,
+        pages,
+        zero,
+        finite(before),
+        finite(during),
+        finite(after),
+        maxThrottlePercent,
+        parameters,
+        new VmInfo(
+            shape.ramBytes(),
+            shape.romBytes(),
+            shape.vcpus(),
+            shape.backing() == BackingPageSize.SIZE_2M ? "2m" : "4k",
+            workload),
+        rounds,
+        timeline,
+        downtimeParts,
+        predictedDowntimeMillis,
+        lostWorkSeconds,
+        gc);
+  }
+
+  private static double finite(double v) {
+    return Double.isFinite(v) ? v : 0;
+  }
+}

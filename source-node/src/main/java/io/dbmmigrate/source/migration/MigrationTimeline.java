@@ -1,0 +1,68 @@
+package io.dbmmigrate.source.migration;
+
+/**
+ * The moments that split one migration into phases, on the controller's clock (0 = not reached).
+ * Written by the controller thread as it goes; read when the report is built.
+ *
+ * <pre>
+ *  start   roundsStart      pause         hash  hashEnd commitSent             answer     end
+ *    |--setup--|----rounds----|--downtime----|-commit-|-downtime-[dest hash]-----|--commit--|
+ * </pre>
+ *
+ * The destination's hashing window is known relative to {@code commitSent} only once its answer
+ * arrived ({@link #destVerify}); both hashing windows belong to "commit", not to the downtime.
+ */
+final class MigrationTimeline {
+  long start;
+  long roundsStart;
+  long pause;
+  long paused;
+  long finalRoundEnd;
+  long captured;
+  long hash;
+  long hashEnd;
+  long commitSent;
+  long answer;
+  long end;
+  /** The destination's own timings, once its commit answer arrived. */
+  DestCommitTimings dest = DestCommitTimings.UNKNOWN;
+  private long destVerifyFrom;
+  private long destVerifyTo;
+
+  /** The destination's hashing window, as offsets from commit receipt. */
+  void destVerify(long fromOffsetNanos, long toOffsetNanos) {
+    destVerifyFrom = commitSent + fromOffsetNanos;
+    destVerifyTo = commitSent + toOffsetNanos;
+  }
+
+  /** The phase a moment on this clock belongs to. */
+  String phaseAt(long t) {
+    if (roundsStart == 0 || t < roundsStart) return "setup";
+    if (pause == 0 || t < pause) return "rounds";
+    if (inHashing(t) || (answer != 0 && t >= answer)) return "commit";
+    return "downtime";
+  }
+
+  boolean inHashing(long t) {
+    return (hash != 0 && t >= hash && t < hashEnd) || (destVerifyTo != 0 && t >= destVerifyFrom && t < destVerifyTo);
+  }
+
+  /** Nanoseconds of [from, to) that lie inside the downtime (hashing windows excluded). */
+  long downtimeOverlap(long from, long to) {
+    if (pause == 0 || answer == 0) return 0;
+    long a = Math.max(from, pause);
+    long b = Math.min(to, answer);
+    if (b <= a) return 0;
+    long n = b - a;
+    n -= overlap(a, b, hash, hashEnd);
+    n -= overlap(a, b, destVerifyFrom, destVerifyTo);
+    return Math.max(0, n);
+  }
+
+  private static long overlap(long a, long b, long from, long to) {
+    if (to <= from) return 0;
+    long x = Math.max(a, from);
+    long y = Math.min(b, to);
+    return Math.max(0, y - x);
+  }
+}
