@@ -47,6 +47,14 @@ public interface VirtualMachine extends AutoCloseable {
   /** Counters of the simulated hardware (faults, TLB invalidations, kicks). */
   MachineCounters counters();
 
+  /**
+   * Post-copy: makes every guest write access first ask {@code hook} whether its page is missing,
+   * and wait for it if so (null: no check). Unsupported by VMs without a stage-2 MMU.
+   */
+  default void setMissingPageHook(io.dbmmigrate.mmu.MissingPageHook hook) {
+    throw new UnsupportedOperationException("this VM has no missing-page support");
+  }
+
   /** Stops the vCPUs for good and releases memory. */
   @Override
   void close();

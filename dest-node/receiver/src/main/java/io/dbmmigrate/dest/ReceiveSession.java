@@ -51,6 +51,10 @@ final class ReceiveSession {
   private final LongAdder pages = new LongAdder();
   private final LongAdder bytes = new LongAdder();
   private volatile long lastActivityNanos;
+  /** Receipt hashes of every page applied (post-copy sessions only, else null). */
+  final io.dbmmigrate.digest.ReceiptDigest receipt;
+  /** Set once by StartPostcopy (under the write lock, after end()); null before. */
+  volatile PostcopyState postcopy;
   private volatile long lastAppliedNanos; // when the latest batch finished applying (downtime parts)
 
   ReceiveSession(
@@ -65,6 +69,7 @@ final class ReceiveSession {
     this.streamClaimed = new boolean[options.getStreams()];
     this.createdNanos = nowNanos;
     this.lastActivityNanos = nowNanos;
+    this.receipt = options.getPostcopy() ? new io.dbmmigrate.digest.ReceiptDigest(vm.memory().slots()) : null;
   }
 
   /**
@@ -102,6 +107,8 @@ final class ReceiveSession {
       for (int i = 0; i < n; i++) {
         if (decoder.isZero(i)) mem.zeroPage(decoder.gfn(i));
         else mem.writePage(decoder.gfn(i), buf, decoder.dataOffset(i));
+        // Post-copy proof: the page as received (different streams carry different pages).
+        if (receipt != null) receipt.set(decoder.gfn(i), decoder.isZero(i) ? null : buf, decoder.dataOffset(i));
       }
       pages.add(n);
       bytes.add(batch.getPayload().size());
