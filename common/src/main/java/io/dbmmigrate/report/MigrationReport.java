@@ -34,6 +34,7 @@ import java.util.Map;
  *     steady-state write rate and its observed rate over the whole migration, downtime included
  *     (null when no steady state was measured)
  * @param gc collector pauses per node and phase (null when not recorded)
+ * @param postcopy post-copy statistics (null when the migration had no post-copy phase)
  */
 public record MigrationReport(
     String migrationId,
@@ -65,7 +66,8 @@ public record MigrationReport(
     DowntimeParts downtimeParts,
     Double predictedDowntimeMillis,
     Double lostWorkSeconds,
-    GcReport gc) {
+    GcReport gc,
+    PostcopyReport postcopy) {
   public static final String COMPLETED = "COMPLETED";
   public static final String FAILED = "FAILED";
   public static final String CANCELLED = "CANCELLED";
@@ -109,7 +111,23 @@ public record MigrationReport(
         switchPolicy, rounds, switchRound, totalMillis, setupMillis, downtimeMillis, verifyMillis,
         bytesSent, pagesSent, zeroPages, guestWritesPerSecBefore, guestWritesPerSecDuring,
         guestWritesPerSecAfter, maxThrottlePercent, parameters, vm, roundStats, timeline, null, null,
-        null, null);
+        null, null, null);
+  }
+
+  /** The report without post-copy statistics. */
+  public MigrationReport(
+      String migrationId, String outcome, String error, boolean match, boolean resumed, String sourceDigest,
+      String destDigest, String dirtyLogMode, String switchPolicy, int rounds, int switchRound,
+      double totalMillis, double setupMillis, double downtimeMillis, double verifyMillis, long bytesSent,
+      long pagesSent, long zeroPages, double guestWritesPerSecBefore, double guestWritesPerSecDuring,
+      double guestWritesPerSecAfter, int maxThrottlePercent, Map<String, Object> parameters, VmInfo vm,
+      List<RoundRecord> roundStats, List<TimelineSample> timeline, DowntimeParts downtimeParts,
+      Double predictedDowntimeMillis, Double lostWorkSeconds, GcReport gc) {
+    this(migrationId, outcome, error, match, resumed, sourceDigest, destDigest, dirtyLogMode,
+        switchPolicy, rounds, switchRound, totalMillis, setupMillis, downtimeMillis, verifyMillis,
+        bytesSent, pagesSent, zeroPages, guestWritesPerSecBefore, guestWritesPerSecDuring,
+        guestWritesPerSecAfter, maxThrottlePercent, parameters, vm, roundStats, timeline, downtimeParts,
+        predictedDowntimeMillis, lostWorkSeconds, gc, null);
   }
 
   /**

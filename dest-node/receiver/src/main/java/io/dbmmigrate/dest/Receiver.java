@@ -451,7 +451,7 @@ public final class Receiver {
     return w < words.length && (words[w] & (1L << gfn)) != 0;
   }
 
-  /** The missing ranges as a bitmap; every range page aligned, inside a writable slot. */
+  /** The missing ranges as a bitmap; every range page aligned, inside one slot. */
   private static long[] missingWords(ReceiveSession s, StartPostcopyRequest req) throws TargetException {
     GuestMemory mem = s.vm.memory();
     long[] words = new long[(int) ((mem.gfnLimit() + 63) >>> 6)];
@@ -464,10 +464,10 @@ public final class Receiver {
       long first = start >>> GuestMemory.PAGE_SHIFT;
       long end = first + (len >>> GuestMemory.PAGE_SHIFT);
       MemorySlotSpec slot = mem.slotOf(first);
-      if (slot == null || slot.readOnly() || end > slot.endGfn() || end < first)
+      if (slot == null || end > slot.endGfn() || end < first)
         throw TargetException.invalid(
             "missing range 0x" + Long.toHexString(start) + "+0x" + Long.toHexString(len)
-                + " is outside the guest's writable memory");
+                + " is outside the guest's memory slots");
       for (long g = first; g < end; g++) words[(int) (g >>> 6)] |= 1L << g;
     }
     return words;

@@ -42,6 +42,9 @@ public final class MigrationReportBuilder {
   private Double predictedDowntimeMillis;
   private Double lostWorkSeconds;
   private GcReport gc;
+  private io.dbmmigrate.report.PostcopyReport postcopy;
+  private long postcopyPages;
+  private long postcopyBytes;
 
   public MigrationReportBuilder(String migrationId, MigrationSettings settings, VmShape shape, String workload) {
     this.migrationId = migrationId;
@@ -135,6 +138,14 @@ public final class MigrationReportBuilder {
     return this;
   }
 
+  /** Post-copy statistics; its pages and bytes count into the totals. */
+  public MigrationReportBuilder postcopy(io.dbmmigrate.report.PostcopyReport p, long pages, long bytes) {
+    this.postcopy = p;
+    this.postcopyPages = pages;
+    this.postcopyBytes = bytes;
+    return this;
+  }
+
   public MigrationReport build() {
     long bytes = 0;
     long pages = 0;
@@ -144,6 +155,8 @@ public final class MigrationReportBuilder {
       pages += r.pagesSent();
       zero += r.zeroPages();
     }
+    bytes += postcopyBytes;
+    pages += postcopyPages;
     return new MigrationReport(
         migrationId,
         outcome,
@@ -179,7 +192,8 @@ public final class MigrationReportBuilder {
         downtimeParts,
         predictedDowntimeMillis,
         lostWorkSeconds,
-        gc);
+        gc,
+        postcopy);
   }
 
   private static double finite(double v) {
