@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
       CtlCommand.Start.class,
       CtlCommand.Status.class,
       CtlCommand.Cancel.class,
-      CtlCommand.Set.class
+      CtlCommand.Set.class,
+      CtlCommand.Postcopy.class
     })
 public final class CtlCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -51,7 +52,7 @@ public final class CtlCommand implements Runnable {
 
   @Override
   public void run() {
-    throw Usage.error(spec, "a subcommand is required: start, status, cancel or set");
+    throw Usage.error(spec, "a subcommand is required: start, status, cancel, set or postcopy");
   }
 
   /** The --control option shared by the subcommands. */
@@ -109,9 +110,11 @@ public final class CtlCommand implements Runnable {
     public Integer call() throws Exception {
       endpoint.parse(spec);
       MigrationSettings settings;
+      io.dbmmigrate.source.migration.PostcopySettings postcopy;
       try {
         HostPort.parse(target);
         settings = migration.toSettings();
+        postcopy = migration.toPostcopySettings();
       } catch (IllegalArgumentException e) {
         throw Usage.error(spec, e.getMessage());
       }
@@ -122,7 +125,7 @@ public final class CtlCommand implements Runnable {
                 .startMigration(
                     StartMigrationRequest.newBuilder()
                         .setTarget(target)
-                        .setParameters(ProtoParams.toProto(settings))
+                        .setParameters(ProtoParams.withPostcopy(ProtoParams.toProto(settings).toBuilder(), postcopy))
                         .build());
         MigrationReport report = null;
         while (events.hasNext()) {
@@ -210,10 +213,39 @@ public final class CtlCommand implements Runnable {
             MigrationControlGrpc.newBlockingStub(ch)
                 .withDeadlineAfter(UNARY_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
                 .cancel(CancelRequest.newBuilder().setReason(reason).build());
-        System.out.println("cancelled: " + r.getCancelled() + " (phase " + r.getPhase() + ")");
+        System.out.println(
+            "cancelled: " + r.getCancelled() + " (phase " + r.getPhase() + ")"
+                + (r.getDetail().isEmpty() ? "" : ": " + r.getDetail()));
         return r.getCancelled() ? 0 : 1;
       } catch (StatusRuntimeException e) {
         System.err.println("cancel failed: " + GrpcErrors.describe(e));
+        return 1;
+      } finally {
+        Channels.close(ch);
+      }
+    }
+  }
+
+  @Command(
+      name = "postcopy",
+      mixinStandardHelpOptions = true,
+      description = "Hybrid mode: switch the running migration to post-copy after its current round (QEMU's migrate-start-postcopy).")
+  public static final class Postcopy implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Endpoint endpoint;
+
+    @Override
+    public Integer call() {
+      ManagedChannel ch = endpoint.open(spec);
+      try {
+        io.dbmmigrate.proto.v1.SwitchToPostcopyResponse r =
+            MigrationControlGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(UNARY_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+                .switchToPostcopy(io.dbmmigrate.proto.v1.SwitchToPostcopyRequest.getDefaultInstance());
+        System.out.println("post-copy requested: " + r.getAccepted() + (r.getDetail().isEmpty() ? "" : " (" + r.getDetail() + ")"));
+        return r.getAccepted() ? 0 : 1;
+      } catch (StatusRuntimeException e) {
+        System.err.println("postcopy failed: " + GrpcErrors.describe(e));
         return 1;
       } finally {
         Channels.close(ch);

@@ -102,6 +102,12 @@ public final class ProtoEvents {
             .setMaxThrottlePercent(r.maxThrottlePercent())
             .setResumed(r.resumed());
     for (RoundRecord x : r.roundStats()) b.addRoundStats(toProto(x));
+    if (r.postcopy() != null)
+      b.setPostcopyMode(r.postcopy().mode())
+          .setPostcopyMissingPages(r.postcopy().missingAtSwitchover())
+          .setPostcopyPagesRequested(r.postcopy().pagesRequested())
+          .setPostcopyRecoveries(r.postcopy().recoveries())
+          .setPostcopyReceiptMatch(r.postcopy().receiptMatch());
     return b.build();
   }
 

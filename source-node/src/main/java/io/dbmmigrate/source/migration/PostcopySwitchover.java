@@ -107,10 +107,23 @@ final class PostcopySwitchover {
       return new SwitchoverResolver.Resolution(SourceVmFate.PAUSED_OUTCOME_UNKNOWN, MigrationPhase.FAILED, error);
     }
     guard.handOver();
-    report.verification(true, true, "receipt", "receipt");
+    String receiptHex = receiptHex(sums);
+    report.verification(true, true, receiptHex, receiptHex);
     report.outcome(MigrationReport.COMPLETED, null);
     return new SwitchoverResolver.Resolution(
         SourceVmFate.MOVED, MigrationPhase.COMPLETED, "post-copy complete: receipt digest matches");
+  }
+
+  /** SHA-256 over the receipt sums: the report's digest of a post-copy (equal on both sides on a match). */
+  static String receiptHex(long[] sums) {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * sums.length);
+      for (long x : sums) b.putLong(x);
+      return java.util.HexFormat.of().formatHex(md.digest(b.array()));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private SwitchoverResolver.Resolution startLost(Exception e, TargetSession s) {

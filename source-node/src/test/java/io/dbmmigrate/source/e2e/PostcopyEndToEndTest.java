@@ -61,6 +61,7 @@ class PostcopyEndToEndTest {
     assertThat(run.exitCode()).as("exit code" + run.process().diagnostics()).isZero();
     assertThat(r.outcome()).isEqualTo(MigrationReport.COMPLETED);
     assertThat(r.match()).isTrue();
+    assertThat(r.sourceDigest()).hasSize(64).isEqualTo(r.destDigest());
     PostcopyReport pc = r.postcopy();
     assertThat(pc).as("post-copy statistics").isNotNull();
     assertThat(pc.mode()).isEqualTo(mode);
