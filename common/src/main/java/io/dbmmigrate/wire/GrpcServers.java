@@ -3,29 +3,25 @@ package io.dbmmigrate.wire;
 import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds the gRPC servers of both nodes the same way: Netty transport, deliberate message-size
- * limit, keepalive enforcement that permits the peers' keepalive pings, the standard health and
- * reflection services, and an HTTP/2 flow-control window of {@value #FLOW_CONTROL_WINDOW_BYTES}
- * bytes per stream (grpc-java starts at 1 MiB, one page batch: the sender would stall on every
- * window update). Methods that receive {@code PageBatch} parse through {@link PageBatchMarshaller}.
+ * Builds the gRPC servers of both nodes the same way: a transport ({@link ServerTransport}: Netty
+ * with the shared {@link TransportTuning} in the nodes, in-process in tests), deliberate
+ * message-size limit, the standard health and reflection services, and the application services.
+ * Methods that receive {@code PageBatch} parse through {@link PageBatchMarshaller}.
  */
 public final class GrpcServers {
-  public static final int FLOW_CONTROL_WINDOW_BYTES = 4 << 20;
-
   private GrpcServers() {}
 
   /**
@@ -68,22 +64,19 @@ public final class GrpcServers {
     }
   }
 
-  /** Starts a server with the given application services plus health and reflection. */
+  /** Starts a Netty server ({@link TransportTuning#DEFAULT}) with the services plus health and reflection. */
   public static Running start(Settings settings, List<BindableService> services)
       throws IOException {
+    return start(ServerTransport.netty(TransportTuning.DEFAULT), settings, services);
+  }
+
+  /** Starts a server on the given transport with the services plus health and reflection. */
+  public static Running start(ServerTransport transport, Settings settings, List<BindableService> services)
+      throws IOException {
     HealthStatusManager health = new HealthStatusManager();
-    NettyServerBuilder b =
-        NettyServerBuilder.forAddress(
-                new InetSocketAddress(settings.bindAddress(), settings.port()),
-                settings.credentials())
-            .maxInboundMessageSize(settings.maxInboundMessageBytes())
-            .maxInboundMetadataSize(64 * 1024)
-            .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
-            // Clients ping every 10 s; allow it (and without calls) so they are not GOAWAY'd.
-            .permitKeepAliveTime(5, TimeUnit.SECONDS)
-            .permitKeepAliveWithoutCalls(true)
-            .keepAliveTime(15, TimeUnit.SECONDS)
-            .keepAliveTimeout(10, TimeUnit.SECONDS)
+    ServerBuilder<?> b =
+        transport
+            .newBuilder(settings)
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance());
     List<String> names = new ArrayList<>();

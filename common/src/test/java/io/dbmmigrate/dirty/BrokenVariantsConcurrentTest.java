@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dbmmigrate.mmu.BrokenMmus;
 import io.dbmmigrate.mmu.MmuVariant;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
  * make the same oracle report lost pages. A variant gets several attempts (each a full stress run
  * with a fresh seed); it must be caught in one of them.
  */
+@Tag("stress")
 class BrokenVariantsConcurrentTest {
   private static final int ATTEMPTS = 5;
 

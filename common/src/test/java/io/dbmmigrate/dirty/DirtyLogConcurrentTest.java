@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dbmmigrate.machine.BackingPageSize;
 import io.dbmmigrate.machine.SplitPolicy;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -12,6 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * after every sync every page whose content changed must have been collected (see {@link
  * DirtyLogOracle}). Every mode, both backings, across the switch, and manual clear.
  */
+@Tag("stress")
 class DirtyLogConcurrentTest {
   /** rate: MB/s per vCPU (one store = one page), 0 = unlimited (every page rewritten constantly). */
   @ParameterizedTest(name = "{0} {1} {2} HA={3} rate={4}")

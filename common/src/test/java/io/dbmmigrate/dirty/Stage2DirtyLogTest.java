@@ -15,6 +15,7 @@ import io.dbmmigrate.mmu.Stage2PageTable;
 import io.dbmmigrate.mmu.StoreValue;
 import io.dbmmigrate.mmu.VcpuContext;
 import io.dbmmigrate.mmu.Vtcr;
+import io.dbmmigrate.testing.Threads;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -271,7 +272,7 @@ class Stage2DirtyLogTest {
       }
     });
     store(42);
-    syncer[0].join();
+    Threads.joinOrFail(syncer[0]);
     long d = mmu.leafDescriptor(ram + 42);
     boolean bitSet = log.bitmapOf(ram + 42).isSet(ram + 42);
     assertThat(gfns(first)).containsExactly(ram + 42);

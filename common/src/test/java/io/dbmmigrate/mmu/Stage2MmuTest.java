@@ -7,6 +7,7 @@ import io.dbmmigrate.machine.BackingPageSize;
 import io.dbmmigrate.machine.ChunkedGuestMemory;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.testing.Threads;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -154,7 +155,7 @@ class Stage2MmuTest {
     m.writeProtect(RAM, RAM + 1, false);
     m.invalidateAll();
     m.store(c, RAM, 0, value, 1);
-    harvester.get().join();
+    Threads.joinOrFail(harvester.get());
     m.invalidateAll();
     boolean writable = Descriptor.isWritable(m.leafDescriptor(RAM));
     assertThat(writable && !marked.contains(RAM)).as("writable page without a dirty bit").isFalse();

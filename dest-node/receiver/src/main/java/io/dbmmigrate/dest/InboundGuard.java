@@ -188,6 +188,7 @@ final class InboundGuard {
     private final ServerCall<Inbound<ReqT>, RespT> call;
     ServerCall.Listener<ReqT> delegate;
     private boolean closed;
+    private boolean delegateCancelled;
 
     GuardListener(MethodDescriptor<ReqT, RespT> method, ServerCall<Inbound<ReqT>, RespT> call) {
       this.method = method;
@@ -223,7 +224,8 @@ final class InboundGuard {
 
     @Override
     public void onCancel() {
-      if (delegate == null) return;
+      if (delegate == null || delegateCancelled) return;
+      delegateCancelled = true;
       try {
         delegate.onCancel();
       } catch (Throwable t) {
@@ -269,7 +271,8 @@ final class InboundGuard {
       } catch (IllegalStateException alreadyClosed) {
         // the service answered before it failed; its answer stands
       }
-      if (delegate != null) {
+      if (delegate != null && !delegateCancelled) {
+        delegateCancelled = true;
         try {
           delegate.onCancel(); // a stream observer learns that its call is over (session discarded)
         } catch (Throwable t) {

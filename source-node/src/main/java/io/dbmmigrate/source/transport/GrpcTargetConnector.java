@@ -11,6 +11,7 @@ import io.dbmmigrate.source.migration.TargetConnector;
 import io.dbmmigrate.source.migration.TargetSession;
 import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
+import io.dbmmigrate.wire.ChannelTransport;
 import io.dbmmigrate.wire.ProtoConversions;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
@@ -33,6 +34,7 @@ public final class GrpcTargetConnector implements TargetConnector {
   private final long rpcTimeoutMillis;
   private final long streamStallMillis;
   private final ChannelCredentials credentials;
+  private final ChannelTransport transport;
   private ManagedChannel warmChannel; // guarded by this; handed to the first session
 
   /** Plaintext. */
@@ -48,6 +50,18 @@ public final class GrpcTargetConnector implements TargetConnector {
       long rpcTimeoutMillis,
       long streamStallMillis,
       ChannelCredentials credentials) {
+    this(Channels.DEFAULT, target, sourceId, rpcTimeoutMillis, streamStallMillis, credentials);
+  }
+
+  /** Over the given channel transport (in-process in tests; {@link Channels#DEFAULT} in the nodes). */
+  public GrpcTargetConnector(
+      ChannelTransport transport,
+      HostPort target,
+      String sourceId,
+      long rpcTimeoutMillis,
+      long streamStallMillis,
+      ChannelCredentials credentials) {
+    this.transport = transport;
     this.credentials = credentials;
     this.target = target;
     this.sourceId = sourceId;
@@ -59,7 +73,7 @@ public final class GrpcTargetConnector implements TargetConnector {
   @Override
   public synchronized void warmUp() {
     if (warmChannel == null) {
-      warmChannel = Channels.open(target, credentials);
+      warmChannel = Channels.open(transport, target, credentials);
       warmChannel.getState(true); // connect now, in the background
     }
   }
@@ -69,7 +83,7 @@ public final class GrpcTargetConnector implements TargetConnector {
       throws TransferException {
     ManagedChannel control;
     synchronized (this) {
-      control = warmChannel != null ? warmChannel : Channels.open(target, credentials);
+      control = warmChannel != null ? warmChannel : Channels.open(transport, target, credentials);
       warmChannel = null;
     }
     try {
@@ -114,7 +128,7 @@ public final class GrpcTargetConnector implements TargetConnector {
                 + " of framing); lower --batch-bytes or raise its --max-inbound-bytes");
       }
       return new GrpcTargetSession(
-          target, credentials, control, resp.getSessionId(), options, shape, limiter, rpcTimeoutMillis,
+          transport, target, credentials, control, resp.getSessionId(), options, shape, limiter, rpcTimeoutMillis,
           streamStallMillis);
     } catch (TransferException | RuntimeException e) {
       Channels.close(control);

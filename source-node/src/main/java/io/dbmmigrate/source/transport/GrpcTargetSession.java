@@ -27,6 +27,7 @@ import io.dbmmigrate.source.migration.SessionOptions;
 import io.dbmmigrate.source.migration.TargetSession;
 import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
+import io.dbmmigrate.wire.ChannelTransport;
 import io.dbmmigrate.wire.ProtoConversions;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -91,6 +92,7 @@ final class GrpcTargetSession implements TargetSession {
   }
 
   GrpcTargetSession(
+      ChannelTransport transport,
       HostPort target,
       ChannelCredentials credentials,
       ManagedChannel control,
@@ -109,7 +111,7 @@ final class GrpcTargetSession implements TargetSession {
     this.shape = shape;
     this.rpcTimeoutMillis = rpcTimeoutMillis;
     for (int i = 0; i < options.streams(); i++) {
-      ManagedChannel ch = Channels.open(target, credentials);
+      ManagedChannel ch = Channels.open(transport, target, credentials);
       streamChannels.add(ch);
       senders.add(
           new PageStreamSender(

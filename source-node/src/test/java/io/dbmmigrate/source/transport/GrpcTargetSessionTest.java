@@ -29,6 +29,7 @@ import io.dbmmigrate.source.migration.TargetSession;
 import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
 import io.dbmmigrate.testing.MapGuestMemory;
+import io.dbmmigrate.testing.Threads;
 import io.dbmmigrate.wire.BatchFormatException;
 import io.dbmmigrate.wire.PageBatchDecoder;
 import io.grpc.Server;
@@ -226,7 +227,7 @@ class GrpcTargetSessionTest {
       assertThatThrownBy(() -> s.sendRound(0, bitmap.publish(), src, ProgressSink.NONE))
           .isInstanceOf(TransferException.class)
           .hasMessageContaining("cancel");
-      canceller.join();
+      Threads.joinOrFail(canceller);
     }
   }
 }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@value FailureFixture#RPC_TIMEOUT_MILLIS} ms + 4 s slack; destination — idle timeout {@value
  * FailureFixture#DEST_IDLE_MILLIS} ms + 1 s reaper period + 4 s slack.
  */
-class CutLinkEndToEndTest {
+class CutLinkEndToEndIT {
   static final long SOURCE_BOUND_MILLIS =
       FailureFixture.STREAM_STALL_MILLIS + FailureFixture.RPC_TIMEOUT_MILLIS + 4_000;
   static final long DEST_BOUND_MILLIS = FailureFixture.DEST_IDLE_MILLIS + 1_000 + 4_000;

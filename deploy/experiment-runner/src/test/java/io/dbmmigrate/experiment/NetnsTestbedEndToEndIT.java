@@ -1,8 +1,8 @@
 package io.dbmmigrate.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.dbmmigrate.testing.Capabilities;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reason, where the machine does not allow it: not root, no {@code ip}, or {@code ip netns add}
  * not permitted (e.g. an unprivileged container). Never installs packages (--no-install).
  */
-class NetnsTestbedEndToEndTest {
+class NetnsTestbedEndToEndIT {
   @TempDir Path dir;
 
   private static Path script;
@@ -31,12 +31,12 @@ class NetnsTestbedEndToEndTest {
   @BeforeAll
   static void machineAllowsIt() throws Exception {
     script = ShippedSpecs.repoRoot().resolve("deploy/netns/testbed.sh");
-    assumeTrue(exec("id", "-u").out().trim().equals("0"), "skipped: the netns testbed needs root (CAP_NET_ADMIN)");
-    assumeTrue(exec("sh", "-c", "command -v ip && command -v tc").exit() == 0, "skipped: no 'ip'/'tc' (Debian package iproute2)");
+    Capabilities.assume(exec("id", "-u").out().trim().equals("0"), "root (CAP_NET_ADMIN) for the netns testbed");
+    Capabilities.assume(exec("sh", "-c", "command -v ip && command -v tc").exit() == 0, "'ip'/'tc' (Debian package iproute2)");
     String probe = "dtp" + Long.toString(ProcessHandle.current().pid() % 46_656L, 36);
     Result add = exec("ip", "netns", "add", probe);
     exec("ip", "netns", "del", probe);
-    assumeTrue(add.exit() == 0, "skipped: 'ip netns add' not permitted here: " + add.out().trim());
+    Capabilities.assume(add.exit() == 0, "network namespaces ('ip netns add' not permitted here: " + add.out().trim() + ")");
   }
 
   @AfterEach

@@ -35,8 +35,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PingPongEndToEndTest {
-  private static final Path LOGS = MigrationEndToEndTest.LOGS;
+class PingPongEndToEndIT {
+  private static final Path LOGS = MigrationEndToEndIT.LOGS;
   private NodeProcess a;
   private NodeProcess b;
   private int portA;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * enabled twice, so the second migration of the same VM can only start if the failed one turned
  * it off.
  */
-class DestinationCrashEndToEndTest {
+class DestinationCrashEndToEndIT {
   static final long DETECTION_BOUND_MILLIS =
       FailureFixture.STREAM_STALL_MILLIS + FailureFixture.RPC_TIMEOUT_MILLIS + 4_000;
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * certificate of another identity from the same CA is refused with PERMISSION_DENIED before any
  * page moves (exit 1), and the destination is left empty and usable.
  */
-class MutualTlsEndToEndTest {
+class MutualTlsEndToEndIT {
   @TempDir Path dir;
 
   @Test

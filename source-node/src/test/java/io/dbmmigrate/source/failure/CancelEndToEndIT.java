@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the session (its BeginSession then waits for the deadline); to hold it in PAUSED, the final
  * round is made long with a bandwidth cap and a dirty rate the cap cannot follow.
  */
-class CancelEndToEndTest {
+class CancelEndToEndIT {
   @TempDir Path dir;
 
   @Test

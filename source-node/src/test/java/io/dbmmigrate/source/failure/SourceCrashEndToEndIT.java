@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (broken streams at once; at the latest after its idle timeout), never resumes it, and accepts
  * the next migration, which succeeds.
  */
-class SourceCrashEndToEndTest {
+class SourceCrashEndToEndIT {
   /** Idle timeout + one reaper period + slack. */
   static final long DISCARD_BOUND_MILLIS = FailureFixture.DEST_IDLE_MILLIS + 1_000 + 4_000;
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * test. Logs go to target/e2e-logs.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MigrationEndToEndTest {
+class MigrationEndToEndIT {
   static final Path LOGS = Path.of("target", "e2e-logs");
   private NodeProcess dest;
   private int destPort;
