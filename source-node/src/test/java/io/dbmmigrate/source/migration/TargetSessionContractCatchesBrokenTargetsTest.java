@@ -31,7 +31,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     }
 
     @Override
-    public RoundTransfer sendRound(int round, long[] bitmap, GuestMemory memory, ProgressSink progress)
+    public RoundTransfer sendRound(int round, HarvestBitmap.Round bitmap, GuestMemory memory, ProgressSink progress)
         throws TransferException {
       return fake.sendRound(round, bitmap, memory, progress);
     }
@@ -70,15 +70,15 @@ class TargetSessionContractCatchesBrokenTargetsTest {
   /** Loses the last page of every round (an off-by-one at the end of the bitmap walk). */
   static final class LosesLastPage extends Wrapped {
     @Override
-    public RoundTransfer sendRound(int round, long[] bitmap, GuestMemory memory, ProgressSink progress)
+    public RoundTransfer sendRound(int round, HarvestBitmap.Round bitmap, GuestMemory memory, ProgressSink progress)
         throws TransferException {
-      long[] copy = bitmap.clone();
+      long[] copy = TestBitmaps.words(bitmap);
       for (int w = copy.length - 1; w >= 0; w--)
         if (copy[w] != 0) {
           copy[w] &= ~Long.highestOneBit(copy[w]);
           break;
         }
-      RoundTransfer t = fake.sendRound(round, copy, memory, progress);
+      RoundTransfer t = fake.sendRound(round, TestBitmaps.round(copy), memory, progress);
       return new RoundTransfer(t.pages() + 1, t.zeroPages(), t.rawBytes(), t.wireBytes(), t.batches(), t.nanos());
     }
   }
@@ -88,7 +88,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     @Override
     public CommitOutcome commit(List<VcpuSnapshot> vcpus, Digest digest, boolean resume) throws TransferException {
       CommitOutcome o = fake.commit(vcpus, digest, resume);
-      return new CommitOutcome(o.match(), resume, o.destDigestHex(), o.mismatchedRanges(), o.readyMillis(), o.verifyMillis(), o.detail());
+      return new CommitOutcome(o.match(), resume, o.destDigestHex(), o.mismatchedRanges(), o.readyMillis(), o.verifyMillis(), o.detail(), o.dest());
     }
   }
 

@@ -99,8 +99,8 @@ public abstract class TargetSessionContractTest {
   }
 
   private static long[] allPages(GuestMemory m) {
-    long[] bitmap = GfnBitmap.forMemory(m);
-    GfnBitmap.setAllPages(bitmap, m);
+    long[] bitmap = TestBitmaps.forMemory(m);
+    TestBitmaps.setAllPages(bitmap, m);
     return bitmap;
   }
 
@@ -113,8 +113,8 @@ public abstract class TargetSessionContractTest {
     MapGuestMemory src = randomMemory();
     long[] bitmap = allPages(src);
     AtomicLong progressPages = new AtomicLong();
-    RoundTransfer t = session.sendRound(0, bitmap, src, (pages, bytes) -> progressPages.addAndGet(pages));
-    assertThat(t.pages()).isEqualTo(GfnBitmap.count(bitmap)).isEqualTo(8 + 1024);
+    RoundTransfer t = session.sendRound(0, TestBitmaps.round(bitmap), src, (pages, bytes) -> progressPages.addAndGet(pages));
+    assertThat(t.pages()).isEqualTo(TestBitmaps.count(bitmap)).isEqualTo(8 + 1024);
     assertThat(t.zeroPages()).isEqualTo(zeroPagesAmong(bitmap, src));
     assertThat(progressPages.get()).isEqualTo(t.pages());
     CommitOutcome out = commit(src, true);
@@ -125,8 +125,8 @@ public abstract class TargetSessionContractTest {
   @Test
   void aLaterRoundOverwritesAnEarlierOneIncludingPagesThatBecameZero() throws Exception {
     MapGuestMemory src = randomMemory();
-    session.sendRound(0, allPages(src), src, ProgressSink.NONE);
-    long[] dirty = GfnBitmap.forMemory(src);
+    session.sendRound(0, TestBitmaps.round(allPages(src)), src, ProgressSink.NONE);
+    long[] dirty = TestBitmaps.forMemory(src);
     byte[] page = new byte[GuestMemory.PAGE_SIZE];
     for (long g = 262144 + 3; g < 262144 + 1024; g += 37) {
       if ((g & 1) == 0) Arrays.fill(page, (byte) 0);
@@ -134,8 +134,8 @@ public abstract class TargetSessionContractTest {
       src.writePage(g, page, 0);
       dirty[(int) (g >>> 6)] |= 1L << (g & 63);
     }
-    RoundTransfer t = session.sendRound(1, dirty, src, ProgressSink.NONE);
-    assertThat(t.pages()).isEqualTo(GfnBitmap.count(dirty));
+    RoundTransfer t = session.sendRound(1, TestBitmaps.round(dirty), src, ProgressSink.NONE);
+    assertThat(t.pages()).isEqualTo(TestBitmaps.count(dirty));
     CommitOutcome out = commit(src, true);
     assertThat(out.match()).as(out.detail()).isTrue();
     assertThat(out.resumed()).isTrue();
@@ -150,7 +150,7 @@ public abstract class TargetSessionContractTest {
     page[0] = 1; // not zero: a destination that never received it holds zeros there
     src.writePage(gfn, page, 0);
     bitmap[(int) (gfn >>> 6)] &= ~(1L << (gfn & 63));
-    session.sendRound(0, bitmap, src, ProgressSink.NONE);
+    session.sendRound(0, TestBitmaps.round(bitmap), src, ProgressSink.NONE);
     CommitOutcome out = commit(src, true);
     assertThat(out.match()).isFalse();
     assertThat(out.resumed()).isFalse();
@@ -159,7 +159,7 @@ public abstract class TargetSessionContractTest {
   @Test
   void aMatchWithoutResumeDoesNotResume() throws Exception {
     MapGuestMemory src = randomMemory();
-    session.sendRound(0, allPages(src), src, ProgressSink.NONE);
+    session.sendRound(0, TestBitmaps.round(allPages(src)), src, ProgressSink.NONE);
     CommitOutcome out = commit(src, false);
     assertThat(out.match()).as(out.detail()).isTrue();
     assertThat(out.resumed()).isFalse();
@@ -168,9 +168,9 @@ public abstract class TargetSessionContractTest {
   @Test
   void aCancelledSessionSendsNoMoreRounds() throws Exception {
     MapGuestMemory src = randomMemory();
-    session.sendRound(0, allPages(src), src, ProgressSink.NONE);
+    session.sendRound(0, TestBitmaps.round(allPages(src)), src, ProgressSink.NONE);
     session.cancelInFlight("contract cancel");
-    assertThatThrownBy(() -> session.sendRound(1, allPages(src), src, ProgressSink.NONE))
+    assertThatThrownBy(() -> session.sendRound(1, TestBitmaps.round(allPages(src)), src, ProgressSink.NONE))
         .isInstanceOf(TransferException.class)
         .hasMessageContaining("cancel");
   }
