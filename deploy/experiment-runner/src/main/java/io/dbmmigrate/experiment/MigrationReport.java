@@ -37,7 +37,22 @@ record MigrationReport(
     Map<String, Object> parameters,
     Map<String, Object> vm,
     List<RoundStat> roundStats,
-    List<TimelinePoint> timeline) {
+    List<TimelinePoint> timeline,
+    Map<String, Object> postcopy) {
+
+  /** A report without post-copy statistics. */
+  MigrationReport(
+      String migrationId, String outcome, String error, Boolean match, Boolean resumed, String sourceDigest,
+      String destDigest, String dirtyLogMode, String switchPolicy, Integer rounds, Integer switchRound,
+      Double totalMillis, Double setupMillis, Double downtimeMillis, Double verifyMillis, Long bytesSent,
+      Long pagesSent, Long zeroPages, Double guestWritesPerSecBefore, Double guestWritesPerSecDuring,
+      Double guestWritesPerSecAfter, Double maxThrottlePercent, Map<String, Object> parameters,
+      Map<String, Object> vm, List<RoundStat> roundStats, List<TimelinePoint> timeline) {
+    this(migrationId, outcome, error, match, resumed, sourceDigest, destDigest, dirtyLogMode, switchPolicy, rounds,
+        switchRound, totalMillis, setupMillis, downtimeMillis, verifyMillis, bytesSent, pagesSent, zeroPages,
+        guestWritesPerSecBefore, guestWritesPerSecDuring, guestWritesPerSecAfter, maxThrottlePercent, parameters,
+        vm, roundStats, timeline, null);
+  }
 
   /** One pre-copy round as the source reports it. */
   @JsonIgnoreProperties(ignoreUnknown = true)

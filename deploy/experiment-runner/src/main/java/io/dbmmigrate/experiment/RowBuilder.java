@@ -64,6 +64,12 @@ final class RowBuilder {
     o.put("lastDirtyPages", last == null ? null : last.dirtyPages());
     o.put("sourceDigest", r.sourceDigest());
     o.put("destDigest", r.destDigest());
+    Map<String, Object> pc = r.postcopy() == null ? Map.of() : r.postcopy();
+    for (String k :
+        new String[] {"missingAtSwitchover", "pagesPushed", "pagesRequested", "blocktimeMillisTotal",
+          "requestLatencyP50Millis", "requestLatencyP99Millis", "requestLatencyMaxMillis", "lastPageMillis",
+          "recoveries", "receiptMatch"})
+      o.put("postcopy." + k, pc.get(k));
     o.put("linkRateVia", via.rate());
     o.put("latencyVia", via.latency());
     o.put("lossVia", via.loss());

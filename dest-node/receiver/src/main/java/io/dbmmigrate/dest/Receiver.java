@@ -419,9 +419,16 @@ public final class Receiver {
     if (s.openStreams() > 0)
       throw new TargetException(
           ReceiveError.WRONG_STATE, s.openStreams() + " page streams are still open; finish them before StartPostcopy");
+    long[] words;
+    List<VcpuSnapshot> vcpus;
+    try {
+      words = missingWords(s, req);
+      vcpus = vcpuStates(s, req.getVcpusList());
+    } catch (TargetException e) {
+      discard(s, e.getMessage()); // a protocol violation before the switchover ends the session
+      throw e;
+    }
     if (!s.beginCommit()) throw new TargetException(ReceiveError.WRONG_STATE, "commit or post-copy already started");
-    long[] words = missingWords(s, req);
-    List<VcpuSnapshot> vcpus = vcpuStates(s, req.getVcpusList());
     if (!s.end()) throw new TargetException(ReceiveError.ENDED, "session " + s.id + " has ended");
     boolean started = false;
     try {
