@@ -21,13 +21,10 @@ import io.dbmmigrate.proto.v1.BeginSessionRequest;
 import io.dbmmigrate.proto.v1.BeginSessionResponse;
 import io.dbmmigrate.proto.v1.CommitRequest;
 import io.dbmmigrate.proto.v1.CommitResponse;
-import io.dbmmigrate.proto.v1.Compression;
 import io.dbmmigrate.proto.v1.GpaRange;
 import io.dbmmigrate.proto.v1.HeartbeatRequest;
 import io.dbmmigrate.proto.v1.HeartbeatResponse;
-import io.dbmmigrate.proto.v1.SessionOptions;
 import io.dbmmigrate.proto.v1.VcpuState;
-import io.dbmmigrate.wire.PageBatchFormat;
 import io.dbmmigrate.wire.ProtoConversions;
 import java.util.List;
 import java.util.UUID;
@@ -48,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * the session (the VM is discarded and never resumed); a VM resumes only after a commit whose
  * manifest matches every batch that arrived and whose digest matches the source's.
  *
- * <p>Memory rules kept here: a session is admitted only when its guest fits the node's {@link
- * GuestCapacity} and all its declared streams fit the {@link InboundBudget}; a stream's working
- * memory is reserved from that budget when its call claims the stream, and released when it ends.
+ * <p>Memory rules: a session is admitted only when its guest fits the node's {@link GuestCapacity}
+ * and all its declared streams fit the {@link InboundBudget} ({@link SessionAdmission}); a
+ * stream's working memory is reserved from that budget when its call claims the stream, and
+ * released when it ends ({@link PageStream}).
  *
  * <p>Every client string that reaches a log or a refusal goes through {@link ClientText}.
  *
@@ -67,7 +65,7 @@ public final class Receiver {
   private final LongSupplier nanoClock;
   private final MemoryDigester digester;
   private final InboundBudget budget;
-  private final GuestCapacity guestCapacity;
+  private final SessionAdmission admission;
   private final RateLimitedLog refusals;
   private final GcPauseRecorder gc;
   private final AtomicReference<ReceiveSession> current = new AtomicReference<>();
@@ -79,7 +77,7 @@ public final class Receiver {
     this.host = host;
     this.config = config;
     this.budget = budget;
-    this.guestCapacity = guestCapacity;
+    this.admission = new SessionAdmission(config, budget, guestCapacity);
     this.nanoClock = nanoClock;
     this.digester = MemoryDigester.withAvailableProcessors();
     this.refusals = new RateLimitedLog(log, nanoClock);
@@ -108,7 +106,7 @@ public final class Receiver {
    * @param verifiedPeer the identity proven by the transport (mutual TLS), or null
    */
   public BeginSessionResponse begin(BeginSessionRequest req, String verifiedPeer) throws TargetException {
-    VmSpec spec = validate(req);
+    VmSpec spec = admission.admit(req);
     String refusal = host.beginReceive();
     if (refusal != null) throw new TargetException(ReceiveError.WRONG_STATE, refusal);
     VirtualMachine vm;
@@ -136,61 +134,6 @@ public final class Receiver {
         .setSessionId(s.id)
         .setMaxInboundMessageBytes(config.maxInboundMessageBytes())
         .build();
-  }
-
-  private VmSpec validate(BeginSessionRequest req) throws TargetException {
-    if (req.getProtocolVersion() != 1)
-      throw TargetException.invalid(
-          "protocol version " + Integer.toUnsignedString(req.getProtocolVersion())
-              + " is not supported; this node speaks 1");
-    ClientText.requireId("migration_id", req.getMigrationId());
-    ClientText.requireId("source_id", req.getSourceId());
-    SessionOptions o = req.getOptions();
-    if (o.getStreams() < 1 || o.getStreams() > config.maxStreams())
-      throw TargetException.invalid(
-          "streams must be 1.." + config.maxStreams() + ", not " + Integer.toUnsignedString(o.getStreams()));
-    if (o.getMaxBatchBytes() < PageBatchFormat.MIN_BATCH_BYTES || o.getMaxBatchBytes() > config.maxBatchBytes())
-      throw TargetException.invalid(
-          "max_batch_bytes must be " + PageBatchFormat.MIN_BATCH_BYTES + ".." + config.maxBatchBytes()
-              + ", not " + Integer.toUnsignedString(o.getMaxBatchBytes()));
-    if (o.getCompression() != Compression.COMPRESSION_NONE && o.getCompression() != Compression.COMPRESSION_LZ4)
-      throw TargetException.invalid("unsupported compression " + o.getCompressionValue());
-    if (o.getTestCorruptGfn() != 0 && !config.allowTestFaults())
-      throw new TargetException(
-          ReceiveError.NOT_PERMITTED,
-          "test fault injection refused: destination not started with --allow-test-faults");
-    if (!req.hasLayout()) throw TargetException.invalid("layout missing");
-    long guestBytes = 0;
-    for (var slot : req.getLayout().getSlotsList()) {
-      long pagesInSlot = slot.getPageCount();
-      if (pagesInSlot < 0 || pagesInSlot > (config.maxGuestBytes() >>> GuestMemory.PAGE_SHIFT)
-          || (guestBytes += pagesInSlot << GuestMemory.PAGE_SHIFT) > config.maxGuestBytes())
-        throw TargetException.invalid(
-            "guest larger than this node accepts (" + config.maxGuestBytes() + " bytes; see --max-guest-bytes)");
-    }
-    VmSpec spec;
-    try {
-      spec = ProtoConversions.specForIncoming(req.getLayout(), config.tuning());
-    } catch (IllegalArgumentException e) {
-      // The conversion's messages name fields and numbers; quoted all the same.
-      throw TargetException.invalid("bad layout: " + ClientText.quote(e.getMessage()));
-    }
-    // Can this node hold it? Guest pages against the guest capacity, streams against the buffers.
-    long available = guestCapacity.guestBytesAvailable();
-    if (guestBytes > available)
-      throw new TargetException(
-          ReceiveError.NO_CAPACITY,
-          "a guest of " + guestBytes + " bytes does not fit: this node can hold " + available
-              + " bytes of guest memory");
-    long perStream = ReceiveFootprint.perStreamBytes(o.getMaxBatchBytes(), config.maxInboundMessageBytes());
-    long buffers = perStream * o.getStreams();
-    if (buffers > budget.capacityBytes())
-      throw new TargetException(
-          ReceiveError.NO_CAPACITY,
-          o.getStreams() + " streams of " + o.getMaxBatchBytes() + "-byte batches need " + buffers
-              + " bytes of buffers; this node has " + budget.capacityBytes()
-              + " (fewer streams or smaller batches, or raise --max-inflight-bytes)");
-    return spec;
   }
 
   // ---- sessions ----
