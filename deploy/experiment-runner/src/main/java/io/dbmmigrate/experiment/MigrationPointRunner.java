@@ -1,5 +1,7 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.report.MigrationReport;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbmmigrate.net.relay.Relay;
 import java.io.IOException;
@@ -180,7 +182,7 @@ final class MigrationPointRunner implements PointRunner {
       error = "source exited with " + o.exitCode()
           + (report != null && report.error() != null ? ": " + report.error() : "") + "; last output:\n" + o.logTail();
     else if (report == null) error = parseError != null ? parseError : "source exited 0 but wrote no report";
-    else if (!report.completed())
+    else if (!report.verified())
       error = "outcome " + report.outcome() + ", match " + report.match() + (report.error() != null ? ": " + report.error() : "");
     if (error == null) {
       List<String> missing = Outputs.missing(PointKind.MIGRATION, outputs);
@@ -189,6 +191,6 @@ final class MigrationPointRunner implements PointRunner {
     return new ResultRow(
         p.key(), p.experiment(), p.kind().id(), p.repetition(), error == null ? ResultRow.OK : ResultRow.FAILED,
         error, started.toString(), wall, p.parameters(), outputs,
-        report != null ? report.roundStatsOrEmpty() : null, report != null ? report.timelineOrEmpty() : null);
+        report != null ? report.roundStats() : null, report != null ? report.timeline() : null);
   }
 }

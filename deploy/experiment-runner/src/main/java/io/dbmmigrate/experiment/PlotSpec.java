@@ -9,7 +9,8 @@ import java.util.Map;
  * @param type {@code xy}: an output column (y) against a parameter (x), mean over repetitions, one
  *     line per series; {@code rounds}: a per-round statistic (y: dirtyPages, syncMillis, ...)
  *     against the round number, one line per representative run; {@code timeline}: guest write
- *     throughput over time, one line per representative run, the hw→sw switch marked
+ *     throughput over time, one line per representative run, the hw→sw switch marked; {@code
+ *     downtime-parts}: one stacked bar per condition, the median of each downtime part
  * @param name file name without extension (PNG and SVG are written)
  * @param title chart title
  * @param x parameter on the x axis (xy only)
@@ -31,7 +32,7 @@ record PlotSpec(
     Map<String, String> where,
     boolean logX,
     boolean logY) {
-  static final List<String> TYPES = List.of("xy", "rounds", "timeline");
+  static final List<String> TYPES = List.of("xy", "rounds", "timeline", "downtime-parts");
 
   PlotSpec {
     if (!TYPES.contains(type)) throw new IllegalArgumentException("plot type must be one of " + TYPES + ", not '" + type + "'");

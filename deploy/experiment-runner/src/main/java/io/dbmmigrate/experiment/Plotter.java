@@ -1,5 +1,8 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.report.RoundRecord;
+import io.dbmmigrate.report.TimelineSample;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +18,9 @@ import java.util.TreeMap;
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -27,8 +33,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *
  * <p>Only successful rows are drawn. Lines are named by the plot's series parameters plus every
  * other hashed parameter that varies among the rows (except x), so that distinct conditions are
- * never averaged together; repetitions of one condition are averaged (xy) or represented by their
- * lowest repetition (rounds, timeline).
+ * never averaged together; repetitions of one condition are drawn as their median with error bars
+ * to the 10th/90th percentile (xy, {@link Spread}) or represented by their lowest repetition
+ * (rounds, timeline); {@code downtime-parts} stacks the median of each downtime part per
+ * condition.
  */
 final class Plotter {
   static final int WIDTH = 900;
@@ -41,11 +49,12 @@ final class Plotter {
 
   static Written plot(PlotSpec spec, List<ResultRow> experimentRows, Path dir) throws IOException {
     List<ResultRow> rows = select(spec, experimentRows);
-    XYChart chart =
+    Chart<?, ?> chart =
         switch (spec.type()) {
           case "xy" -> xy(spec, rows);
           case "rounds" -> rounds(spec, rows);
           case "timeline" -> timeline(spec, rows);
+          case "downtime-parts" -> downtimeParts(spec, rows);
           default -> throw new IllegalArgumentException("plot type " + spec.type());
         };
     if (chart.getSeriesCollection().isEmpty()) chart.setTitle(chart.getTitle() + " (no successful runs)");
@@ -116,31 +125,70 @@ final class Plotter {
     boolean positive = true;
     for (String y : ys) {
       for (Map.Entry<String, List<ResultRow>> g : group(keys, rows).entrySet()) {
-        TreeMap<Double, double[]> sums = new TreeMap<>(); // x → {sum, count}
+        TreeMap<Double, List<ResultRow>> byX = new TreeMap<>();
         for (ResultRow r : g.getValue()) {
-          double v = r.number(y);
-          if (Double.isNaN(v)) continue;
-          double x = xParam.axisValue(r.parameters().get(xParam.key()));
-          double[] s = sums.computeIfAbsent(x, k -> new double[2]);
-          s[0] += v;
-          s[1]++;
+          if (Double.isNaN(r.number(y))) continue;
+          byX.computeIfAbsent(xParam.axisValue(r.parameters().get(xParam.key())), k -> new ArrayList<>()).add(r);
         }
-        if (sums.isEmpty()) continue;
-        double[] xs = new double[sums.size()];
-        double[] means = new double[sums.size()];
+        if (byX.isEmpty()) continue;
+        double[] xs = new double[byX.size()];
+        double[] medians = new double[byX.size()];
+        double[] bars = new double[byX.size()];
+        boolean anyBar = false;
         int i = 0;
-        for (Map.Entry<Double, double[]> e : sums.entrySet()) {
+        for (Map.Entry<Double, List<ResultRow>> e : byX.entrySet()) {
+          Spread sp = Spread.of(e.getValue(), y);
           xs[i] = e.getKey();
-          means[i] = e.getValue()[0] / e.getValue()[1];
+          medians[i] = sp.median();
+          bars[i] = sp.errorBar();
+          anyBar |= bars[i] > 0;
           if (xs[i] <= 0) positive = false;
           i++;
         }
         String label = ys.size() == 1 ? g.getKey() : (keys.isEmpty() ? "" : g.getKey() + ": ") + columnTitle(y);
-        chart.addSeries(label, xs, means);
+        // median over repetitions; error bars reach the farther of p10 and p90 (log axes: none,
+        // XChart cannot draw a bar below zero there)
+        if (anyBar && !spec.logY()) chart.addSeries(label, xs, medians, bars);
+        else chart.addSeries(label, xs, medians);
       }
     }
     chart.getStyler().setXAxisLogarithmic(spec.logX() && positive && !chart.getSeriesCollection().isEmpty());
     chart.getStyler().setYAxisLogarithmic(spec.logY() && !chart.getSeriesCollection().isEmpty());
+    return chart;
+  }
+
+  /** The downtime parts stacked, bottom to top, as the row outputs name them. */
+  static final List<String> DOWNTIME_PARTS =
+      List.of(
+          "dtPauseMillis", "dtFinalSyncMillis", "dtFinalSendMillis", "dtVcpuCaptureMillis",
+          "dtCommitExchangeMillis", "dtDestMillis", "dtUnaccountedMillis");
+
+  /**
+   * One stacked bar per condition (series keys): the median of each downtime part over its
+   * repetitions, so that a bar's height is close to (not exactly) the median downtime; a negative
+   * median remainder is drawn as 0.
+   */
+  private static CategoryChart downtimeParts(PlotSpec spec, List<ResultRow> rows) {
+    CategoryChart chart =
+        new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(spec.title()).xAxisTitle("condition")
+            .yAxisTitle("downtime (ms)").build();
+    chart.getStyler().setStacked(true);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    Map<String, List<ResultRow>> groups = group(seriesKeys(spec, rows), rows);
+    List<String> conditions = new ArrayList<>();
+    for (Map.Entry<String, List<ResultRow>> g : groups.entrySet())
+      if (Spread.of(g.getValue(), "dtFinalSendMillis").n() > 0) conditions.add(g.getKey());
+    if (conditions.isEmpty()) return chart;
+    for (String part : DOWNTIME_PARTS) {
+      List<Double> ys = new ArrayList<>();
+      for (String c : conditions) {
+        double m = Spread.of(groups.get(c), part).median();
+        ys.add(Double.isNaN(m) ? 0 : Math.max(0, m));
+      }
+      chart.addSeries(columnTitle(part), conditions, ys);
+    }
     return chart;
   }
 
@@ -157,10 +205,10 @@ final class Plotter {
     for (Map.Entry<String, ResultRow> e : representatives(seriesKeys(spec, rows), rows).entrySet()) {
       List<Double> xs = new ArrayList<>();
       List<Double> ys = new ArrayList<>();
-      for (MigrationReport.RoundStat s : e.getValue().roundStats()) {
+      for (RoundRecord s : e.getValue().roundStats()) {
         Double y = roundField(s, spec.y());
-        if (s.round() == null || y == null) continue;
-        xs.add(s.round().doubleValue());
+        if (y == null) continue;
+        xs.add((double) s.round());
         ys.add(y);
       }
       if (!xs.isEmpty()) chart.addSeries(e.getKey(), xs, ys);
@@ -179,9 +227,8 @@ final class Plotter {
     for (Map.Entry<String, ResultRow> e : representatives(seriesKeys(spec, rows), rows).entrySet()) {
       List<Double> xs = new ArrayList<>();
       List<Double> ys = new ArrayList<>();
-      for (MigrationReport.TimelinePoint t : e.getValue().timeline()) {
-        if (t.tMillis() == null || t.guestWritesPerSec() == null) continue;
-        xs.add(t.tMillis() / 1000.0);
+      for (TimelineSample t : e.getValue().timeline()) {
+                xs.add(t.tMillis() / 1000.0);
         ys.add(t.guestWritesPerSec());
       }
       if (xs.isEmpty()) continue;
@@ -229,26 +276,26 @@ final class Plotter {
     Object round = r.outputs().get("switchRound");
     if (!(round instanceof Number n) || n.intValue() < 0) return null;
     boolean previousSw = true; // no marker at the very first sample
-    for (MigrationReport.TimelinePoint t : r.timeline()) {
+    for (TimelineSample t : r.timeline()) {
       String phase = t.phase() == null ? "" : t.phase().toLowerCase(Locale.ROOT);
       boolean sw = phase.equals("sw") || phase.endsWith("-sw") || phase.contains("switch");
-      if (sw && !previousSw && t.tMillis() != null) return t.tMillis();
+      if (sw && !previousSw) return t.tMillis();
       previousSw = sw;
     }
     Double start = firstPhaseMillis(r, "full");
     if (start == null) return null;
     double t = start;
-    for (MigrationReport.RoundStat s : r.roundStats()) {
-      if (s.round() == null || s.round() >= n.intValue()) break;
-      t += (s.syncMillis() == null ? 0 : s.syncMillis()) + (s.sendMillis() == null ? 0 : s.sendMillis());
+    for (RoundRecord s : r.roundStats()) {
+      if (s.round() >= n.intValue()) break;
+      t += s.syncMillis() + s.sendMillis();
     }
     return t;
   }
 
   /** Time of the first timeline sample in {@code phase}, or null. */
   static Double firstPhaseMillis(ResultRow r, String phase) {
-    for (MigrationReport.TimelinePoint t : r.timeline())
-      if (phase.equalsIgnoreCase(t.phase()) && t.tMillis() != null) return t.tMillis();
+    for (TimelineSample t : r.timeline())
+      if (phase.equalsIgnoreCase(t.phase())) return t.tMillis();
     return null;
   }
 
@@ -265,7 +312,7 @@ final class Plotter {
     return best;
   }
 
-  static Double roundField(MigrationReport.RoundStat s, String field) {
+  static Double roundField(RoundRecord s, String field) {
     Number n =
         switch (field) {
           case "dirtyPages" -> s.dirtyPages();

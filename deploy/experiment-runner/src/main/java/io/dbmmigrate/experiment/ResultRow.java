@@ -1,5 +1,8 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.report.RoundRecord;
+import io.dbmmigrate.report.TimelineSample;
+
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.LinkedHashMap;
@@ -29,8 +32,8 @@ record ResultRow(
     long wallMillis,
     SortedMap<String, String> parameters,
     Map<String, Object> outputs,
-    List<MigrationReport.RoundStat> roundStats,
-    List<MigrationReport.TimelinePoint> timeline) {
+    List<RoundRecord> roundStats,
+    List<TimelineSample> timeline) {
   static final String OK = "ok";
   static final String FAILED = "failed";
 

@@ -1,5 +1,8 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.report.RoundRecord;
+import io.dbmmigrate.report.TimelineSample;
+
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -112,7 +115,7 @@ final class ResultStore {
     h.addAll(Outputs.ROUND_FIELDS);
     Csv.line(w, h);
     for (ResultRow r : list) {
-      for (MigrationReport.RoundStat s : r.roundStats()) {
+      for (RoundRecord s : r.roundStats()) {
         Csv.line(
             w,
             java.util.Arrays.asList(
@@ -127,7 +130,7 @@ final class ResultStore {
   static void writeTimelineCsv(Writer w, List<ResultRow> list) throws IOException {
     Csv.line(w, List.of("key", "experiment", "repetition", "dirtyLog", "tMillis", "guestWritesPerSec", "phase"));
     for (ResultRow r : list)
-      for (MigrationReport.TimelinePoint t : r.timeline())
+      for (TimelineSample t : r.timeline())
         Csv.line(
             w,
             java.util.Arrays.asList(

@@ -8,13 +8,14 @@ import java.util.Set;
 
 /**
  * A plain-text (Markdown) table of a sweep's rows: the parameters that vary within each
- * experiment and the main outputs, repetitions averaged. Printed at the end of a sweep and pasted
- * into the README.
+ * experiment and the main outputs over the repetitions of each condition: the median, and with two
+ * or more repetitions the 10th–90th percentile range in brackets ({@link Spread}). Printed at the
+ * end of a sweep and pasted into the README.
  */
 final class ResultsTable {
   private static final List<String> MIGRATION_COLUMNS =
-      List.of("downtimeMillis", "totalMillis", "rounds", "switchRound", "lastSyncMillis", "hwSyncMillisMean",
-          "guestSlowdownPercent");
+      List.of("downtimeMillis", "predictionError", "dtUnaccountedMillis", "gcInDowntimeMillis", "totalMillis",
+          "rounds", "switchRound", "lastSyncMillis", "hwSyncMillisMean", "guestSlowdownPercent", "lostWorkSeconds");
   private static final List<String> SCAN_COLUMNS =
       List.of("syncMillis", "syncMillisMin", "syncMillisPer64GiB", "swSyncMillis", "ptesVisited", "dirtyPages");
 
@@ -45,7 +46,7 @@ final class ResultsTable {
         List<String> f = new ArrayList<>();
         for (String k : keys) f.add(r.parameters().get(k));
         f.add(ok.size() + "/" + same.size() + (ok.size() < same.size() ? " (failed: see results.csv)" : ""));
-        for (String c : cols) f.add(mean(ok, c));
+        for (String c : cols) f.add(spread(ok, c));
         line(out, f);
       }
     }
@@ -69,18 +70,14 @@ final class ResultsTable {
     return b.toString();
   }
 
-  private static String mean(List<ResultRow> rows, String column) {
-    double sum = 0;
-    int n = 0;
-    for (ResultRow r : rows) {
-      double v = r.number(column);
-      if (!Double.isNaN(v)) {
-        sum += v;
-        n++;
-      }
-    }
-    if (n == 0) return "–";
-    double m = sum / n;
+  private static String spread(List<ResultRow> rows, String column) {
+    Spread s = Spread.of(rows, column);
+    if (s.n() == 0) return "–";
+    if (s.n() == 1) return number(s.median());
+    return number(s.median()) + " [" + number(s.p10()) + "–" + number(s.p90()) + "]";
+  }
+
+  private static String number(double m) {
     if (m == Math.rint(m) && Math.abs(m) < 1e15) return Long.toString((long) m);
     if (Math.abs(m) >= 1000) return String.format(Locale.ROOT, "%.0f", m);
     if (Math.abs(m) >= 10) return String.format(Locale.ROOT, "%.1f", m);

@@ -1,5 +1,9 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.report.DowntimeParts;
+import io.dbmmigrate.report.MigrationReport;
+import io.dbmmigrate.report.RoundRecord;
+
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -38,15 +42,15 @@ final class RowBuilder {
     o.put("maxThrottlePercent", r.maxThrottlePercent());
     o.put(
         "throughputBytesPerSec",
-        r.bytesSent() != null && r.totalMillis() != null && r.totalMillis() > 0
+        r.totalMillis() > 0
             ? r.bytesSent() * 1000.0 / r.totalMillis()
             : null);
     double hwSum = 0, hwMax = 0, swSum = 0;
     int hwN = 0, swN = 0;
-    MigrationReport.RoundStat last = null;
-    for (MigrationReport.RoundStat s : r.roundStatsOrEmpty()) {
+    RoundRecord last = null;
+    for (RoundRecord s : r.roundStats()) {
       last = s;
-      if (s.syncMillis() == null || s.mode() == null) continue;
+      if (s.mode() == null) continue;
       String mode = s.mode().toLowerCase(Locale.ROOT);
       if (mode.startsWith("hw")) {
         hwSum += s.syncMillis();
@@ -62,14 +66,36 @@ final class RowBuilder {
     o.put("swSyncMillisMean", swN == 0 ? null : swSum / swN);
     o.put("lastSyncMillis", last == null ? null : last.syncMillis());
     o.put("lastDirtyPages", last == null ? null : last.dirtyPages());
+    o.put("predictedDowntimeMillis", r.predictedDowntimeMillis());
+    o.put("predictionError", r.predictionError());
+    o.put("lostWorkSeconds", r.lostWorkSeconds());
+    DowntimeParts d = r.downtimeParts();
+    o.put("dtPauseMillis", d == null ? null : d.pauseMillis());
+    o.put("dtFinalSyncMillis", d == null ? null : d.finalSyncMillis());
+    o.put("dtFinalSendMillis", d == null ? null : d.finalSendMillis());
+    o.put("dtVcpuCaptureMillis", d == null ? null : d.vcpuCaptureMillis());
+    o.put("dtCommitExchangeMillis", d == null ? null : d.commitExchangeMillis());
+    o.put(
+        "dtDestMillis",
+        d == null ? null : d.destCompletenessMillis() + d.destRestoreMillis() + d.destResumeMillis());
+    o.put("dtUnaccountedMillis", d == null ? null : d.unaccountedMillis());
+    o.put("gcInDowntimeMillis", d == null ? null : d.sourceGcMillis() + d.destGcMillis());
+    o.put("gcShareSource", r.gc() == null ? null : r.gc().sourceShare());
+    o.put("gcShareDest", r.gc() == null || !r.gc().destReported() ? null : r.gc().destShare());
     o.put("sourceDigest", r.sourceDigest());
     o.put("destDigest", r.destDigest());
-    Map<String, Object> pc = r.postcopy() == null ? Map.of() : r.postcopy();
-    for (String k :
-        new String[] {"missingAtSwitchover", "pagesPushed", "pagesRequested", "blocktimeMillisTotal",
-          "requestLatencyP50Millis", "requestLatencyP99Millis", "requestLatencyMaxMillis", "lastPageMillis",
-          "recoveries", "receiptMatch"})
-      o.put("postcopy." + k, pc.get(k));
+    io.dbmmigrate.report.PostcopyReport pc = r.postcopy();
+    o.put("postcopy.mode", pc == null ? null : pc.mode());
+    o.put("postcopy.missingAtSwitchover", pc == null ? null : pc.missingAtSwitchover());
+    o.put("postcopy.pagesPushed", pc == null ? null : pc.pagesPushed());
+    o.put("postcopy.pagesRequested", pc == null ? null : pc.pagesRequested());
+    o.put("postcopy.blocktimeMillisTotal", pc == null ? null : pc.blocktimeMillisTotal());
+    o.put("postcopy.requestLatencyP50Millis", pc == null ? null : pc.requestLatencyP50Millis());
+    o.put("postcopy.requestLatencyP99Millis", pc == null ? null : pc.requestLatencyP99Millis());
+    o.put("postcopy.requestLatencyMaxMillis", pc == null ? null : pc.requestLatencyMaxMillis());
+    o.put("postcopy.lastPageMillis", pc == null ? null : pc.lastPageMillis());
+    o.put("postcopy.recoveries", pc == null ? null : pc.recoveries());
+    o.put("postcopy.receiptMatch", pc == null ? null : pc.receiptMatch());
     o.put("linkRateVia", via.rate());
     o.put("latencyVia", via.latency());
     o.put("lossVia", via.loss());

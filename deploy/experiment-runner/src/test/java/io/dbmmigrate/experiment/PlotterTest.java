@@ -1,5 +1,7 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.report.TimelineSample;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
@@ -70,6 +72,15 @@ class PlotterTest {
   }
 
   @Test
+  void downtimePartsStackOneBarPerConditionFromTheRowOutputs() throws Exception {
+    PlotSpec spec = new PlotSpec("downtime-parts", "parts", "Parts", null, null, List.of("dirtyLog"), Map.of("dirtyRate", "8"), false, false);
+    // one series per part, each with a bar for hw, sw and hw-sw
+    assertDrawn(Plotter.plot(spec, modeRows(), dir), Plotter.DOWNTIME_PARTS.size());
+    assertThat(modeRows().get(0).number("dtFinalSendMillis")).isPositive();
+    assertThat(modeRows().get(0).number("predictionError")).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
+  }
+
+  @Test
   void roundsPlotShowsOneRepresentativeRunPerMode() throws Exception {
     PlotSpec spec = new PlotSpec("rounds", "sync", "Sync", null, "syncMillis", List.of("dirtyLog"), Map.of("dirtyRate", "8"), false, false);
     assertDrawn(Plotter.plot(spec, modeRows(), dir), 3);
@@ -91,7 +102,7 @@ class PlotterTest {
     ResultRow unsampled =
         new ResultRow(hwsw.key(), "m", "migration", 0, ResultRow.OK, null, "", 0, hwsw.parameters(), hwsw.outputs(),
             hwsw.roundStats(),
-            List.of(new MigrationReport.TimelinePoint(100.0, 1.0, "full"), new MigrationReport.TimelinePoint(900.0, 0.0, "paused")));
+            List.of(new TimelineSample(100.0, 1.0, "full"), new TimelineSample(900.0, 0.0, "paused")));
     assertThat(Plotter.switchMillis(unsampled)).isEqualTo(100.0 + 10.5 + 14.0);
   }
 

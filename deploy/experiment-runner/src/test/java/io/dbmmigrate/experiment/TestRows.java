@@ -1,5 +1,10 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.report.DowntimeParts;
+import io.dbmmigrate.report.MigrationReport;
+import io.dbmmigrate.report.RoundRecord;
+import io.dbmmigrate.report.TimelineSample;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,20 +27,23 @@ final class TestRows {
     RunPoint p = point(experiment, PointKind.MIGRATION, overrides, rep);
     String mode = p.get(Param.DIRTY_LOG);
     boolean hwsw = mode.equals("hw-sw");
-    List<MigrationReport.RoundStat> rounds = new ArrayList<>();
+    List<RoundRecord> rounds = new ArrayList<>();
     for (int r = 0; r < 4; r++) {
       String m = r == 0 ? "full" : r == 3 ? "final" : mode.equals("sw") || (hwsw && r >= 2) ? "sw" : "hw";
-      rounds.add(new MigrationReport.RoundStat(r, m, 1000L / (r + 1), m.equals("hw") ? 4.0 + rep : 0.5, 2, 262144L,
-          1000L, 10L, 4096000L, 10.0, 100.0, 4e8, 100L, 5.0, 1e6, 0.0));
+      rounds.add(new RoundRecord(r, m, 1000L / (r + 1), m.equals("hw") ? 4.0 + rep : 0.5, 2, 262144L,
+          1000L, 10L, 4096000L, 10.0, 100.0, 4e8, 100L, 5.0, 1e6, 0));
     }
-    List<MigrationReport.TimelinePoint> timeline = new ArrayList<>();
+    List<TimelineSample> timeline = new ArrayList<>();
     String[] phases = {"full", "hw", hwsw ? "sw" : (mode.equals("sw") ? "sw" : "hw"), "paused", "after"};
     for (int i = 0; i < phases.length; i++)
-      timeline.add(new MigrationReport.TimelinePoint(i * 250.0, phases[i].equals("paused") ? 0.0 : 1e6 - i * 1e4, phases[i]));
+      timeline.add(new TimelineSample(i * 250.0, phases[i].equals("paused") ? 0.0 : 1e6 - i * 1e4, phases[i]));
     MigrationReport report =
         new MigrationReport("m" + rep, "COMPLETED", null, true, true, "ab", "ab", mode, p.get(Param.SWITCH_POLICY), 4,
             hwsw ? 2 : -1, 1000.0 + downtimeMillis, 20.0, downtimeMillis, 30.0, 1L << 30, 262144L, 1000L, 1e6, 9e5,
-            1e6, 0.0, Map.of(), Map.of(), rounds, timeline);
+            1e6, 0, Map.of(), null, rounds, timeline,
+            new DowntimeParts(0.1, 0.5, 100, downtimeMillis * 0.6, 40, 163_840, 0.05, 0.3, 0.2, 0.3, 0.4,
+                downtimeMillis * 0.4 - 1.85, 1.0, 0, 0, 0, 0),
+            downtimeMillis * 1.1, 0.5, null);
     Map<String, Object> outputs = RowBuilder.migrationOutputs(p, report, RowBuilder.LinkVia.NONE);
     return new ResultRow(p.key(), experiment, "migration", rep, ResultRow.OK, null, "2026-01-01T00:00:00Z", 1234,
         p.parameters(), outputs, rounds, timeline);

@@ -8,6 +8,8 @@ import io.dbmmigrate.net.tls.TransportSecurity;
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.wire.GrpcServers;
 import java.util.ArrayList;
+import io.dbmmigrate.jvm.GcPauseRecorder;
+import io.dbmmigrate.metrics.MetricsOptions;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -109,6 +111,8 @@ public final class DestNodeMain implements Callable<Integer> {
       })
   List<String> allowedSources = new ArrayList<>();
 
+  @CommandLine.Mixin MetricsOptions metrics = new MetricsOptions();
+
   @Override
   public Integer call() throws Exception {
     if (port < 0 || port > 65535) throw usage("--port must be 0..65535, not " + port);
@@ -137,11 +141,12 @@ public final class DestNodeMain implements Callable<Integer> {
           return t;
         });
     VmHost host = newHost();
+    List<io.grpc.BindableService> services = TargetServices.create(host, config, scheduler);
     GrpcServers.Running server =
         GrpcServers.start(
             new GrpcServers.Settings(
                 bind, port, config.maxInboundMessageBytes(), security.credentials(), security.interceptors()),
-            TargetServices.create(host, config, scheduler));
+            services);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -163,6 +168,8 @@ public final class DestNodeMain implements Callable<Integer> {
         acceptReplace ? ", an incoming migration may replace a hosted VM" : "");
     System.out.println("DEST_LISTENING port=" + server.port());
     System.out.flush();
+    metrics.start(
+        "dest", GcPauseRecorder.start(System::nanoTime), registry -> ReceiverMetrics.bind(registry, services));
     server.server().awaitTermination();
     stopped.await();
     return 0;

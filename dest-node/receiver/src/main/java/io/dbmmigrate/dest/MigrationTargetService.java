@@ -40,6 +40,14 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     this.receiver = receiver;
   }
 
+  /**
+   * The session being received, for monitoring: {active 0/1, batches applied, pages applied, bytes
+   * received}; zeros when none. Any thread; the counters are independent atomics.
+   */
+  public long[] receivingNow() {
+    return receiver.receivingNow();
+  }
+
   @Override
   public void beginSession(BeginSessionRequest req, StreamObserver<BeginSessionResponse> out) {
     // With mutual TLS the certificate's identity is the source's; the receiver records both.

@@ -88,6 +88,16 @@ public final class Receiver {
     return budget;
   }
 
+  /**
+   * The session being received, for monitoring: {active 0/1, batches applied, pages applied, bytes
+   * received}; zeros when none. Any thread; the counters are independent atomics.
+   */
+  public long[] receivingNow() {
+    ReceiveSession s = current.get();
+    if (s == null) return new long[4];
+    return new long[] {1, s.ledger.batches(), s.pagesApplied(), s.bytesReceived()};
+  }
+
   /** The receiver state of target.proto. */
   public ReceiverState state() {
     ReceiveSession s = current.get();

@@ -6,6 +6,9 @@ import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.net.tls.TlsOptions;
+import io.dbmmigrate.jvm.GcPauseRecorder;
+import io.dbmmigrate.metrics.MetricsOptions;
+import io.dbmmigrate.source.control.MigrationMetrics;
 import io.dbmmigrate.source.control.MigrationRunner;
 import io.dbmmigrate.source.migration.MigrationResult;
 import io.dbmmigrate.source.migration.MigrationSettings;
@@ -44,6 +47,8 @@ public final class MigrateCommand implements Callable<Integer> {
   @Mixin MigrationOptions migration;
 
   @Mixin TlsOptions tls = new TlsOptions();
+
+  @Mixin MetricsOptions metrics = new MetricsOptions();
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the report as JSON to FILE.")
   Path reportFile;
@@ -104,6 +109,11 @@ public final class MigrateCommand implements Callable<Integer> {
             },
             "source-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      metrics.start("source", GcPauseRecorder.start(System::nanoTime), r -> MigrationMetrics.bind(r, runner));
+    } catch (IllegalArgumentException e) {
+      throw Usage.error(spec, e.getMessage());
+    }
     VirtualMachine vm = SimulatedVms.builder(vmSpec).prefaultRam(machine.prefault()).build();
     if (prefill > 0) {
       long pages = Prefill.fill(vm.memory(), prefill, vmSpec.seed());

@@ -8,7 +8,11 @@ import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.machine.VmSpec;
+import io.dbmmigrate.dest.ReceiverMetrics;
+import io.dbmmigrate.jvm.GcPauseRecorder;
+import io.dbmmigrate.metrics.MetricsOptions;
 import io.dbmmigrate.source.control.MigrationControlService;
+import io.dbmmigrate.source.control.MigrationMetrics;
 import io.dbmmigrate.source.control.MigrationRunner;
 import io.dbmmigrate.source.migration.MigrationSettings;
 import io.dbmmigrate.util.ByteSize;
@@ -81,6 +85,8 @@ public final class ServeCommand implements Callable<Integer> {
   @Mixin MigrationOptions migration;
 
   @Mixin TlsOptions tls = new TlsOptions();
+
+  @Mixin MetricsOptions metrics = new MetricsOptions();
 
   @Option(
       names = "--allowed-source",
@@ -158,6 +164,13 @@ public final class ServeCommand implements Callable<Integer> {
     log.info("serving on {}:{} ({})", bind, server.port(), noVm ? "no VM" : "hosting a VM");
     System.out.println("SOURCE_LISTENING port=" + server.port());
     System.out.flush();
+    metrics.start(
+        "source",
+        GcPauseRecorder.start(System::nanoTime),
+        r -> {
+          MigrationMetrics.bind(r, runner);
+          ReceiverMetrics.bind(r, services);
+        });
     server.server().awaitTermination();
     return 0;
   }

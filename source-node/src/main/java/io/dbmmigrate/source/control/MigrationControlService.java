@@ -15,6 +15,8 @@ import io.dbmmigrate.proto.v1.StartMigrationRequest;
 import io.dbmmigrate.proto.v1.StatusRequest;
 import io.dbmmigrate.source.migration.LiveParameters;
 import io.dbmmigrate.source.migration.MigrationSettings;
+import io.dbmmigrate.proto.v1.LiveStatistics;
+import io.dbmmigrate.source.migration.LiveStatus;
 import io.dbmmigrate.source.migration.PreCopyController;
 import io.dbmmigrate.source.transport.HostPort;
 import io.grpc.Status;
@@ -82,13 +84,34 @@ public final class MigrationControlService extends MigrationControlGrpc.Migratio
           .setRound(x.currentRound())
           .setBytesSent(x.bytesSent())
           .setParameters(
-              ProtoParams.withPostcopy(ProtoParams.toProto(x.currentSettings()).toBuilder(), x.postcopySettings()));
+              ProtoParams.withPostcopy(ProtoParams.toProto(x.currentSettings()).toBuilder(), x.postcopySettings()))
+          .setLive(live(x));
     } else {
       b.setActive(false).setPhase(Phase.PHASE_UNSPECIFIED);
     }
     runner.lastReport().ifPresent(r -> b.setLastSummary(ProtoEvents.toProto(r)));
     out.onNext(b.build());
     out.onCompleted();
+  }
+
+  private static LiveStatistics live(PreCopyController c) {
+    LiveStatus.Snapshot s = c.status();
+    long[] gc = c.gcSoFar();
+    return LiveStatistics.newBuilder()
+        .setTotalMillis(s.totalMillis())
+        .setSetupMillis(s.setupMillis())
+        .setDowntimeMillis(s.downtimeMillis())
+        .setExpectedDowntimeMillis(s.expectedDowntimeMillis())
+        .setTransferredBytes(s.bytesSent())
+        .setRemainingPages(s.remainingPages())
+        .setZeroPages(s.zeroPages())
+        .setNormalPages(s.normalPages())
+        .setDirtyPagesRate(s.dirtyPagesRate())
+        .setThroughputBytesPerSec(s.throughputBytesPerSec())
+        .setDirtySyncCount(s.dirtySyncCount())
+        .setGcPauses(gc[0])
+        .setGcPauseMillis(gc[1] / 1e6)
+        .build();
   }
 
   @Override

@@ -60,6 +60,7 @@ public final class PreCopyController {
   private volatile boolean postcopyRequested;
   /** True once StartPostcopy is about to be sent: cancel is refused with its own message. */
   private volatile boolean postcopyStarted;
+  private volatile GcPauseRecorder gcSoFar; // the running migration's recorder, for status readers
 
   private final Object stateLock = new Object();
   private MigrationPhase phase = MigrationPhase.SETUP; // guarded by stateLock
@@ -130,6 +131,17 @@ public final class PreCopyController {
     return status.bytesSent();
   }
 
+  /** query-migrate style statistics, now. */
+  public LiveStatus.Snapshot status() {
+    return status.snapshot(clock.nanoTime());
+  }
+
+  /** Collector pauses of this JVM since the migration started: {count, nanos}; zeros when not running. */
+  public long[] gcSoFar() {
+    GcPauseRecorder g = gcSoFar;
+    return g == null ? new long[2] : new long[] {g.count(), g.totalNanos()};
+  }
+
   /**
    * Requests cancellation. Succeeds only before the commit is sent; the VM then stays on the
    * source.
@@ -183,6 +195,7 @@ public final class PreCopyController {
     long tStart = clock.nanoTime();
     final MigrationTimeline timeline = new MigrationTimeline();
     final GcPauseRecorder gc = GcPauseRecorder.start(clock::nanoTime);
+    gcSoFar = gc;
     final SourceVmGuard guard = new SourceVmGuard(migrationId, vm);
     final MigrationReportBuilder report =
         new MigrationReportBuilder(migrationId, settings, VmShape.of(vm), workloadLabel);
@@ -197,6 +210,7 @@ public final class PreCopyController {
       if (!observer.warmUp(settings.warmupMillis(), cancelled)) throw cancelledFailure();
       tStart = clock.nanoTime();
       timeline.start = tStart;
+      status.started(tStart);
       setPhase(MigrationPhase.SETUP, "opening session on the destination");
       observer.phase("setup");
       TargetSession s =
@@ -235,6 +249,7 @@ public final class PreCopyController {
       loop.start(s);
       final long tLogging = clock.nanoTime();
       report.setupMillis((tLogging - tStart) / 1e6);
+      status.setupDone((tLogging - tStart) / 1e6);
       log.info(
           "{}: session open in {} ms, dirty log ({}) enabled in {} ms",
           migrationId,
@@ -339,7 +354,9 @@ public final class PreCopyController {
     List<TimelineSample> samples = observer.timeline(tStart);
     double steady = LostWork.steadyRate(samples);
     if (!(steady > 0)) steady = observer.before();
-    report.lostWorkSeconds(LostWork.seconds(samples, steady));
+    // Lost work needs a migration that reached the commit answer (a run that failed before it lost
+    // no guest time to a downtime; its slowdown shows in the timeline).
+    if (report.downtimeParts() != null) report.lostWorkSeconds(LostWork.seconds(samples, steady));
     MigrationReport r =
         report
             .totalMillis((clock.nanoTime() - tStart) / 1e6)
@@ -348,6 +365,8 @@ public final class PreCopyController {
             .parameters(parametersWithMode())
             .timeline(samples)
             .build();
+    if (r.downtimeParts() != null) status.downtime(r.downtimeMillis());
+    gcSoFar = null;
     synchronized (stateLock) {
       phase = end;
     }

@@ -301,6 +301,8 @@ final class RoundLoop {
             kind == Kind.FINAL ? 0 : GuestRateObserver.rate(vm.storesRetired() - stores0, t2 - t0),
             guard.throttlePercent());
     rounds.add(rec);
+    status.roundDone(
+        tr.pages(), tr.zeroPages(), stats != null, remaining, estimate, dirtyRate, rec.throughputBytesPerSec());
     listener.onRound(rec);
     return rec;
   }

@@ -21,13 +21,15 @@ import java.util.regex.Pattern;
 final class NodeProcess implements AutoCloseable {
   static final String SOURCE_MAIN = "io.dbmmigrate.source.SourceNodeMain";
   static final String DEST_MAIN = "io.dbmmigrate.dest.DestNodeMain";
-  private static final Pattern LISTENING = Pattern.compile("^[A-Z]+_LISTENING port=(\\d+)$");
+  private static final Pattern LISTENING = Pattern.compile("^(?!METRICS)[A-Z]+_LISTENING port=(\\d+)$");
+  private static final Pattern METRICS = Pattern.compile("^METRICS_LISTENING port=(\\d+)$");
 
   final String name;
   final Process process;
   final Path stderrLog;
   private final StringBuffer stdout = new StringBuffer();
   private final CompletableFuture<Integer> port = new CompletableFuture<>();
+  private final CompletableFuture<Integer> metricsPort = new CompletableFuture<>();
   private final Thread reader;
 
   private NodeProcess(String name, Process process, Path stderrLog) {
@@ -44,11 +46,14 @@ final class NodeProcess implements AutoCloseable {
                   stdout.append(line).append('\n');
                   Matcher m = LISTENING.matcher(line);
                   if (m.matches()) port.complete(Integer.parseInt(m.group(1)));
+                  Matcher mm = METRICS.matcher(line);
+                  if (mm.matches()) metricsPort.complete(Integer.parseInt(mm.group(1)));
                 }
               } catch (IOException ignored) {
                 // process gone
               }
               port.completeExceptionally(new IllegalStateException(name + " exited before listening"));
+              metricsPort.completeExceptionally(new IllegalStateException(name + " exited before serving metrics"));
             },
             "stdout-" + name);
     reader.setDaemon(true);
@@ -79,6 +84,15 @@ final class NodeProcess implements AutoCloseable {
       return port.get(timeoutSeconds, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError(name + " did not start listening: " + diagnostics(), e);
+    }
+  }
+
+  /** The port from the METRICS_LISTENING line (--metrics-port). */
+  int awaitMetricsPort(long timeoutSeconds) throws Exception {
+    try {
+      return metricsPort.get(timeoutSeconds, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(name + " did not serve metrics: " + diagnostics(), e);
     }
   }
 

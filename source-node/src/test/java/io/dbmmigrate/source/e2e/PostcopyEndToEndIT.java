@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * receipt digest proves every page equals the source's image at switchover. Small guests.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PostcopyEndToEndTest {
+class PostcopyEndToEndIT {
   static final Path LOGS = Path.of("target", "e2e-logs");
   private NodeProcess dest;
   private int destPort;
