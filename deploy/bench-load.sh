@@ -11,8 +11,8 @@
 # Takes about 2–4 minutes on a 2-core machine (the build the first time, two 16 GiB SHA-256 passes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=deploy/lib-build.sh
-. deploy/lib-build.sh
+# shellcheck source=deploy/lib.sh
+. deploy/lib.sh
 
 ram=${RAM:-16g} vcpus=${VCPUS:-4} streams=${STREAMS:-8}
 workload=${WORKLOAD:-hotset:hot=2,share=95,rate=100}
@@ -20,12 +20,8 @@ src_heap=${SOURCE_HEAP:-3g} dst_heap=${DEST_HEAP:-3g} max_rounds=${MAX_ROUNDS:-8
 dirty_log=${DIRTY_LOG:-hw-sw}
 out=results/bench-load
 mkdir -p "$out"
-# lib-build.sh's jar lookup fails under `set -e -o pipefail` while the jars are still missing.
-set +e
-dbm_build_if_needed
-build_rc=$?
-set -e
-[[ $build_rc -eq 0 ]] || { echo "build failed" >&2; exit 1; }
+dbm_need_tool jq jq "reading the report"
+dbm_build_if_stale
 work=$(mktemp -d "${TMPDIR:-/tmp}/dbm-load.XXXXXX")
 SRC_PID=""
 cleanup() {
@@ -91,7 +87,7 @@ if [[ $src_rc -ne 0 ]]; then
   echo "source exited with $src_rc; its log:" >&2
   tail -n 40 "$work/source.err" >&2
 fi
-json() { grep -m 1 "\"$1\"" "$out/report.json" 2>/dev/null | sed -E 's/.*: *"?([^",]*)"?,?$/\1/'; }
+json() { dbm_json "$out/report.json" ".$1" || echo "?"; }
 
 printf '\n%-34s %s\n' "load benchmark" "value"
 printf '%-34s %s\n' "guest / vCPUs / workload" "$ram / $vcpus / $workload"

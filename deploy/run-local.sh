@@ -14,13 +14,10 @@
 set -euo pipefail
 CALLER_DIR=$PWD
 cd "$(dirname "$0")/.."
-REPO_DIR=$PWD
-# shellcheck source=deploy/lib-build.sh
-. deploy/lib-build.sh
+# shellcheck source=deploy/lib.sh
+. deploy/lib.sh
 
-dbm_build_if_needed
-SOURCE_JAR="$REPO_DIR/$SOURCE_JAR"
-DEST_JAR="$REPO_DIR/$DEST_JAR"
+dbm_build_if_stale
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/dbm-run-local.XXXXXX")
 cleanup() {

@@ -32,8 +32,10 @@ JITTER_MS="0"
 LOSS_PCT="0"
 SHAPER="tbf"
 SUBNET=""
-SOURCE_JAR="$REPO_DIR/source-node/target/dbm-migrate-source-node-0.1.0-SNAPSHOT-all.jar"
-DEST_JAR="$REPO_DIR/dest-node/app/target/dbm-migrate-dest-node-0.1.0-SNAPSHOT-all.jar"
+# shellcheck source=deploy/lib.sh
+. "$REPO_DIR/deploy/lib.sh"
+SOURCE_JAR=""   # default: the built jar (dbm_jar), looked up when the testbed runs a migration
+DEST_JAR=""
 CLASSPATH_ARG=""
 SOURCE_MAIN="io.dbmmigrate.source.SourceNodeMain"
 DEST_MAIN="io.dbmmigrate.dest.DestNodeMain"
@@ -166,17 +168,10 @@ require_root() {
   fi
 }
 
-# need_cmd CMD PACKAGE WHY
+# need_cmd CMD PACKAGE WHY (deploy/lib.sh's dbm_need_tool; --no-install: never apt-get)
 need_cmd() {
-  command -v "$1" >/dev/null 2>&1 && return 0
-  [ "$INSTALL" = 1 ] || die "'$1' is missing (Debian package $2, needed for $3) and --no-install was given"
-  command -v apt-get >/dev/null 2>&1 || die "'$1' is missing (package $2, needed for $3) and there is no apt-get; install it"
-  log "installing $2 with apt-get (needed for $3)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null \
-    || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
-         && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null; } \
-    || die "apt-get could not install $2"
-  command -v "$1" >/dev/null 2>&1 || die "$2 installed but '$1' still not found"
+  if [ "$INSTALL" = 1 ]; then dbm_need_tool "$1" "$2" "$3" || die "'$1' is unavailable"
+  else DBM_NO_INSTALL=1 dbm_need_tool "$1" "$2" "$3" || die "'$1' is unavailable (--no-install)"; fi
 }
 
 # qdisc_available KIND: tries to attach it to our veth and removes it again.
@@ -341,22 +336,6 @@ up() {
 # ---------------------------------------------------------------------------------------------
 # Processes
 
-# wait_for_line FILE PATTERN PID TIMEOUT_S WHAT -> prints the matching line
-wait_for_line() {
-  local file="$1" pattern="$2" pid="$3" timeout="$4" what="$5" i line
-  for i in $(seq 1 $(( timeout * 10 ))); do
-    line=$(grep -m1 -E "$pattern" "$file" 2>/dev/null || true)
-    if [ -n "$line" ]; then echo "$line"; return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log "$what exited before it was ready; its log ($file):"; tail -n 30 "$file" >&2 || true
-      return 1
-    fi
-    sleep 0.1
-  done
-  log "$what not ready after ${timeout}s; its log ($file):"; tail -n 30 "$file" >&2 || true
-  return 1
-}
-
 run_migration() {
   local java_ok pid line target rc
   local dest_cmd source_cmd relay_cmd
@@ -365,8 +344,10 @@ run_migration() {
     source_cmd=(-cp "$CLASSPATH_ARG" "$SOURCE_MAIN")
     relay_cmd=(-cp "$CLASSPATH_ARG" io.dbmmigrate.net.relay.RelayMain)
   else
-    [ -f "$SOURCE_JAR" ] || die "source jar not found: $SOURCE_JAR (build: ./mvnw -B -q -DskipTests package)"
-    [ -f "$DEST_JAR" ] || die "dest jar not found: $DEST_JAR (build: ./mvnw -B -q -DskipTests package)"
+    [ -n "$SOURCE_JAR" ] || SOURCE_JAR=$(dbm_jar source-node dbm-migrate-source-node)
+    [ -n "$DEST_JAR" ] || DEST_JAR=$(dbm_jar dest-node/app dbm-migrate-dest-node)
+    [ -f "$SOURCE_JAR" ] || die "source jar not found: ${SOURCE_JAR:-source-node/target/*-all.jar} (build: ./mvnw -B -q -DskipTests package)"
+    [ -f "$DEST_JAR" ] || die "dest jar not found: ${DEST_JAR:-dest-node/app/target/*-all.jar} (build: ./mvnw -B -q -DskipTests package)"
     dest_cmd=(-jar "$DEST_JAR")
     source_cmd=(-jar "$SOURCE_JAR")
     relay_cmd=(-cp "$SOURCE_JAR" io.dbmmigrate.net.relay.RelayMain)
@@ -382,8 +363,7 @@ run_migration() {
   ip netns exec "$DST_NS" "$JAVA" $DEST_JVM_OPTS "${dest_cmd[@]}" --port 0 --bind "$DST_IP" $DEST_ARGS \
     >"$LOG_DIR/dest.log" 2>&1 &
   pid=$!; PIDS+=("$pid")
-  line=$(wait_for_line "$LOG_DIR/dest.log" '^DEST_LISTENING port=[0-9]+' "$pid" 60 "destination") || exit 1
-  DEST_PORT="${line##*port=}"
+  DEST_PORT=$(dbm_wait_listening "$LOG_DIR/dest.log" "$pid" 60 destination) || exit 1
   target="$DST_IP:$DEST_PORT"
 
   if [ "$LATENCY_VIA" = relay ]; then
@@ -394,8 +374,7 @@ run_migration() {
       --listen 127.0.0.1:0 --target "$target" --delay-ms "$half_ms" --jitter-ms "$JITTER_MS" \
       >"$LOG_DIR/relay.log" 2>&1 &
     pid=$!; PIDS+=("$pid")
-    line=$(wait_for_line "$LOG_DIR/relay.log" '^RELAY_LISTENING port=[0-9]+' "$pid" 60 "relay") || exit 1
-    RELAY_PORT="${line##*port=}"
+    RELAY_PORT=$(dbm_wait_listening "$LOG_DIR/relay.log" "$pid" 60 relay) || exit 1
     target="127.0.0.1:$RELAY_PORT"
   fi
 

@@ -1,7 +1,9 @@
 package io.dbmmigrate.digest;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
+import io.dbmmigrate.memory.PageReader;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -79,8 +81,8 @@ public final class MemoryDigester {
         }
       }
       MessageDigest flat = sha256();
-      final byte[] page = new byte[GuestMemory.PAGE_SIZE];
-      for (MemorySlotSpec s : slots) updatePages(flat, mem, s.baseGfn(), s.endGfn(), page, stop);
+      final PageReader reader = mem.newReader();
+      for (MemorySlotSpec s : slots) updatePages(flat, reader, s.baseGfn(), s.endGfn(), stop);
       byte[] flatDigest = flat.digest();
       if (withChunks) {
         chunks = new ArrayList<>(futures.size());
@@ -102,16 +104,18 @@ public final class MemoryDigester {
 
   private static byte[] hashPages(GuestMemory mem, long fromGfn, long toGfn, BooleanSupplier stop) {
     MessageDigest md = sha256();
-    updatePages(md, mem, fromGfn, toGfn, new byte[GuestMemory.PAGE_SIZE], stop);
+    updatePages(md, mem.newReader(), fromGfn, toGfn, stop);
     return md.digest();
   }
 
+  /** Hashes the pages in place (a direct buffer goes to the digest without a heap copy). */
   private static void updatePages(
-      MessageDigest md, GuestMemory mem, long fromGfn, long toGfn, byte[] page, BooleanSupplier stop) {
+      MessageDigest md, PageReader reader, long fromGfn, long toGfn, BooleanSupplier stop) {
     for (long gfn = fromGfn; gfn < toGfn; gfn++) {
       if ((gfn & (STOP_CHECK_PAGES - 1)) == 0 && stop.getAsBoolean())
         throw new CancellationException("hashing stopped at gfn 0x" + Long.toHexString(gfn));
-      if (mem.readPage(gfn, page, 0)) md.update(page, 0, page.length);
+      final ByteBuffer page = reader.page(gfn);
+      if (page != null) md.update(page);
       else md.update(ZERO_PAGE, 0, ZERO_PAGE.length);
     }
   }

@@ -1,7 +1,7 @@
 package io.dbmmigrate.digest;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.ArrayList;
 import java.util.List;
 import net.jpountz.xxhash.XXHash64;

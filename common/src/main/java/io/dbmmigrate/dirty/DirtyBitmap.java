@@ -64,6 +64,17 @@ public final class DirtyBitmap {
     if (((long) WORDS.getOpaque(words, w) & m) == 0) WORDS.getAndBitwiseOr(words, w, m);
   }
 
+  /**
+   * Sets gfn's bit unconditionally by an atomic OR (a release): for writers that stored to the page
+   * before (a device's DMA), so that a harvest that takes the bit (getAndSet, an acquire) sees the
+   * store. The conditional {@link #set} would skip the OR when the bit is already set, and a
+   * harvest taking it just then might not see this store.
+   */
+  public void setAfterStore(long gfn) {
+    long rel = gfn - baseGfn;
+    WORDS.getAndBitwiseOr(words, (int) (rel >>> 6), 1L << (rel & 63));
+  }
+
   public boolean isSet(long gfn) {
     long rel = gfn - baseGfn;
     return (((long) WORDS.getOpaque(words, (int) (rel >>> 6)) >>> (rel & 63)) & 1) != 0;

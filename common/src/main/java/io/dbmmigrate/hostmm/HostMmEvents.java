@@ -1,10 +1,10 @@
 package io.dbmmigrate.hostmm;
 
 import io.dbmmigrate.machine.MachineTuning;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.mmu.Stage2Mmu;
 import io.dbmmigrate.mmu.Stage2PageTable;
-import io.dbmmigrate.vcpu.SplitMix64;
+import io.dbmmigrate.util.SplitMix64;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -30,12 +30,19 @@ public final class HostMmEvents implements AutoCloseable {
   private volatile boolean stop;
   private Thread thread;
 
-  public HostMmEvents(Stage2Mmu mmu, MemorySlotSpec ram, MachineTuning tuning, long seed) {
+  /**
+   * @param agingPerSec page-aging events per second (0 = none)
+   * @param remapPerSec unmap-then-remap events per second (0 = none)
+   * @param splitPerSec block splits per second (0 = none)
+   */
+  public HostMmEvents(
+      Stage2Mmu mmu, MemorySlotSpec ram, double agingPerSec, double remapPerSec,
+      double splitPerSec, long seed) {
     this.mmu = mmu;
     this.ram = ram;
-    this.agingPerSec = tuning.agingEventsPerSec();
-    this.remapPerSec = tuning.remapEventsPerSec();
-    this.splitPerSec = tuning.splitEventsPerSec();
+    this.agingPerSec = agingPerSec;
+    this.remapPerSec = remapPerSec;
+    this.splitPerSec = splitPerSec;
     this.rng = new SplitMix64(seed ^ 0x486F73744D4DL);
   }
 

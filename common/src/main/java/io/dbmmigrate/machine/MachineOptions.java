@@ -1,5 +1,9 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.memory.BackingPageSize;
+
+import io.dbmmigrate.dirty.SplitPolicy;
+
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.vcpu.WorkloadSpec;
 import picocli.CommandLine;
@@ -92,6 +96,37 @@ public final class MachineOptions {
           + " --no-prefault maps pages on first touch (a scan then visits only populated tables)."
           + " Default: ${DEFAULT-VALUE}.")
   boolean prefault = true;
+
+  @Option(names = "--device-write-rate", paramLabel = "MB/s", defaultValue = "0",
+      description = "A simulated device writing guest RAM by DMA (a virtio back end), bypassing"
+          + " stage 2: pages per second as MB/s, tracked in a device bitmap every dirty-log mode"
+          + " merges at every sync. 0 = no device. Default: ${DEFAULT-VALUE}.")
+  double deviceWriteRate;
+
+  @Option(names = "--ring-entries", paramLabel = "N",
+      defaultValue = "" + io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_RING_ENTRIES,
+      description = "Dirty-log mode ring: entries per vCPU ring, a power of two >= 64 (QEMU's"
+          + " dirty-ring-size; a vCPU exits when 64 are left). Default: ${DEFAULT-VALUE}.")
+  int ringEntries = io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_RING_ENTRIES;
+
+  @Option(names = "--hdbss-entries", paramLabel = "N",
+      defaultValue = "" + io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_HDBSS_ENTRIES,
+      description = "Dirty-log mode hdbss: entries per vCPU buffer, a power of two >= 64 (512 ="
+          + " one 4 KiB page, HDBSSBR_EL2.SZ=0). Default: ${DEFAULT-VALUE}.")
+  int hdbssEntries = io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_HDBSS_ENTRIES;
+
+  @Option(names = "--dirty-limit", paramLabel = "MB/s", defaultValue = "0",
+      description = "QEMU's dirty-limit: per-vCPU dirty-rate cap enforced at write-fault,"
+          + " ring-full and HDBSS buffer-full exits (a vCPU that never exits, as in hw, is not"
+          + " limited; use the CPU throttle there). 0 = off. Default: ${DEFAULT-VALUE}.")
+  double dirtyLimit;
+
+  /** MB/s of device (DMA) writes, 0 = none (see --device-write-rate). */
+  public double deviceWriteRate() {
+    if (!(deviceWriteRate >= 0) || Double.isInfinite(deviceWriteRate))
+      throw bad("--device-write-rate must be >= 0 MB/s");
+    return deviceWriteRate;
+  }
 
   /** Whether RAM is mapped up front (see --prefault). */
   public boolean prefault() {

@@ -1,5 +1,8 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.dirty.SplitPolicy;
+import io.dbmmigrate.mmu.MmuTuning;
+
 /**
  * Tuning of the simulated hardware and host: the cost model, host memory-management event rates,
  * the block split policy and the hardware access flag.
@@ -100,6 +103,11 @@ public record MachineTuning(
     return new MachineTuning(
         faultCostNanos, tlbiCostNanos, kickCostNanos, agingEventsPerSec, remapEventsPerSec,
         splitEventsPerSec, splitPolicy, ha);
+  }
+
+  /** The part the MMU needs: the costs and HA. */
+  public MmuTuning mmuTuning() {
+    return new MmuTuning(faultCostNanos, tlbiCostNanos, kickCostNanos, hardwareAccessFlag);
   }
 
   public boolean hostEventsEnabled() {

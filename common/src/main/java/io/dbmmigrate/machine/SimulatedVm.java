@@ -1,11 +1,21 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.memory.BackingPageSize;
+
+import io.dbmmigrate.memory.MemorySlotSpec;
+
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+
+import io.dbmmigrate.memory.GuestMemory;
+
 import io.dbmmigrate.dirty.DirtyLog;
 import io.dbmmigrate.dirty.Stage2DirtyLog;
 import io.dbmmigrate.hostmm.HostMmEvents;
+import io.dbmmigrate.dirty.ScanVariant;
+import io.dbmmigrate.mmu.MmuCounters;
 import io.dbmmigrate.mmu.MmuVariant;
 import io.dbmmigrate.mmu.Stage2Mmu;
-import io.dbmmigrate.vcpu.SplitMix64;
+import io.dbmmigrate.util.SplitMix64;
 import io.dbmmigrate.vcpu.StorePattern;
 import io.dbmmigrate.vcpu.Vcpu;
 import io.dbmmigrate.vcpu.VcpuControl;
@@ -34,14 +44,18 @@ public final class SimulatedVm implements VirtualMachine {
   private final HostMmEvents hostMm;
   private final MemorySlotSpec ram;
   private final WorkloadFactory workloads;
+  private final DmaDevice device; // null: no device writes
   private boolean closed;
 
-  SimulatedVm(VmSpec spec, StorePattern pattern, MmuVariant variant, WorkloadFactory workloads) {
+  SimulatedVm(
+      VmSpec spec, StorePattern pattern, MmuVariant variant, ScanVariant scanVariant,
+      WorkloadFactory workloads, double deviceWriteMbps) {
     this.spec = spec;
     this.workloads = workloads;
     this.memory = new ChunkedGuestMemory(spec.slots());
-    this.mmu = new Stage2Mmu(memory, spec.vcpuCount(), spec.tuning(), spec.backing(), variant);
-    this.dirtyLog = new Stage2DirtyLog(mmu);
+    MachineTuning t = spec.tuning();
+    this.mmu = new Stage2Mmu(memory, spec.vcpuCount(), t.mmuTuning(), spec.backing(), variant);
+    this.dirtyLog = new Stage2DirtyLog(mmu, t.splitPolicy(), scanVariant);
     MemorySlotSpec r = null;
     for (MemorySlotSpec s : spec.slots()) if (!s.readOnly()) r = s;
     this.ram = r;
@@ -50,7 +64,15 @@ public final class SimulatedVm implements VirtualMachine {
       Workload w = workloads.create(ws, i, spec.vcpuCount(), ram.pageCount(), spec.seed());
       vcpus.add(new Vcpu(i, mmu, control, ram.baseGfn(), w, pattern));
     }
-    this.hostMm = new HostMmEvents(mmu, ram, spec.tuning(), spec.seed());
+    this.hostMm =
+        new HostMmEvents(
+            mmu, ram, t.agingEventsPerSec(), t.remapEventsPerSec(), t.splitEventsPerSec(),
+            spec.seed());
+    this.device =
+        deviceWriteMbps > 0
+            ? new DmaDevice(memory, dirtyLog, ram, control, pattern, spec.vcpuCount(),
+                deviceWriteMbps, spec.seed())
+            : null;
     fillRom();
   }
 
@@ -124,6 +146,7 @@ public final class SimulatedVm implements VirtualMachine {
     if (threads.isEmpty()) {
       for (Vcpu v : vcpus) threads.add(v.start());
       hostMm.start();
+      if (device != null) device.start();
     }
     control.resume();
   }
@@ -131,6 +154,12 @@ public final class SimulatedVm implements VirtualMachine {
   @Override
   public synchronized void pause() {
     control.pause();
+    dirtyLog.dmaBarrier(); // the device is quiesced too: no DMA lands after the pause
+  }
+
+  /** Pages written by the simulated device (DMA) so far; 0 without one. */
+  public long deviceWrites() {
+    return device == null ? 0 : device.writes();
   }
 
   @Override
@@ -203,7 +232,10 @@ public final class SimulatedVm implements VirtualMachine {
 
   @Override
   public MachineCounters counters() {
-    return mmu.counters();
+    MmuCounters c = mmu.counters();
+    return new MachineCounters(
+        c.translationFaults(), c.permissionFaults(), c.hardwareDirtySets(), c.tlbInvalidations(),
+        c.kicks());
   }
 
   @Override
@@ -217,6 +249,7 @@ public final class SimulatedVm implements VirtualMachine {
     closed = true;
     control.close();
     hostMm.close();
+    if (device != null) device.close();
     boolean interrupted = false;
     for (Thread t : threads) {
       while (t.isAlive()) {
@@ -228,6 +261,7 @@ public final class SimulatedVm implements VirtualMachine {
       }
     }
     dirtyLog.close();
+    memory.close(); // no vCPU runs any more: unmap the guest's RAM now (see ChunkedGuestMemory)
     if (interrupted) Thread.currentThread().interrupt();
   }
 }

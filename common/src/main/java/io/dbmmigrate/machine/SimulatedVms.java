@@ -1,5 +1,6 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.dirty.ScanVariant;
 import io.dbmmigrate.mmu.MmuVariant;
 import io.dbmmigrate.vcpu.StorePattern;
 import io.dbmmigrate.vcpu.WorkloadFactory;
@@ -26,8 +27,13 @@ public final class SimulatedVms {
     private final VmSpec spec;
     private StorePattern storePattern = StorePattern.standard();
     private MmuVariant mmuVariant = MmuVariant.CORRECT;
+    private ScanVariant scanVariant = ScanVariant.CORRECT;
     private WorkloadFactory workloads = WorkloadFactory.standard();
     private boolean prefaultRam;
+    private double deviceWriteMbps;
+    private int ringEntries = io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_RING_ENTRIES;
+    private int hdbssEntries = io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_HDBSS_ENTRIES;
+    private double dirtyLimitMbps;
 
     private Builder(VmSpec spec) {
       if (spec == null) throw new IllegalArgumentException("spec missing");
@@ -47,6 +53,12 @@ public final class SimulatedVms {
       return this;
     }
 
+    /** The dirty log's HW scan; only tests can obtain anything but {@link ScanVariant#CORRECT}. */
+    public Builder scanVariant(ScanVariant variant) {
+      this.scanVariant = variant;
+      return this;
+    }
+
     /** Which pages the vCPUs store to (tests: their own page streams); also used on restore. */
     public Builder workloads(WorkloadFactory factory) {
       this.workloads = factory;
@@ -63,8 +75,39 @@ public final class SimulatedVms {
       return this;
     }
 
+    /**
+     * A simulated device writing RAM by DMA at this rate (MB/s, pages), bypassing stage 2 and
+     * tracked in the dirty log's device bitmap; 0 = no device.
+     */
+    public Builder deviceWriteRate(double mbps) {
+      if (!(mbps >= 0) || Double.isInfinite(mbps))
+        throw new IllegalArgumentException("device write rate must be >= 0 MB/s");
+      this.deviceWriteMbps = mbps;
+      return this;
+    }
+
+    /** Ring and HDBSS entries per vCPU, and the dirty limit (MB/s per vCPU, 0 = off). */
+    public Builder trackers(int ringEntries, int hdbssEntries, double dirtyLimitMbps) {
+      io.dbmmigrate.dirty.DirtyLogOptions.defaults()
+          .withBuffers(ringEntries, hdbssEntries)
+          .withDirtyLimit(dirtyLimitMbps); // validates
+      this.ringEntries = ringEntries;
+      this.hdbssEntries = hdbssEntries;
+      this.dirtyLimitMbps = dirtyLimitMbps;
+      return this;
+    }
+
+    /** The options of a machine command line: prefault, device, trackers. */
+    public Builder options(MachineOptions o) {
+      return prefaultRam(o.prefault())
+          .deviceWriteRate(o.deviceWriteRate())
+          .trackers(o.ringEntries, o.hdbssEntries, o.dirtyLimit);
+    }
+
     public SimulatedVm build() {
-      SimulatedVm vm = new SimulatedVm(spec, storePattern, mmuVariant, workloads);
+      SimulatedVm vm =
+          new SimulatedVm(spec, storePattern, mmuVariant, scanVariant, workloads, deviceWriteMbps);
+      vm.stage2DirtyLog().setTrackerDefaults(ringEntries, hdbssEntries, dirtyLimitMbps);
       if (prefaultRam) vm.mmu().populate(vm.ram().baseGfn(), vm.ram().endGfn());
       return vm;
     }

@@ -1,5 +1,9 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.memory.BackingPageSize;
+
+import io.dbmmigrate.memory.GuestMemory;
+
 import io.dbmmigrate.dirty.DirtyLog;
 import java.util.List;
 

@@ -40,7 +40,7 @@ public final class MetricsOptions {
     GcPauseMetrics.bind(registry, gc, node);
     bind.accept(registry);
     MetricsEndpoint endpoint = MetricsEndpoint.start(metricsBind, metricsPort, registry);
-    System.out.println("METRICS_LISTENING port=" + endpoint.port());
+    System.out.println(io.dbmmigrate.process.ListeningLine.format(io.dbmmigrate.process.ListeningLine.METRICS, endpoint.port()));
     System.out.flush();
     return endpoint;
   }

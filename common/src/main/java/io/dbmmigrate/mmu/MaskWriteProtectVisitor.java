@@ -13,7 +13,9 @@ import java.lang.invoke.VarHandle;
  * whose bit is set in {@code mask} (bit {@code (gfn - maskBaseGfn) & 63} of word {@code (gfn -
  * maskBaseGfn) >>> 6}), clears S2AP[1] of its page; with {@code dbm}, a writable page without DBM
  * gets DBM (manual clear after "initially all set" arms hardware logging page by page). A block
- * holding a masked page is split first (its pages inherit its permissions). Caller invalidates.
+ * holding a masked page is split first: its pages inherit its attributes, a hardware-set write bit
+ * included (so the unmasked pages of a hardware-dirty block stay hardware-dirty for the next scan;
+ * the split drops no dirty state), and get DBM with {@code dbm}. Caller invalidates.
  *
  * <p>The caller has recorded (or is about to report) every masked page before calling this: this
  * visitor may clear a hardware-set write bit only because the page is already in the harvest.
@@ -24,17 +26,13 @@ final class MaskWriteProtectVisitor implements Stage2Visitor {
   private final long[] mask;
   private final long maskBaseGfn;
   private final boolean dbm;
-  private final long splitClear;
-  private final long splitSet;
   long visited;
   long splits;
 
-  MaskWriteProtectVisitor(long[] mask, long maskBaseGfn, boolean dbm, long splitClear, long splitSet) {
+  MaskWriteProtectVisitor(long[] mask, long maskBaseGfn, boolean dbm) {
     this.mask = mask;
     this.maskBaseGfn = maskBaseGfn;
     this.dbm = dbm;
-    this.splitClear = splitClear;
-    this.splitSet = splitSet;
   }
 
   private boolean masked(long gfn) {
@@ -68,7 +66,7 @@ final class MaskWriteProtectVisitor implements Stage2Visitor {
       if ((g - maskBaseGfn) >>> 6 >= mask.length) break;
       if (masked(g)) {
         splits++;
-        return pt.splitBlock(index, splitClear, splitSet);
+        return pt.splitBlock(index, 0, dbm ? DBM : 0);
       }
     }
     return false;

@@ -49,7 +49,14 @@ final class MkOldVisitor implements Stage2Visitor {
 
   @Override
   public boolean visitEntry(Stage2PageTable pt, int level, int index, long gfn, long desc) {
-    if (Descriptor.isBlock(desc, level)) mkOld(pt, index);
+    if (Descriptor.isBlock(desc, level)) {
+      if (plainStore) {
+        mkOld(pt, index);
+      } else {
+        long old = pt.updateBlock(index, VALID | AF, AF, 0); // still a block: a split may race
+        if ((old & (VALID | AF)) == (VALID | AF) && Descriptor.isBlock(old, level)) cleared++;
+      }
+    }
     return false;
   }
 

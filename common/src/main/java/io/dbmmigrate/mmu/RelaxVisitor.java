@@ -22,7 +22,7 @@ final class RelaxVisitor implements Stage2Visitor {
 
   @Override
   public boolean visitEntry(Stage2PageTable pt, int level, int index, long gfn, long desc) {
-    if (Descriptor.isBlock(desc, level)) pt.update(index, VALID, DBM, S2AP_WRITE);
+    if (Descriptor.isBlock(desc, level)) pt.updateBlock(index, VALID, DBM, S2AP_WRITE);
     return false;
   }
 }

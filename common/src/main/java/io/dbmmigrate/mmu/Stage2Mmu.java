@@ -6,12 +6,9 @@ import static io.dbmmigrate.mmu.Descriptor.S2AP_WRITE;
 import static io.dbmmigrate.mmu.Descriptor.TABLE_OR_PAGE;
 import static io.dbmmigrate.mmu.Descriptor.VALID;
 
-import io.dbmmigrate.dirty.DirtyLogMode;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.ChunkedGuestMemory;
-import io.dbmmigrate.machine.MachineCounters;
-import io.dbmmigrate.machine.MachineTuning;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -28,27 +25,43 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *   <li>Translate: a TLB hit is a writable translation. Otherwise walk: invalid → translation fault;
  *       AF clear → with HA the hardware sets it by CAS, else access-flag fault; writable → fill TLB;
  *       read-only with HD and DBM → the hardware sets S2AP[1] by CAS ("hardware dirty") and fills
- *       the TLB; otherwise → permission fault.
+ *       the TLB; otherwise → permission fault. The walk is {@link #onLeaf}, the one
+ *       lookup-and-retry loop that the fault handlers and host replacements use too.
  *   <li>Store the 8 bytes, close the window (release). A fault closes the window first; the
  *       handler runs outside it (so an invalidation never waits for a handler), then the store is
  *       retried.
  * </ol>
  *
+ * <h2>Who decides what a fault does</h2>
+ *
+ * The MMU does not know the dirty-log modes. The dirty log installs a {@link DirtyTracker}
+ * ({@link #setTracker}); per {@link FaultKind} it names the PTE attributes to set or clear and the
+ * recorder to call first. The MMU keeps, whatever the tracker says, the rules below the modes: ROM
+ * is mapped read-only without DBM; a record happens before the PTE change it justifies; a
+ * replaced hardware-dirty PTE is saved; every PTE change is a CAS from the value just read.
+ *
  * <h2>Concurrency contract</h2>
  *
  * <ul>
- *   <li>PTE bits: see {@link Stage2PageTable}. Every change is a CAS or getAndSet.
+ *   <li>PTE bits: see {@link Stage2PageTable}. Every change is a CAS.
  *   <li>{@code mmuLock} (read/write, like KVM's {@code mmu_lock}): fault handlers and host
  *       replacements (unmap/remap, split) hold it shared; a handler's "record, then make
  *       writable" is one shared section. The dirty log takes it exclusively: (a) as a barrier after
- *       switching the logging mode, so that no fault handler still maps with the old mode's
+ *       installing a tracker, so that no fault handler still maps with the old tracker's
  *       attributes; (b) around "take the log bitmap, write-protect those pages" ({@link
  *       #lockForHarvest}), so that no handler can record a page, lose its bit to the harvest and
  *       then make the page writable behind the harvest's write-protect (the page would stay
  *       writable with no bit: every later store lost); this also makes every replacement that
  *       erased a hardware-dirty PTE before the scan saw it record the page first.
- *   <li>{@code loggingMode} and {@code recorder}: volatile, written by the dirty log's control
- *       thread before the barrier (a), read by fault handlers under the shared lock.
+ *   <li>{@code tracker}: volatile, written by the dirty log's control thread before the barrier
+ *       (a), read by fault handlers under the shared lock.
+ *   <li>Lost races: a step of {@link #onLeaf} whose CAS fails, or that finds a table where the
+ *       walk saw a leaf (a split under us), walks again; an entry found invalid (an unmap) ends
+ *       the step, and the retried store takes a translation fault. No step writes a value
+ *       computed from an older read. The fault paths no longer update "whatever is at the index"
+ *       with {@code require = VALID}, which a racing split could turn into a write into a table
+ *       descriptor (harmless only because those bits are ignored there); block visitors use
+ *       {@link Stage2PageTable#updateBlock} for the same reason.
  *   <li>Counters: LongAdder, increments racy-summed (monotonic, approximate while running).
  * </ul>
  *
@@ -66,18 +79,36 @@ public final class Stage2Mmu {
   static final int TRANSLATION_FAULT = 1;
   static final int ACCESS_FAULT = 2;
   static final int PERMISSION_FAULT = 3;
+  /** FEAT_HDBSS buffer full: an exit before the hardware dirty-state update (nothing changed). */
+  static final int BUFFER_FULL = 4;
+
+  /** Outcomes of {@link #onLeaf} besides a step's own: no valid leaf, or walk again. */
+  private static final long NO_LEAF = -1;
+
+  private static final long RETRY = -2;
+  /** A step's "done" (descriptors are never negative: bit 63 is never set here). */
+  private static final long DONE = 0;
+
+  /** One attempt on the leaf {@code d} at {@code index}: an outcome, or {@link #RETRY}. */
+  @FunctionalInterface
+  private interface LeafStep {
+    long apply(VcpuContext c, long gfn, int level, int index, long d);
+  }
 
   private final Stage2PageTable pt;
   private final ChunkedGuestMemory memory;
   private final TlbDomain tlb;
   private final Vtcr vtcr;
-  private final MachineTuning tuning;
+  private final MmuTuning tuning;
   private final BackingPageSize backing;
   private final BrokenVariant broken;
   private final ReentrantReadWriteLock mmuLock = new ReentrantReadWriteLock();
+  // The steps of onLeaf, allocated once (the store path allocates nothing).
+  private final LeafStep writeAccess = this::writeAccess;
+  private final LeafStep relaxForWrite = this::relaxForWrite;
+  private final LeafStep mkYoung = this::mkYoung;
 
-  private volatile DirtyLogMode loggingMode = DirtyLogMode.OFF;
-  private volatile DirtyPageRecorder recorder = gfn -> {};
+  private volatile DirtyTracker tracker = DirtyTracker.OFF;
 
   private final LongAdder translationFaults = new LongAdder();
   private final LongAdder permissionFaults = new LongAdder();
@@ -86,16 +117,16 @@ public final class Stage2Mmu {
   private final LongAdder kicks = new LongAdder();
   private final LongAdder blockSplits = new LongAdder();
   private final LongAdder droppedStores = new LongAdder();
+  private final LongAdder bufferFullExits = new LongAdder();
 
-  public Stage2Mmu(
-      ChunkedGuestMemory memory, int vcpus, MachineTuning tuning, BackingPageSize backing) {
+  public Stage2Mmu(ChunkedGuestMemory memory, int vcpus, MmuTuning tuning, BackingPageSize backing) {
     this(memory, vcpus, tuning, backing, MmuVariant.CORRECT);
   }
 
   public Stage2Mmu(
       ChunkedGuestMemory memory,
       int vcpus,
-      MachineTuning tuning,
+      MmuTuning tuning,
       BackingPageSize backing,
       MmuVariant variant) {
     this.memory = memory;
@@ -123,7 +154,7 @@ public final class Stage2Mmu {
     return tlb;
   }
 
-  public MachineTuning tuning() {
+  public MmuTuning tuning() {
     return tuning;
   }
 
@@ -193,6 +224,9 @@ public final class Stage2Mmu {
         tlb.exit(v);
       }
       if (!handleFault(c, gfn, r)) return false;
+      // After every exit (outside the window and the lock): the tracker's ring-full or
+      // buffer-full service and its dirty-rate limit.
+      c.debtNanos += tracker.afterExit(v);
     }
   }
 
@@ -213,36 +247,58 @@ public final class Stage2Mmu {
   private int translateForWrite(VcpuContext c, long gfn) {
     if (c.tlbHit(gfn)) return OK;
     if (gfn < 0 || gfn >= pt.gfnLimit()) return TRANSLATION_FAULT;
-    long packed = pt.lookup(gfn);
-    int level = Stage2PageTable.lookupLevel(packed);
-    int index = Stage2PageTable.lookupIndex(packed);
+    long r = onLeaf(c, gfn, writeAccess);
+    return r == NO_LEAF ? TRANSLATION_FAULT : (int) r;
+  }
+
+  /**
+   * The one lookup-and-retry loop (KVM: the walk, then "lost a race: retry the fault"). Walks to
+   * the leaf translating {@code gfn} and lets {@code step} act on the value just read, by CAS from
+   * that value. When the entry is a table (a split installed one after the walk passed: walk
+   * again) or the step lost a race ({@link #RETRY}), it walks again; tables are never freed, so a
+   * stale index is never wrong, only out of date.
+   *
+   * @return {@link #NO_LEAF} when no valid leaf maps gfn, otherwise the step's outcome
+   */
+  private long onLeaf(VcpuContext c, long gfn, LeafStep step) {
     while (true) {
+      long packed = pt.lookup(gfn);
+      int level = Stage2PageTable.lookupLevel(packed);
+      int index = Stage2PageTable.lookupIndex(packed);
       long d = pt.get(index);
       if (!Descriptor.isLeaf(d, level)) {
-        if (!Descriptor.isTable(d, level)) return TRANSLATION_FAULT;
-        packed = pt.lookup(gfn); // split under us: walk again
-        level = Stage2PageTable.lookupLevel(packed);
-        index = Stage2PageTable.lookupIndex(packed);
-        continue;
+        if (Descriptor.isTable(d, level)) continue; // split under us: walk again
+        return NO_LEAF;
       }
-      if ((d & AF) == 0) {
-        if (!c.ha) return ACCESS_FAULT;
-        if (!pt.compareAndSet(index, d, d | AF)) continue; // hardware AF update, atomic
-        d |= AF;
-      }
-      if ((d & S2AP_WRITE) != 0) {
-        c.tlbFill(gfn);
-        return OK;
-      }
-      if (c.hd && (d & DBM) != 0) {
-        // Hardware dirty-state update: S2AP[1] set atomically instead of a permission fault.
-        if (!pt.compareAndSet(index, d, d | S2AP_WRITE)) continue;
-        hardwareDirtySets.increment();
-        c.tlbFill(gfn);
-        return OK;
-      }
-      return PERMISSION_FAULT;
+      long r = step.apply(c, gfn, level, index, d);
+      if (r != RETRY) return r;
     }
+  }
+
+  /** Step of the store path: hardware AF and DBM updates by CAS; OK or the fault to take. */
+  private long writeAccess(VcpuContext c, long gfn, int level, int index, long d) {
+    if ((d & AF) == 0) {
+      if (!c.ha) return ACCESS_FAULT;
+      if (!pt.compareAndSet(index, d, d | AF)) return RETRY; // hardware AF update, atomic
+      d |= AF;
+    }
+    if ((d & S2AP_WRITE) != 0) {
+      c.tlbFill(gfn);
+      return OK;
+    }
+    if (c.hd && (d & DBM) != 0) {
+      // Hardware dirty-state update: S2AP[1] set atomically instead of a permission fault. With a
+      // hardware dirty-state buffer (HDBSS) a full buffer is an exit before the update, and the
+      // gfn is appended after the CAS (a harvest that takes the entry finds the PTE writable).
+      DirtyTracker t = tracker;
+      if (!t.hardwareLogHasRoom(c.index)) return BUFFER_FULL;
+      if (!pt.compareAndSet(index, d, d | S2AP_WRITE)) return RETRY;
+      t.hardwareLogged(c.index, gfn & -(1L << Stage2PageTable.shiftOf(level)), level);
+      hardwareDirtySets.increment();
+      c.tlbFill(gfn);
+      return OK;
+    }
+    return PERMISSION_FAULT;
   }
 
   // ================================================================ fault handlers
@@ -250,6 +306,10 @@ public final class Stage2Mmu {
   /** Outside the store window. Returns false when the store is to be dropped. */
   private boolean handleFault(VcpuContext c, long gfn, int kind) {
     c.debtNanos += tuning.faultCostNanos();
+    if (kind == BUFFER_FULL) {
+      bufferFullExits.increment();
+      return true; // served by the tracker's afterExit, then the store is retried
+    }
     MemorySlotSpec slot = memory.slotOf(gfn);
     if (slot == null) {
       droppedStores.increment();
@@ -260,11 +320,11 @@ public final class Stage2Mmu {
       switch (kind) {
         case TRANSLATION_FAULT:
           translationFaults.increment();
-          mapOnFault(gfn, slot);
+          mapOnFault(c, gfn, slot);
           return true;
         case ACCESS_FAULT:
           accessFaults.increment();
-          mkYoung(gfn);
+          onLeaf(c, gfn, mkYoung);
           return true;
         default:
           if (slot.readOnly()) {
@@ -272,7 +332,7 @@ public final class Stage2Mmu {
             return false;
           }
           permissionFaults.increment();
-          permissionFault(gfn);
+          onLeaf(c, gfn, relaxForWrite);
           return true;
       }
     } finally {
@@ -281,40 +341,41 @@ public final class Stage2Mmu {
   }
 
   /**
-   * Translation fault on a write: map the page. Logging off and THP backing → a 2 MiB block.
-   * During logging the page is being written, so it is mapped dirty: SW records it and maps it
-   * writable; HW maps it writable with DBM (hardware dirty, the next scan collects it).
+   * Translation fault on a write: map the page with the tracker's {@link FaultKind#WRITE_MAP}
+   * attributes, recording it first when the tracker says so. ROM is mapped read-only without DBM
+   * whatever the tracker says (so the hardware can never make it writable; the store is dropped by
+   * the permission fault of the retry). A tracker that maps blocks on THP backing gets a 2 MiB
+   * block.
    */
-  private void mapOnFault(long gfn, MemorySlotSpec slot) {
-    DirtyLogMode mode = loggingMode;
+  private void mapOnFault(VcpuContext c, long gfn, MemorySlotSpec slot) {
+    DirtyTracker t = tracker;
     if (slot.readOnly()) {
-      mapPage(gfn, 0); // ROM: read-only and never DBM, so the hardware can never make it writable
+      // BROKEN variant: ROM gets the DBM bit a clean mapping of the mode would carry.
+      long rom =
+          broken == BrokenVariant.ROM_DBM_ON_TRANSLATION_FAULT
+              ? t.respond(FaultKind.PREFAULT).set() & DBM
+              : 0;
+      mapPage(gfn, rom);
       return;
     }
-    if (mode == DirtyLogMode.OFF && backing == BackingPageSize.SIZE_2M) {
+    if (t.mapsBlocks() && backing == BackingPageSize.SIZE_2M) {
       long blockGfn = gfn & ~(long) (Stage2PageTable.ENTRIES - 1);
       if (slot.contains(blockGfn) && slot.contains(blockGfn + Stage2PageTable.ENTRIES - 1)) {
         int l2 = pt.ensureLevel2Entry(gfn);
         if (l2 >= 0) {
           long d = pt.get(l2);
           if (!Descriptor.isValid(d)) {
-            pt.compareAndSet(l2, d, Descriptor.block(blockGfn, S2AP_WRITE));
+            pt.compareAndSet(
+                l2, d, Descriptor.block(blockGfn, t.respond(FaultKind.WRITE_MAP).set()));
             return;
           }
           if (!Descriptor.isTable(d, 2)) return; // a block is there already
         }
       }
     }
-    long attrs;
-    if (mode == DirtyLogMode.OFF) {
-      attrs = S2AP_WRITE;
-    } else if (mode == DirtyLogMode.HW) {
-      attrs = S2AP_WRITE | DBM;
-    } else {
-      recorder.markDirty(gfn); // record before the PTE becomes writable
-      attrs = S2AP_WRITE;
-    }
-    mapPage(gfn, attrs);
+    FaultResponse e = t.respond(FaultKind.WRITE_MAP);
+    e.record(c.index, gfn); // record before the PTE can be written
+    mapPage(gfn, e.set());
   }
 
   private void mapPage(long gfn, long attrs) {
@@ -325,38 +386,30 @@ public final class Stage2Mmu {
     if (!Descriptor.isValid(d)) pt.compareAndSet(index, d, Descriptor.page(gfn, attrs));
   }
 
-  private void mkYoung(long gfn) {
-    long packed = pt.lookup(gfn);
-    pt.update(Stage2PageTable.lookupIndex(packed), VALID, 0, AF);
+  /** Step of an access-flag fault: set AF by CAS from the value read. */
+  private long mkYoung(VcpuContext c, long gfn, int level, int index, long d) {
+    if ((d & AF) != 0) return DONE;
+    return pt.compareAndSet(index, d, d | AF) ? DONE : RETRY;
   }
 
-  /** Permission fault on a writable slot (KVM: user_mem_abort with a write fault). */
-  private void permissionFault(long gfn) {
-    while (true) {
-      long packed = pt.lookup(gfn);
-      int level = Stage2PageTable.lookupLevel(packed);
-      int index = Stage2PageTable.lookupIndex(packed);
-      long d = pt.get(index);
-      if (!Descriptor.isLeaf(d, level)) {
-        if (Descriptor.isTable(d, level)) continue;
-        return; // unmapped meanwhile: the retry takes a translation fault
-      }
-      if ((d & S2AP_WRITE) != 0) return; // relaxed meanwhile
-      DirtyLogMode mode = loggingMode;
-      if (level < 3) {
-        if (mode != DirtyLogMode.OFF && level == 2) {
-          if (pt.splitBlock(index, S2AP_WRITE, mode == DirtyLogMode.HW ? DBM : 0)) {
-            blockSplits.increment();
-          }
-          continue; // now handle the page
-        }
-        pt.update(index, VALID, 0, S2AP_WRITE);
-        return;
-      }
-      if (mode != DirtyLogMode.OFF) recorder.markDirty(gfn); // record first, then relax
-      pt.update(index, VALID | TABLE_OR_PAGE, 0, S2AP_WRITE);
-      return;
+  /**
+   * Step of a permission fault on a writable slot (KVM: user_mem_abort with a write fault): a
+   * block is relaxed in place when the tracker maps blocks, else split (its pages get the
+   * tracker's {@link FaultKind#SPLIT} bits and keep the block's, a hardware-set write bit
+   * included) and the page handled next; a page gets the tracker's {@link
+   * FaultKind#WRITE_PROTECTED} edit, recorded first.
+   */
+  private long relaxForWrite(VcpuContext c, long gfn, int level, int index, long d) {
+    if ((d & S2AP_WRITE) != 0) return DONE; // relaxed meanwhile (hardware or another handler)
+    DirtyTracker t = tracker;
+    if (level < 3) {
+      if (t.mapsBlocks()) return pt.compareAndSet(index, d, d | S2AP_WRITE) ? DONE : RETRY;
+      if (pt.splitBlock(index, 0, t.respond(FaultKind.SPLIT).set())) blockSplits.increment();
+      return RETRY; // now the page
     }
+    FaultResponse e = t.respond(FaultKind.WRITE_PROTECTED);
+    e.record(c.index, gfn); // record first, then relax
+    return pt.compareAndSet(index, d, (d & ~e.clear()) | e.set()) ? DONE : RETRY;
   }
 
   // ================================================================ TLB maintenance and kick
@@ -389,17 +442,17 @@ public final class Stage2Mmu {
   // ================================================================ dirty-log interface
 
   /**
-   * Sets the logging mode the fault handlers follow and where they record, then waits (barrier on
-   * {@code mmuLock}) until no handler still runs with the previous mode.
+   * Installs the tracker the fault handlers follow, then waits (barrier on {@code mmuLock}) until
+   * no handler still runs with the previous one.
    */
-  public void setLogging(DirtyLogMode mode, DirtyPageRecorder rec) {
-    this.recorder = rec;
-    this.loggingMode = mode;
+  public void setTracker(DirtyTracker t) {
+    if (t == null) throw new IllegalArgumentException("tracker missing (DirtyTracker.OFF for none)");
+    this.tracker = t;
     harvestBarrier();
   }
 
-  public DirtyLogMode loggingMode() {
-    return loggingMode;
+  public DirtyTracker tracker() {
+    return tracker;
   }
 
   /**
@@ -450,8 +503,7 @@ public final class Stage2Mmu {
    */
   public long writeProtectMask(
       long[] mask, long maskBaseGfn, long startGfn, long endGfn, boolean dbm) {
-    long set = dbm ? DBM : 0;
-    MaskWriteProtectVisitor v = new MaskWriteProtectVisitor(mask, maskBaseGfn, dbm, S2AP_WRITE, set);
+    MaskWriteProtectVisitor v = new MaskWriteProtectVisitor(mask, maskBaseGfn, dbm);
     pt.walk(startGfn, endGfn, v);
     blockSplits.add(v.splits);
     return v.visited;
@@ -490,6 +542,27 @@ public final class Stage2Mmu {
     pt.update(index, VALID | TABLE_OR_PAGE | S2AP_WRITE, S2AP_WRITE, dbm ? DBM : 0);
   }
 
+  /**
+   * Sets DBM on every valid page of the 64-page group starting at the 64-aligned {@code firstGfn}
+   * (clipped to {@code endGfn}), writable or not (the combined SW/HW mode arms a neighbourhood on a
+   * write fault). The caller guarantees the range lies in a writable slot (only writable PTEs get
+   * DBM). One lookup, then one CAS per page; a group still inside a block is left alone (its write
+   * faults split it first). Returns pages armed. No invalidation needed: setting DBM only lets the
+   * hardware do what a fault would have done.
+   */
+  public long armDbmWord(long firstGfn, long endGfn) {
+    long packed = pt.lookup(firstGfn);
+    if (Stage2PageTable.lookupLevel(packed) != 3) return 0;
+    int index0 = Stage2PageTable.lookupIndex(packed);
+    int n = (int) Math.min(64, endGfn - firstGfn);
+    long armed = 0;
+    for (int k = 0; k < n; k++) {
+      long old = pt.update(index0 + k, VALID | TABLE_OR_PAGE, 0, DBM);
+      if ((old & (VALID | TABLE_OR_PAGE)) == (VALID | TABLE_OR_PAGE) && (old & DBM) == 0) armed++;
+    }
+    return armed;
+  }
+
   /** Dirty-log disable: every leaf writable again, DBM cleared. No invalidation needed. */
   public long relaxAll(long startGfn, long endGfn) {
     RelaxVisitor v = new RelaxVisitor();
@@ -500,22 +573,18 @@ public final class Stage2Mmu {
   // ================================================================ host operations
 
   /**
-   * Maps every page of {@code [start, end)} now (pre-fault), with the attributes a write fault in
-   * the current mode would give, but clean: writable when logging is off (2 MiB blocks with THP
-   * backing), read-only (+DBM in HW mode) during logging. Returns pages newly mapped.
+   * Maps every page of {@code [start, end)} now (pre-fault), clean, with the tracker's {@link
+   * FaultKind#PREFAULT} attributes (writable when logging is off, with 2 MiB blocks on THP backing
+   * when the tracker maps blocks; read-only, with DBM in HW mode, during logging); ROM read-only
+   * without DBM. Returns pages newly mapped.
    */
   public long populate(long startGfn, long endGfn) {
     MemorySlotSpec slot = memory.slotOf(startGfn);
     if (slot == null || endGfn > slot.endGfn()) throw new IllegalArgumentException("range");
-    DirtyLogMode mode = loggingMode;
-    long pageAttrs;
-    if (slot.readOnly()) pageAttrs = 0; // never DBM on ROM
-    else if (mode == DirtyLogMode.OFF) pageAttrs = S2AP_WRITE;
-    else pageAttrs = mode == DirtyLogMode.HW ? DBM : 0;
+    DirtyTracker t = tracker;
+    long pageAttrs = slot.readOnly() ? 0 : t.respond(FaultKind.PREFAULT).set(); // never DBM on ROM
     long blockAttrs =
-        !slot.readOnly() && mode == DirtyLogMode.OFF && backing == BackingPageSize.SIZE_2M
-            ? S2AP_WRITE
-            : 0;
+        !slot.readOnly() && t.mapsBlocks() && backing == BackingPageSize.SIZE_2M ? pageAttrs : 0;
     mmuLock.readLock().lock();
     try {
       MapVisitor v = new MapVisitor(startGfn, endGfn, pageAttrs, blockAttrs);
@@ -541,41 +610,46 @@ public final class Stage2Mmu {
    * @return false when nothing was mapped there
    */
   public boolean unmapAndRemap(long gfn) {
+    if (gfn < 0 || gfn >= pt.gfnLimit()) return false;
     mmuLock.readLock().lock();
     try {
-      long old;
-      int level;
-      int index;
-      while (true) {
-        long packed = pt.lookup(gfn);
-        level = Stage2PageTable.lookupLevel(packed);
-        index = Stage2PageTable.lookupIndex(packed);
-        old = pt.get(index);
-        if (!Descriptor.isLeaf(old, level)) {
-          if (Descriptor.isTable(old, level)) continue; // split meanwhile
-          return false;
-        }
-        if (pt.compareAndSet(index, old, 0L)) break; // break: old is exactly what we removed
-      }
-      if (Descriptor.isHwDirty(old) && broken != BrokenVariant.REPLACE_WITHOUT_SAVING_DIRTY) {
-        long first = gfn & -(1L << Stage2PageTable.shiftOf(level));
-        long n = 1L << Stage2PageTable.shiftOf(level);
-        DirtyPageRecorder rec = recorder;
-        for (long g = first; g < first + n; g++) rec.markDirty(g); // save before anyone harvests
+      Break b = new Break();
+      if (onLeaf(null, gfn, b) == NO_LEAF) return false; // break: b.old is exactly what we removed
+      FaultResponse e = tracker.respond(FaultKind.REMAP);
+      if (Descriptor.isHwDirty(b.old) && broken != BrokenVariant.REPLACE_WITHOUT_SAVING_DIRTY) {
+        long n = 1L << Stage2PageTable.shiftOf(b.level);
+        long first = gfn & -n;
+        for (long g = first; g < first + n; g++) e.record(DirtyPageRecorder.HOST, g); // save first
       }
       invalidateAll();
-      long fresh = old & ~AF;
-      if (loggingMode != DirtyLogMode.OFF) fresh &= ~S2AP_WRITE;
-      pt.compareAndSet(index, 0L, fresh); // make (a racing fault may have mapped it already)
+      long fresh = (b.old & ~(AF | e.clear())) | e.set();
+      pt.compareAndSet(b.index, 0L, fresh); // make (a racing fault may have mapped it already)
       return true;
     } finally {
       mmuLock.readLock().unlock();
     }
   }
 
+  /** Step of {@link #unmapAndRemap}: take the leaf away by CAS, keeping what was there. */
+  private final class Break implements LeafStep {
+    long old;
+    int level;
+    int index;
+
+    @Override
+    public long apply(VcpuContext c, long gfn, int lvl, int idx, long d) {
+      if (!pt.compareAndSet(idx, d, 0L)) return RETRY;
+      old = d;
+      level = lvl;
+      index = idx;
+      return DONE;
+    }
+  }
+
   /**
    * Host split of the 2 MiB block mapping {@code gfn} (THP split): pages keep the block's
-   * attributes. Returns false when no block maps gfn.
+   * attributes, so a hardware-dirty block becomes 512 hardware-dirty pages that the next scan
+   * collects. Returns false when no block maps gfn.
    */
   public boolean splitBlockAt(long gfn) {
     mmuLock.readLock().lock();
@@ -584,7 +658,9 @@ public final class Stage2Mmu {
       int level = Stage2PageTable.lookupLevel(packed);
       int index = Stage2PageTable.lookupIndex(packed);
       if (level != 2 || !Descriptor.isBlock(pt.get(index), 2)) return false;
-      if (!pt.splitBlock(index, 0, 0)) return false;
+      // BROKEN variant: the pages come out write-protected, the block's dirty state dropped.
+      long clear = broken == BrokenVariant.SPLIT_DROPS_DIRTY ? S2AP_WRITE : 0;
+      if (!pt.splitBlock(index, clear, 0)) return false;
       blockSplits.increment();
     } finally {
       mmuLock.readLock().unlock();
@@ -604,13 +680,16 @@ public final class Stage2Mmu {
 
   // ================================================================ counters
 
-  public MachineCounters counters() {
-    return new MachineCounters(
+  public MmuCounters counters() {
+    return new MmuCounters(
         translationFaults.sum(),
         permissionFaults.sum(),
+        accessFaults.sum(),
         hardwareDirtySets.sum(),
         tlb.invalidations(),
-        kicks.sum());
+        kicks.sum(),
+        blockSplits.sum(),
+        droppedStores.sum());
   }
 
   public long accessFaults() {
@@ -623,5 +702,10 @@ public final class Stage2Mmu {
 
   public long droppedStores() {
     return droppedStores.sum();
+  }
+
+  /** FEAT_HDBSS buffer-full exits taken by stores. */
+  public long bufferFullExits() {
+    return bufferFullExits.sum();
   }
 }

@@ -1,6 +1,6 @@
 package io.dbmmigrate.mmu;
 
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
@@ -21,18 +21,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * <tr><td>invalid → table (allocate)</td><td>map, split</td><td>CAS, under {@code structureLock}</td></tr>
  * <tr><td>block → table (split)</td><td>split</td><td>CAS, under {@code structureLock}</td></tr>
  * <tr><td>invalid → leaf (map)</td><td>translation fault, remap</td><td>CAS</td></tr>
- * <tr><td>leaf → invalid (unmap)</td><td>host MM</td><td>getAndSet, old value saved if hw-dirty</td></tr>
+ * <tr><td>leaf → invalid (unmap)</td><td>host MM</td><td>CAS from the value just read (that value is what was removed), saved if hw-dirty</td></tr>
+ * <tr><td>block → table (split)</td><td>permission fault, host split, mask write-protect</td><td>CAS; the pages keep the block's attributes, a hardware-set write bit included</td></tr>
  * <tr><td>AF 0 → 1</td><td>hardware (HA) or access fault</td><td>CAS</td></tr>
  * <tr><td>AF 1 → 0 (mkOld)</td><td>host aging</td><td>CAS loop ({@link #update})</td></tr>
  * <tr><td>S2AP[1] 0 → 1 with DBM</td><td>hardware (HD)</td><td>CAS</td></tr>
  * <tr><td>S2AP[1] 0 → 1 (relax)</td><td>permission fault, disable</td><td>CAS loop, after marking the bitmap</td></tr>
  * <tr><td>S2AP[1] 1 → 0 (write-protect)</td><td>dirty-log enable/sync/clear</td><td>CAS loop, recording first</td></tr>
- * <tr><td>DBM 0 → 1</td><td>dirty-log enable/clear, map in HW mode</td><td>CAS loop; only on writable-slot PTEs</td></tr>
+ * <tr><td>DBM 0 → 1</td><td>dirty-log enable/clear (pages and blocks), map in HW mode</td><td>CAS loop; only on writable-slot PTEs</td></tr>
  * </table>
  *
  * <p>Invariant: nobody stores a descriptor computed from a stale read; every update of a live
- * entry is a compare-and-set (or getAndSet for unmap), so a hardware-set write bit is never
- * overwritten. Tables are never freed (a split region keeps its leaf table), so a table index read
+ * entry is a compare-and-set, so a hardware-set write bit is never overwritten. Tables are never freed (a split region keeps its leaf table), so a table index read
  * from a descriptor stays valid forever. Fresh tables are filled with plain stores and published by
  * the CAS of their parent entry (volatile semantics); walkers read table descriptors with acquire.
  */
@@ -152,12 +152,16 @@ public final class Stage2PageTable {
     return ARENA.compareAndSet(arena, index, expect, update);
   }
 
-  public long getAndSet(int index, long value) {
-    return (long) ARENA.getAndSet(arena, index, value);
-  }
-
   /** Plain store: only for tests and the broken AF-clear variant; never on a live entry. */
   void setPlain(int index, long value) {
+    ARENA.set(arena, index, value);
+  }
+
+  /**
+   * Plain store for the deliberately broken scan of the dirty package's tests (a write computed
+   * from a stale read). Nothing else may call it: it breaks the table's invariant.
+   */
+  public void setPlainForBrokenVariant(int index, long value) {
     ARENA.set(arena, index, value);
   }
 
@@ -170,6 +174,24 @@ public final class Stage2PageTable {
   public long update(int index, long require, long clear, long set) {
     while (true) {
       long d = get(index);
+      if ((d & require) != require) return d;
+      long n = (d & ~clear) | set;
+      if (n == d || compareAndSet(index, d, n)) return d;
+    }
+  }
+
+  /**
+   * {@link #update} for an entry at level 1-2 that the caller saw as a block: the update happens
+   * only while it still is a block. A visitor walking levels 0-2 may race with a split that turns
+   * the block into a table descriptor; a plain {@code require = VALID} update would then write
+   * attribute bits into the table descriptor (ignored by the walk, but a write computed for a
+   * different kind of entry). Returns the value before; unchanged when not a block or not {@code
+   * require}.
+   */
+  public long updateBlock(int index, long require, long clear, long set) {
+    while (true) {
+      long d = get(index);
+      if ((d & (Descriptor.VALID | Descriptor.TABLE_OR_PAGE)) != Descriptor.VALID) return d;
       if ((d & require) != require) return d;
       long n = (d & ~clear) | set;
       if (n == d || compareAndSet(index, d, n)) return d;
@@ -270,7 +292,9 @@ public final class Stage2PageTable {
    * Splits the level-2 block at arena index {@code index} (covering frames from {@code gfn}) into a
    * level-3 table of 512 pages with the block's attributes, then {@code (attrs & ~clear) | set}.
    * The caller sets DBM only when the block maps a writable slot (the DBM invariant of {@link
-   * Descriptor}).
+   * Descriptor}). A {@code clear} holding S2AP[1] drops a hardware-set write bit (the block is
+   * re-read after a lost race, and the hardware may have dirtied it meanwhile): every caller in
+   * this simulation passes 0, so the pages inherit the block's dirty state.
    *
    * @return true when the entry is a table afterwards (split here or concurrently)
    */

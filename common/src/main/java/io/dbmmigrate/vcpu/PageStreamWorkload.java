@@ -1,5 +1,7 @@
 package io.dbmmigrate.vcpu;
 
+import io.dbmmigrate.util.SplitMix64;
+
 import java.nio.ByteBuffer;
 
 /**

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * Builds the gRPC servers of both nodes the same way: a transport ({@link ServerTransport}: Netty
  * with the shared {@link TransportTuning} in the nodes, in-process in tests), deliberate
  * message-size limit, the standard health and reflection services, and the application services.
- * Methods that receive {@code PageBatch} parse through {@link PageBatchMarshaller}.
+ * A {@link PageBatchReceiver} gets its page batches in place ({@link PageStreamBinding}).
  */
 public final class GrpcServers {
   private GrpcServers() {}
@@ -81,9 +81,8 @@ public final class GrpcServers {
             .addService(ProtoReflectionServiceV1.newInstance());
     List<String> names = new ArrayList<>();
     for (BindableService s : services) {
-      // Page batches parse with one copy instead of two (no-op for services without them).
-      b.addService(
-          ServerInterceptors.intercept(PageBatchMarshaller.rebind(s.bindService()), settings.interceptors()));
+      // Page batches are read in place from the network buffers (no-op for other services).
+      b.addService(ServerInterceptors.intercept(PageStreamBinding.bind(s), settings.interceptors()));
       names.add(s.bindService().getServiceDescriptor().getName());
     }
     Server server = b.build().start();

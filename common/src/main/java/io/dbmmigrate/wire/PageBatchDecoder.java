@@ -1,16 +1,13 @@
 package io.dbmmigrate.wire;
 
-import com.google.protobuf.ByteOutput;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.proto.v1.Compression;
 import io.dbmmigrate.proto.v1.PageBatch;
-import java.lang.invoke.MethodHandles;
-import java.io.IOException;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
 import java.util.zip.CRC32C;
 import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;
@@ -18,33 +15,38 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
  * Checks and decodes {@link PageBatch} payloads (layout: {@link PageBatchFormat}) into an index of
- * records over a reused buffer, so that a receiver can validate every record of a batch before it
- * applies any of them.
+ * records, so that a receiver can validate every record of a batch before it applies any of them
+ * ({@link #applyTo}).
  *
- * <p>Every field of the batch is treated as hostile: the CRC is checked first, sizes are bounded
- * before any allocation, LZ4 uses the safe decompressor, and the record count must match.
+ * <p>Every field of the batch is treated as hostile: sizes are bounded before any allocation, the
+ * CRC is checked first, LZ4 uses the safe decompressor, and the record count must match.
  *
- * <p>No copy of an uncompressed payload: when the payload is one contiguous array (what protobuf
- * parsing produces), the CRC, the index and the applier read that array in place ({@link #buffer()}
- * may then be the message's own array: read it, never write it). Other payload shapes are copied
- * into a reused buffer first.
+ * <p>No copy of an uncompressed payload: the payload is read where it lies, as a list of {@link
+ * ByteBuffer}s: for a received {@link InboundBatch}, views of gRPC's own inbound (direct) network
+ * buffers; for a {@link PageBatch}, its payload's {@link ByteString#asReadOnlyByteBufferList()}. The
+ * CRC32C runs over them in place, the index reads the record headers in place, and {@link #applyTo}
+ * copies each page once from them into guest memory. A page that straddles two network buffers
+ * goes through one reused 4 KiB staging page (a second, cache-hot copy of that page only).
+ * Compressed payloads are gathered into a reused array and decompressed into another.
  *
  * <p>Threading: one decoder per stream; not thread-safe. After {@link #decode} returns, {@link
- * #gfn}, {@link #isZero} and {@link #dataOffset} describe the batch until the next call.
+ * #gfn}, {@link #isZero} and {@link #applyTo} describe the batch until the next call; the batch's
+ * buffers must stay valid until then (an {@link InboundBatch} is released after apply).
  */
 public final class PageBatchDecoder {
-  private static final VarHandle LONG_LE =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
   private final int maxBatchBytes;
   private final LZ4SafeDecompressor lz4 = LZ4Factory.fastestInstance().safeDecompressor();
   private final CRC32C crc = new CRC32C();
   private byte[] wire = new byte[0];
   private byte[] raw = new byte[0];
-  private final ArrayCapture capture = new ArrayCapture();
-  private byte[] data;
+  private final ByteBuffer staging =
+      ByteBuffer.allocate(GuestMemory.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+  /** The decoded payload's pieces (each positioned at its first byte) and their global starts. */
+  private ByteBuffer[] pieces = new ByteBuffer[8];
+  private long[] pieceStart = new long[9];
+  private int pieceCount;
   private long[] words = new long[0];
-  private int[] offsets = new int[0];
+  private long[] offsets = new long[0];
   private int count;
 
   /** @param maxBatchBytes the largest uncompressed payload accepted */
@@ -55,28 +57,33 @@ public final class PageBatchDecoder {
 
   /** Decodes the batch; afterwards {@link #count()} records are available. */
   public void decode(PageBatch batch) throws BatchFormatException {
+    decode(batch, batch.getPayload().asReadOnlyByteBufferList(), batch.getPayload().size());
+  }
+
+  /**
+   * Decodes a received batch in place (its header from {@link InboundBatch#decode()}, its payload
+   * the views {@link InboundBatch#payload()}); valid until the holder is released.
+   */
+  public void decode(InboundBatch inbound) throws BatchFormatException {
+    decode(inbound.decode(), inbound.payload(), inbound.payloadBytes());
+  }
+
+  private void decode(PageBatch batch, List<ByteBuffer> list, int wireLen) throws BatchFormatException {
+    count = 0;
+    pieceCount = 0;
     final int rawLen = batch.getRawBytes();
-    final int wireLen = batch.getPayload().size();
     if (rawLen < 0 || rawLen > maxBatchBytes)
       throw new BatchFormatException(
           "raw_bytes " + Integer.toUnsignedString(rawLen) + " exceeds the batch limit " + maxBatchBytes);
     if (wireLen > PageBatchFormat.MAX_BATCH_BYTES + (PageBatchFormat.MAX_BATCH_BYTES >>> 8) + 64)
       throw new BatchFormatException("payload of " + wireLen + " bytes is oversized");
-    final ByteString payload = batch.getPayload();
-    final byte[] in;
-    final int inOff;
-    if (capture.capture(payload)) {
-      in = capture.array;
-      inOff = capture.offset;
-    } else {
-      if (wire.length < wireLen) wire = new byte[Math.max(wireLen, wire.length * 2)];
-      payload.copyTo(wire, 0);
-      in = wire;
-      inOff = 0;
-    }
-    capture.clear();
     crc.reset();
-    crc.update(in, inOff, wireLen);
+    for (int i = 0; i < list.size(); i++) {
+      final ByteBuffer b = list.get(i);
+      final int at = b.position();
+      crc.update(b); // in place, direct buffers without a heap copy
+      b.position(at);
+    }
     if ((int) crc.getValue() != batch.getCrc32C())
       throw new BatchFormatException(
           String.format(
@@ -87,46 +94,86 @@ public final class PageBatchDecoder {
       if (wireLen != rawLen)
         throw new BatchFormatException(
             "uncompressed payload is " + wireLen + " bytes but raw_bytes says " + rawLen);
-      data = in;
-      index(inOff, rawLen, batch.getPageCount());
+      for (int i = 0; i < list.size(); i++) addPiece(list.get(i));
     } else if (compression == Compression.COMPRESSION_LZ4) {
+      if (wire.length < wireLen) wire = new byte[Math.max(wireLen, wire.length * 2)];
+      int at = 0;
+      for (int i = 0; i < list.size(); i++) {
+        final ByteBuffer b = list.get(i);
+        final int n = b.remaining();
+        b.get(b.position(), wire, at, n);
+        at += n;
+      }
       if (raw.length < rawLen) raw = new byte[Math.max(rawLen, raw.length * 2)];
       final int n;
       try {
-        n = lz4.decompress(in, inOff, wireLen, raw, 0, rawLen);
+        n = lz4.decompress(wire, 0, wireLen, raw, 0, rawLen);
       } catch (LZ4Exception e) {
         throw new BatchFormatException("LZ4 payload is corrupt: " + e.getMessage());
       }
       if (n != rawLen)
         throw new BatchFormatException("LZ4 payload decompressed to " + n + " bytes, not " + rawLen);
-      data = raw;
-      index(0, rawLen, batch.getPageCount());
+      addPiece(ByteBuffer.wrap(raw, 0, rawLen));
     } else {
       throw new BatchFormatException("unknown compression " + batch.getCompressionValue());
     }
+    index(rawLen, batch.getPageCount());
   }
 
-  /** Indexes the rawLen bytes of records at {@code data[base ..]}; offsets are into data. */
-  private void index(int base, int rawLen, int expected) throws BatchFormatException {
+  private void addPiece(ByteBuffer b) {
+    if (!b.hasRemaining()) return;
+    if (pieceCount == pieces.length) {
+      pieces = Arrays.copyOf(pieces, pieceCount * 2);
+      pieceStart = Arrays.copyOf(pieceStart, pieceCount * 2 + 1);
+    }
+    pieces[pieceCount] = b.order(ByteOrder.LITTLE_ENDIAN);
+    pieceStart[pieceCount + 1] = pieceStart[pieceCount] + b.remaining();
+    pieceCount++;
+  }
+
+  /** The index of the piece holding global offset off, searching forward from hint. */
+  private int pieceOf(long off, int hint) {
+    int p = hint;
+    while (pieceStart[p + 1] <= off) p++;
+    return p;
+  }
+
+  /** The little-endian word at global offset off (which may straddle two pieces). */
+  private long wordAt(long off, int p) {
+    final ByteBuffer b = pieces[p];
+    final long local = off - pieceStart[p];
+    if (local + 8 <= b.remaining()) return b.getLong(b.position() + (int) local);
+    long w = 0;
+    for (int k = 0; k < 8; k++) {
+      final int q = pieceOf(off + k, p);
+      final ByteBuffer bq = pieces[q];
+      w |= (bq.get(bq.position() + (int) (off + k - pieceStart[q])) & 0xffL) << (8 * k);
+    }
+    return w;
+  }
+
+  /** Indexes the rawLen bytes of records in the pieces. */
+  private void index(int rawLen, int expected) throws BatchFormatException {
     if (expected < 0 || expected > rawLen / PageBatchFormat.HEADER_BYTES)
       throw new BatchFormatException(
           "page_count " + Integer.toUnsignedString(expected) + " cannot fit in " + rawLen + " bytes");
     if (words.length < expected) {
       words = new long[expected];
-      offsets = new int[expected];
+      offsets = new long[expected];
     }
-    final byte[] d = data;
-    int pos = 0;
+    long pos = 0;
     int n = 0;
+    int p = 0;
     while (pos < rawLen) {
       if (n == expected)
         throw new BatchFormatException("more records than page_count " + expected);
       if (rawLen - pos < PageBatchFormat.HEADER_BYTES)
         throw new BatchFormatException("truncated record header at offset " + pos);
-      final long w = (long) LONG_LE.get(d, base + pos);
+      p = pieceOf(pos, p);
+      final long w = wordAt(pos, p);
       pos += PageBatchFormat.HEADER_BYTES;
       words[n] = w;
-      offsets[n] = base + pos;
+      offsets[n] = pos;
       if ((w & PageBatchFormat.ZERO_FLAG) == 0) {
         if (rawLen - pos < GuestMemory.PAGE_SIZE)
           throw new BatchFormatException("truncated page content at offset " + pos);
@@ -151,74 +198,52 @@ public final class PageBatchDecoder {
     return (words[i] & PageBatchFormat.ZERO_FLAG) != 0;
   }
 
-  /** Offset of record i's page content in {@link #buffer()} (meaningless for zero pages). */
-  public int dataOffset(int i) {
-    return offsets[i];
-  }
-
   /**
-   * The buffer holding the decoded records, valid until the next decode; read-only (it may be the
-   * batch's own payload array).
+   * Writes every record of the decoded batch into mem: zero markers as {@link
+   * GuestMemory#zeroPage}, full pages copied once from the payload's buffers (see the class doc
+   * for straddling pages). The caller has validated the gfns. No allocation.
    */
-  public byte[] buffer() {
-    return data;
-  }
-
-  /**
-   * Finds the array behind a ByteString without copying it, when the ByteString is a single array
-   * slice ({@link UnsafeByteOperations#unsafeWriteTo} hands over its backing array). The array is
-   * only read.
-   */
-  private static final class ArrayCapture extends ByteOutput {
-    byte[] array;
-    int offset;
-    private int pieces;
-    private boolean other;
-
-    /** True when payload is one array slice; then {@link #array} and {@link #offset} locate it. */
-    boolean capture(ByteString payload) {
-      array = null;
-      pieces = 0;
-      other = false;
-      if (payload.isEmpty()) return false;
-      try {
-        UnsafeByteOperations.unsafeWriteTo(payload, this);
-      } catch (IOException e) {
-        throw new IllegalStateException("ByteOutput without I/O failed", e);
+  public void applyTo(GuestMemory mem) {
+    int p = 0;
+    for (int i = 0; i < count; i++) {
+      final long gfn = words[i] & PageBatchFormat.GFN_MASK;
+      if ((words[i] & PageBatchFormat.ZERO_FLAG) != 0) {
+        mem.zeroPage(gfn);
+        continue;
       }
-      return pieces == 1 && !other && array != null;
-    }
-
-    void clear() {
-      array = null;
-    }
-
-    @Override
-    public void write(byte value) {
-      other = true;
-    }
-
-    @Override
-    public void write(byte[] value, int off, int length) {
-      other = true;
-    }
-
-    @Override
-    public void writeLazy(byte[] value, int off, int length) {
-      if (++pieces == 1) {
-        array = value;
-        offset = off;
+      final long off = offsets[i];
+      p = pieceOf(off, p);
+      final ByteBuffer b = pieces[p];
+      final long local = off - pieceStart[p];
+      if (local + GuestMemory.PAGE_SIZE <= b.remaining()) {
+        mem.writePage(gfn, b, b.position() + (int) local);
+      } else {
+        gather(off, p);
+        mem.writePage(gfn, staging, 0);
       }
     }
+  }
 
-    @Override
-    public void write(ByteBuffer value) {
-      other = true;
+  /** Copies the content of record i into dst (tests and tools). */
+  public void copyPage(int i, byte[] dst, int dstOff) {
+    if (isZero(i)) {
+      Arrays.fill(dst, dstOff, dstOff + GuestMemory.PAGE_SIZE, (byte) 0);
+      return;
     }
+    gather(offsets[i], pieceOf(offsets[i], 0));
+    staging.get(0, dst, dstOff, GuestMemory.PAGE_SIZE);
+  }
 
-    @Override
-    public void writeLazy(ByteBuffer value) {
-      other = true;
+  /** Copies the page at global offset off, starting in piece p, into the staging page. */
+  private void gather(long off, int p) {
+    int done = 0;
+    while (done < GuestMemory.PAGE_SIZE) {
+      final ByteBuffer b = pieces[p];
+      final int local = (int) (off + done - pieceStart[p]);
+      final int n = Math.min(GuestMemory.PAGE_SIZE - done, b.remaining() - local);
+      staging.put(done, b, b.position() + local, n);
+      done += n;
+      p++;
     }
   }
 }

@@ -2,7 +2,7 @@ package io.dbmmigrate.wire;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.proto.v1.Compression;
 import io.dbmmigrate.proto.v1.PageBatch;
 import java.lang.invoke.MethodHandles;
@@ -134,6 +134,9 @@ public final class PageBatchEncoder {
       LONG_LE.set(raw, pos, gfn);
       position = data + GuestMemory.PAGE_SIZE;
     }
+    // Uncompressed batches: the CRC32C of the record while its page is still in L1, so each page
+    // is read once after the copy (zero test + CRC), not again over the whole batch at build time.
+    if (lz4 == null) crc.update(raw, pos, position - pos);
     pageCount++;
   }
 
@@ -179,8 +182,12 @@ public final class PageBatchEncoder {
         compression = Compression.COMPRESSION_LZ4;
       }
     }
-    crc.reset();
-    crc.update(payload, 0, payloadLen);
+    if (compression != Compression.COMPRESSION_NONE || lz4 != null) {
+      crc.reset(); // compressed (or attempted): the CRC covers the payload as sent
+      crc.update(payload, 0, payloadLen);
+    }
+    final int crcValue = (int) crc.getValue();
+    crc.reset(); // the next batch's records start a fresh CRC
     PageBatch batch =
         PageBatch.newBuilder()
             .setSessionId(sessionId)
@@ -190,7 +197,7 @@ public final class PageBatchEncoder {
             .setPageCount(pageCount)
             .setRawBytes(rawLen)
             .setCompression(compression)
-            .setCrc32C((int) crc.getValue())
+            .setCrc32C(crcValue)
             .setPayload(
                 !aliasPayloads
                     ? ByteString.copyFrom(payload, 0, payloadLen)

@@ -1,6 +1,6 @@
 package io.dbmmigrate.wire;
 
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 
 /**
  * The record layout inside a {@code PageBatch} payload (before compression), little-endian:

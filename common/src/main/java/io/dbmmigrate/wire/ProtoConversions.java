@@ -2,9 +2,9 @@ package io.dbmmigrate.wire;
 
 import com.google.protobuf.ByteString;
 import io.dbmmigrate.digest.Digest;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.proto.v1.MemoryDigest;

@@ -3,17 +3,18 @@ package io.dbmmigrate.bench;
 import io.dbmmigrate.dirty.DirtyLogMode;
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.dirty.DirtyLogOptions;
+import io.dbmmigrate.dirty.ScanProfile;
 import io.dbmmigrate.dirty.Stage2DirtyLog;
 import io.dbmmigrate.dirty.SyncStats;
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.machine.MachineTuning;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.mmu.Stage2Mmu;
 import io.dbmmigrate.mmu.VcpuContext;
-import io.dbmmigrate.vcpu.SplitMix64;
+import io.dbmmigrate.util.SplitMix64;
 import io.dbmmigrate.vcpu.StorePattern;
 import java.util.Arrays;
 import java.util.Locale;
@@ -103,7 +104,13 @@ public final class ScanBenchmark {
       double[] t1 = new double[iterations];
       double[] t2 = new double[iterations];
       double[] hwStoreNs = new double[iterations];
+      double[] workerStartUs = new double[iterations];
+      double[] t2OnCpu = new double[iterations];
+      double[] t1OnCpu = new double[iterations];
       long visited = 0;
+      double loadStart = HostLoad.loadAverage1m();
+      HostLoad.Sample cpu0 = HostLoad.sample();
+      System.out.printf(Locale.ROOT, "host: load average %.2f, this process in %s%n", loadStart, HostLoad.autogroup());
       for (int i = -warmup; i < iterations; i++) {
         long s0 = System.nanoTime();
         sink += sum(plain);
@@ -117,9 +124,21 @@ public final class ScanBenchmark {
           check(st, dirtyCount, "HW t" + threads);
           visited = st.ptesVisited();
           if (i >= 0) (threads == 1 ? t1 : t2)[i] = st.millis();
-          if (verbose) System.out.printf(Locale.ROOT, "  iteration %d: hw sync t%d %.2f ms%n", i, threads, st.millis());
+          ScanProfile prof = log.lastScanProfile();
+          if (i >= 0 && threads == 1) t1OnCpu[i] = prof.onCpuShare(0);
+          if (i >= 0 && threads == 2 && prof.threads() == 2) {
+            boolean calledOff = prof.startNanos()[1] < 0; // woke after every chunk was taken
+            workerStartUs[i] = (calledOff ? prof.scanNanos() : prof.startNanos()[1]) / 1e3;
+            t2OnCpu[i] = calledOff ? prof.onCpuShare(0) : (prof.onCpuShare(0) + prof.onCpuShare(1)) / 2;
+          }
+          if (verbose)
+            System.out.printf(Locale.ROOT, "  iteration %d: hw sync t%d %.2f ms: %s%n", i, threads, st.millis(),
+                log.lastScanProfile().describe());
         }
       }
+      HostLoad.Sample cpu1 = HostLoad.sample();
+      double loadEnd = HostLoad.loadAverage1m();
+      double othersCores = HostLoad.otherCores(cpu0, cpu1);
       log.disable();
       plain = null;
       double bandwidthMs = median(bw);
@@ -163,6 +182,11 @@ public final class ScanBenchmark {
       row("hw-dirty (DBM) store path [ns/store]", median(hwStoreNs), "");
       row("TLB-hit store [ns/store]", tlbHitNs, "");
       System.out.printf(Locale.ROOT, "ptes visited: hw sync %d, sw sync %d%n", visited, swVisited);
+      System.out.printf(Locale.ROOT,
+          "scan threads: 2nd thread first chunk after %.0f us (median); on-CPU share %.2f (t1) %.2f (t2);"
+              + " other processes used %.2f of %d cores; load average %.2f -> %.2f%n",
+          median(workerStartUs), median(t1OnCpu), median(t2OnCpu), othersCores,
+          Runtime.getRuntime().availableProcessors(), loadStart, loadEnd);
 
       double heapMb = Double.NaN;
       double residentMb = Double.NaN;
@@ -188,6 +212,12 @@ public final class ScanBenchmark {
       result("hw_dirty_store_path_ns_per_store", median(hwStoreNs));
       result("tlb_hit_store_ns", tlbHitNs);
       result("hw_sync_ptes_visited", visited);
+      result("t2_worker_start_us_median", median(workerStartUs));
+      result("t1_on_cpu_share_median", median(t1OnCpu));
+      result("t2_on_cpu_share_median", median(t2OnCpu));
+      result("other_processes_cpu_cores", othersCores);
+      result("load_avg_1m_start", loadStart);
+      result("load_avg_1m_end", loadEnd);
       result("sw_sync_ptes_visited", swVisited);
       if (memoryCheck) {
         result("memory_heap_used_mb", heapMb);

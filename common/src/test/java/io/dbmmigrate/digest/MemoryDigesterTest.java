@@ -2,8 +2,8 @@ package io.dbmmigrate.digest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.testing.MapGuestMemory;
 import java.io.IOException;
 import java.io.OutputStream;

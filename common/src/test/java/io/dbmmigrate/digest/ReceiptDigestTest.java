@@ -2,9 +2,9 @@ package io.dbmmigrate.digest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dbmmigrate.machine.ChunkedGuestMemory;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -2,8 +2,10 @@ package io.dbmmigrate.dirty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.mmu.BrokenMmus;
 import io.dbmmigrate.mmu.MmuVariant;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -31,18 +33,83 @@ class BrokenVariantsConcurrentTest {
     assertCaught("replace-without-save", BrokenMmus.replaceWithoutSavingDirty(), StressRun.Flow.HW, 0, 20_000);
   }
 
+  @Test
+  void splitDroppingTheDirtyStateOfAHardwareDirtyBlockIsCaught() {
+    assertCaught("split-drops-dirty", StressRun.Flow.HW, () -> {
+      StressRun run = new StressRun();
+      run.variant = BrokenMmus.splitDropsDirty();
+      run.backing = BackingPageSize.SIZE_2M;
+      run.split = SplitPolicy.LAZY;
+      run.agingPerSec = 0;
+      run.remapPerSec = 0;
+      run.splitPerSec = 20_000;
+      return run;
+    });
+  }
+
+  @Test
+  void aScannerSkippingThePartialLastChunkIsCaught() {
+    assertCaught("skips-partial-last-chunk", StressRun.Flow.HW, () -> {
+      StressRun run = DirtyLogConcurrentTest.partialChunkRun(2);
+      run.scanVariant = BrokenScans.skipsPartialLastChunk();
+      return run;
+    });
+  }
+
+  @Test
+  void aRingHarvestThatDoesNotReprotectIsCaught() {
+    assertCaught("ring-reset-without-reprotect", StressRun.Flow.RING,
+        () -> trackerRun(BrokenTrackers.ringResetWithoutReprotect(), 0));
+  }
+
+  @Test
+  void anHdbssBufferFullExitThatDropsTheBufferIsCaught() {
+    assertCaught("hdbss-full-drops-buffer", StressRun.Flow.HDBSS,
+        () -> trackerRun(BrokenTrackers.hdbssFullDropsBuffer(), 0));
+  }
+
+  @Test
+  void aCombinedLogThatArmsWithoutMarkingIsCaught() {
+    assertCaught("combined-arms-without-marking", StressRun.Flow.COMBINED,
+        () -> trackerRun(BrokenTrackers.combinedArmsWithoutMarking(), 0));
+  }
+
+  @Test
+  void aLogThatForgetsTheDeviceBitmapIsCaught() {
+    for (StressRun.Flow f : new StressRun.Flow[] {StressRun.Flow.HW, StressRun.Flow.RING}) {
+      assertCaught("forgets-device-bitmap " + f, f,
+          () -> trackerRun(BrokenTrackers.forgetsDeviceBitmap(), 200));
+    }
+  }
+
+  private static StressRun trackerRun(ScanVariant v, double deviceMbps) {
+    StressRun run = new StressRun();
+    run.scanVariant = v;
+    run.ratePerVcpuMbps = 0;
+    run.deviceWriteMbps = deviceMbps;
+    run.rounds = 60;
+    return run;
+  }
+
   private static void assertCaught(
       String name, MmuVariant variant, StressRun.Flow flow, double agingPerSec, double remapPerSec) {
-    long lost = 0;
-    int attempt = 0;
-    while (lost == 0 && attempt < ATTEMPTS) {
-      attempt++;
+    assertCaught(name, flow, () -> {
       StressRun run = new StressRun();
-      run.seed = DirtyLogConcurrentTest.seed() + attempt;
       run.variant = variant;
       run.agingPerSec = agingPerSec;
       run.remapPerSec = remapPerSec;
       run.splitPerSec = 0;
+      return run;
+    });
+  }
+
+  private static void assertCaught(String name, StressRun.Flow flow, Supplier<StressRun> runs) {
+    long lost = 0;
+    int attempt = 0;
+    while (lost == 0 && attempt < ATTEMPTS) {
+      attempt++;
+      StressRun run = runs.get();
+      run.seed = DirtyLogConcurrentTest.seed() + attempt;
       StressRun.Result r = run.run(flow);
       lost = r.lost();
       System.out.printf(

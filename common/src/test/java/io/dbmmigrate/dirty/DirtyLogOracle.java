@@ -1,7 +1,7 @@
 package io.dbmmigrate.dirty;
 
-import io.dbmmigrate.machine.ChunkedGuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,11 +3,11 @@ package io.dbmmigrate.dirty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.SimulatedVms;
-import io.dbmmigrate.machine.SplitPolicy;
+import io.dbmmigrate.dirty.SplitPolicy;
 import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.mmu.Descriptor;
 import io.dbmmigrate.mmu.Stage2Mmu;
@@ -260,8 +260,8 @@ class Stage2DirtyLogTest {
     log.enable(DirtyLogMode.SW, opts());
     long[] first = bitmap();
     Thread[] syncer = new Thread[1];
-    mmu.setLogging(DirtyLogMode.SW, gfn -> {
-      log.markDirty(gfn);
+    io.dbmmigrate.mmu.DirtyPageRecorder recordThenSync = (v, gfn) -> {
+      log.markDirty(v, gfn);
       if (syncer[0] != null) return;
       syncer[0] = new Thread(() -> log.sync(first));
       syncer[0].start();
@@ -270,7 +270,8 @@ class Stage2DirtyLogTest {
       } catch (InterruptedException e) {
         throw new AssertionError(e);
       }
-    });
+    };
+    mmu.setTracker(ModeTracker.of(DirtyLogMode.SW, recordThenSync));
     store(42);
     Threads.joinOrFail(syncer[0]);
     long d = mmu.leafDescriptor(ram + 42);

@@ -1,10 +1,10 @@
 package io.dbmmigrate.dirty;
 
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.SimulatedVms;
-import io.dbmmigrate.machine.SplitPolicy;
+import io.dbmmigrate.dirty.SplitPolicy;
 import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.mmu.MmuVariant;
 import java.util.List;
@@ -23,7 +23,39 @@ final class StressRun {
     /** Manual get + clear (HW), "initially all set". */
     MANUAL_HW,
     /** Manual get + clear (SW). */
-    MANUAL_SW
+    MANUAL_SW,
+    /** KVM dirty ring (small rings: ring-full exits happen). */
+    RING,
+    /** FEAT_HDBSS (small buffers: buffer-full exits happen). */
+    HDBSS,
+    /** HDBSS for the first half, then the switch to SW. */
+    HDBSS_SWITCH,
+    /** SW/HW combined. */
+    COMBINED,
+    /** Combined for the first half, then the switch to SW. */
+    COMBINED_SWITCH;
+
+    DirtyLogMode mode() {
+      switch (this) {
+        case SW:
+        case MANUAL_SW:
+          return DirtyLogMode.SW;
+        case RING:
+          return DirtyLogMode.RING;
+        case HDBSS:
+        case HDBSS_SWITCH:
+          return DirtyLogMode.HDBSS;
+        case COMBINED:
+        case COMBINED_SWITCH:
+          return DirtyLogMode.COMBINED;
+        default:
+          return DirtyLogMode.HW;
+      }
+    }
+
+    boolean switches() {
+      return this == SWITCH || this == HDBSS_SWITCH || this == COMBINED_SWITCH;
+    }
   }
 
   long seed = 1;
@@ -38,8 +70,14 @@ final class StressRun {
   double remapPerSec = 2000;
   double splitPerSec = 2000;
   int scanThreads = 2;
+  long scanChunkBytes = 1L << 24;
+  ScanVariant scanVariant = ScanVariant.CORRECT;
   boolean hardwareAccessFlag = true;
   MmuVariant variant = MmuVariant.CORRECT;
+  int ringEntries = 128;
+  int hdbssEntries = 64;
+  double dirtyLimitMbps;
+  double deviceWriteMbps;
 
   record Result(long lost, List<String> examples, long collected, long stores, String counters) {}
 
@@ -53,16 +91,18 @@ final class StressRun {
     String workload = "random:rate=" + ratePerVcpuMbps + ",seed=" + seed;
     VmSpec spec = new VmSpec(ramBytes, 64 << 10, vcpus, backing, workload, seed, tuning);
     GenerationStorePattern pattern = new GenerationStorePattern();
-    try (SimulatedVm vm = SimulatedVms.builder(spec).storePattern(pattern).mmuVariant(variant).build()) {
+    try (SimulatedVm vm = SimulatedVms.builder(spec).storePattern(pattern).mmuVariant(variant).scanVariant(scanVariant).deviceWriteRate(deviceWriteMbps).build()) {
       Stage2DirtyLog log = vm.stage2DirtyLog();
       DirtyLogOracle oracle = new DirtyLogOracle(vm.memory(), vm.ram());
       int words = (int) ((vm.memory().gfnLimit() + 63) >>> 6);
       vm.resume();
       LockSupport.parkNanos(roundMicros * 1000);
       boolean manual = flow == Flow.MANUAL_HW || flow == Flow.MANUAL_SW;
-      DirtyLogMode mode = flow == Flow.SW || flow == Flow.MANUAL_SW ? DirtyLogMode.SW : DirtyLogMode.HW;
+      DirtyLogMode mode = flow.mode();
       DirtyLogOptions opts =
-          new DirtyLogOptions(scanThreads, 1L << 24, manual && flow == Flow.MANUAL_HW, manual);
+          new DirtyLogOptions(scanThreads, scanChunkBytes, manual && flow == Flow.MANUAL_HW, manual)
+              .withBuffers(ringEntries, hdbssEntries)
+              .withDirtyLimit(dirtyLimitMbps);
       pattern.setGeneration(0);
       log.enable(mode, opts);
       if (opts.initiallyAllSet()) {
@@ -76,7 +116,7 @@ final class StressRun {
         pattern.setGeneration(n);
         LockSupport.parkNanos(roundMicros * 1000);
         long[] bm = new long[words];
-        if (flow == Flow.SWITCH && n == rounds / 2) {
+        if (flow.switches() && n == rounds / 2) {
           log.switchToSoftware(bm);
         } else if (manual) {
           log.getDirtyLog(bm);
@@ -89,7 +129,9 @@ final class StressRun {
       vm.pause();
       long stores = vm.storesRetired();
       String counters = vm.counters() + " host-mm aging=" + vm.hostMmEvents().agingEvents()
-          + " remap=" + vm.hostMmEvents().remapEvents() + " split=" + vm.hostMmEvents().splitEvents();
+          + " remap=" + vm.hostMmEvents().remapEvents() + " split=" + vm.hostMmEvents().splitEvents()
+          + " full-exits=" + log.fullExits() + " buffer-entries=" + log.bufferEntriesHarvested()
+          + " armed-groups=" + log.armedNeighbourhoods() + " dma=" + vm.deviceWrites();
       log.disable();
       return new Result(oracle.lostCount, oracle.lost(), oracle.collected, stores, counters);
     }

@@ -1,5 +1,9 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.memory.BackingPageSize;
+
+import io.dbmmigrate.dirty.SplitPolicy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;

@@ -1,5 +1,11 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.memory.BackingPageSize;
+
+import io.dbmmigrate.memory.MemorySlotSpec;
+
+import io.dbmmigrate.memory.GuestMemory;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

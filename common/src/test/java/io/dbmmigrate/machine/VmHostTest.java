@@ -1,5 +1,7 @@
 package io.dbmmigrate.machine;
 
+import io.dbmmigrate.memory.BackingPageSize;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -21,4 +21,14 @@ public final class BrokenMmus {
   public static MmuVariant replaceWithoutSavingDirty() {
     return MmuVariant.of(BrokenVariant.REPLACE_WITHOUT_SAVING_DIRTY);
   }
+
+  /** A translation fault on ROM maps it with the DBM bit of the mode's clean mapping. */
+  public static MmuVariant romDbmOnTranslationFault() {
+    return MmuVariant.of(BrokenVariant.ROM_DBM_ON_TRANSLATION_FAULT);
+  }
+
+  /** A host split of a 2 MiB block write-protects its pages, dropping a hardware-dirty state. */
+  public static MmuVariant splitDropsDirty() {
+    return MmuVariant.of(BrokenVariant.SPLIT_DROPS_DIRTY);
+  }
 }

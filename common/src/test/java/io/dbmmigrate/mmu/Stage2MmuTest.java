@@ -2,11 +2,9 @@ package io.dbmmigrate.mmu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dbmmigrate.dirty.DirtyLogMode;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.ChunkedGuestMemory;
-import io.dbmmigrate.machine.MachineTuning;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.testing.Threads;
 import java.util.List;
 import java.util.Set;
@@ -17,15 +15,14 @@ import org.junit.jupiter.api.Test;
 class Stage2MmuTest {
   static final long RAM = 1L << 18;
   final Set<Long> marked = new TreeSet<>();
-  final DirtyPageRecorder recorder = marked::add;
+  final DirtyPageRecorder recorder = (v, gfn) -> marked.add(gfn);
   final StoreValue value = (v, gfn, seq) -> 0x1111_0000L + seq;
 
   static Stage2Mmu mmu(BackingPageSize backing, boolean ha) {
     ChunkedGuestMemory mem =
         new ChunkedGuestMemory(
             List.of(new MemorySlotSpec(0, "rom", 0, 16, true), new MemorySlotSpec(1, "ram", RAM, 2048, false)));
-    MachineTuning t = MachineTuning.defaults().withoutCosts().withHardwareAccessFlag(ha);
-    return new Stage2Mmu(mem, 2, t, backing);
+    return new Stage2Mmu(mem, 2, new MmuTuning(0, 0, 0, ha), backing);
   }
 
   static int level(Stage2Mmu m, long gfn) {
@@ -104,10 +101,10 @@ class Stage2MmuTest {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     VcpuContext c = m.newContext(0);
     m.store(c, RAM + 1, 0, value, 0);
-    m.setLogging(DirtyLogMode.SW, gfn -> {
+    m.setTracker(TestTrackers.sw((v, gfn) -> {
       assertThat(Descriptor.isWritable(m.leafDescriptor(gfn))).as("recorded before relax").isFalse();
       marked.add(gfn);
-    });
+    }));
     m.writeProtect(RAM, RAM + 2048, false);
     m.invalidateAll();
     m.store(c, RAM + 1, 0, value, 1);
@@ -128,7 +125,7 @@ class Stage2MmuTest {
     VcpuContext c = m.newContext(0);
     m.store(c, RAM, 0, value, 0);
     java.util.concurrent.atomic.AtomicReference<Thread> harvester = new java.util.concurrent.atomic.AtomicReference<>();
-    m.setLogging(DirtyLogMode.SW, gfn -> {
+    m.setTracker(TestTrackers.sw((v, gfn) -> {
       synchronized (marked) {
         marked.add(gfn);
       }
@@ -151,7 +148,7 @@ class Stage2MmuTest {
       } catch (InterruptedException e) {
         throw new AssertionError(e);
       }
-    });
+    }));
     m.writeProtect(RAM, RAM + 1, false);
     m.invalidateAll();
     m.store(c, RAM, 0, value, 1);
@@ -166,7 +163,7 @@ class Stage2MmuTest {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     VcpuContext c = m.newContext(0);
     m.store(c, RAM + 1, 0, value, 0);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.writeProtect(RAM, RAM + 2048, true);
@@ -185,7 +182,7 @@ class Stage2MmuTest {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     VcpuContext c = m.newContext(0);
     m.store(c, RAM, 0, value, 0);
-    m.setLogging(DirtyLogMode.SW, recorder);
+    m.setTracker(TestTrackers.sw(recorder));
     m.writeProtect(RAM, RAM + 1, false);
     m.store(c, RAM, 0, value, 1);
     assertThat(marked).as("stale writable TLB entry: no fault yet").isEmpty();
@@ -199,7 +196,7 @@ class Stage2MmuTest {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     VcpuContext c = m.newContext(0);
     m.populate(0, 16);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.writeProtect(0, 16, true);
@@ -218,7 +215,7 @@ class Stage2MmuTest {
   void unmapOfAHardwareDirtyPageSavesItFirstAndRemapsItClean() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
     VcpuContext c = m.newContext(0);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.store(c, RAM + 3, 0, value, 0);
@@ -236,9 +233,9 @@ class Stage2MmuTest {
   void brokenReplacementForgetsTheDirtyState() {
     ChunkedGuestMemory mem = new ChunkedGuestMemory(List.of(new MemorySlotSpec(1, "ram", RAM, 512, false)));
     Stage2Mmu m =
-        new Stage2Mmu(mem, 1, MachineTuning.defaults().withoutCosts(), BackingPageSize.SIZE_4K,
+        new Stage2Mmu(mem, 1, MmuTuning.free(), BackingPageSize.SIZE_4K,
             BrokenMmus.replaceWithoutSavingDirty());
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.store(m.newContext(0), RAM, 0, value, 0);
@@ -249,7 +246,7 @@ class Stage2MmuTest {
   @Test
   void mkOldKeepsAHardwareSetWriteBit() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.store(m.newContext(0), RAM, 0, value, 0);
@@ -259,29 +256,105 @@ class Stage2MmuTest {
   }
 
   @Test
-  void lazySplitHappensOnTheFirstWriteFaultDuringLogging() {
+  void lazySplitHappensOnTheFirstWriteFaultDuringSoftwareLogging() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_2M, true);
     VcpuContext c = m.newContext(0);
     m.store(c, RAM, 0, value, 0);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.sw(recorder));
+    m.writeProtect(RAM, RAM + 2048, false);
+    m.invalidateAll();
+    assertThat(Descriptor.isBlock(m.leafDescriptor(RAM), 2)).isTrue();
+    m.store(c, RAM + 9, 0, value, 1);
+    assertThat(level(m, RAM + 9)).isEqualTo(3);
+    assertThat(marked).containsExactly(RAM + 9);
+    assertThat(Descriptor.isWritable(m.leafDescriptor(RAM + 9))).isTrue();
+    assertThat(Descriptor.isWritable(m.leafDescriptor(RAM + 10))).isFalse();
+    assertThat(m.blockSplits()).isEqualTo(1);
+  }
+
+  @Test
+  void underHardwareLoggingABlockGetsDbmAndAWriteMakesTheWholeBlockHardwareDirty() {
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_2M, true);
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM, 0, value, 0);
+    m.setTracker(TestTrackers.hw(recorder));
     m.vtcr().set(Vtcr.HD, true);
     m.kickAll();
     m.writeProtect(RAM, RAM + 2048, true);
     m.invalidateAll();
-    assertThat(Descriptor.isBlock(m.leafDescriptor(RAM), 2)).isTrue();
-    assertThat(Descriptor.hasDbm(m.leafDescriptor(RAM))).as("blocks never get DBM").isFalse();
+    long clean = m.leafDescriptor(RAM);
+    assertThat(Descriptor.isBlock(clean, 2) && Descriptor.hasDbm(clean) && !Descriptor.isWritable(clean))
+        .as(Descriptor.describe(clean, 2))
+        .isTrue();
     m.store(c, RAM + 9, 0, value, 1);
-    assertThat(level(m, RAM + 9)).isEqualTo(3);
+    assertThat(level(m, RAM + 9)).as("no fault, no split").isEqualTo(2);
     assertThat(Descriptor.isHwDirty(m.leafDescriptor(RAM + 9))).isTrue();
-    long other = m.leafDescriptor(RAM + 10);
-    assertThat(Descriptor.hasDbm(other) && !Descriptor.isWritable(other)).isTrue();
-    assertThat(m.blockSplits()).isEqualTo(1);
+    assertThat(m.counters().permissionFaults()).isZero();
+    // The host splits the hardware-dirty block: every page keeps the dirty state.
+    assertThat(m.splitBlockAt(RAM + 9)).isTrue();
+    for (long g = RAM; g < RAM + 512; g += 31) {
+      assertThat(Descriptor.isHwDirty(m.leafDescriptor(g))).as("page %d", g).isTrue();
+    }
+  }
+
+  @Test
+  void brokenSplitDropsTheDirtyStateOfAHardwareDirtyBlock() {
+    ChunkedGuestMemory mem = new ChunkedGuestMemory(List.of(new MemorySlotSpec(1, "ram", RAM, 512, false)));
+    Stage2Mmu m =
+        new Stage2Mmu(mem, 1, MmuTuning.free(), BackingPageSize.SIZE_2M, BrokenMmus.splitDropsDirty());
+    VcpuContext c = m.newContext(0);
+    m.store(c, RAM, 0, value, 0);
+    m.setTracker(TestTrackers.hw(recorder));
+    m.vtcr().set(Vtcr.HD, true);
+    m.kickAll();
+    m.writeProtect(RAM, RAM + 512, true);
+    m.invalidateAll();
+    m.store(c, RAM + 9, 0, value, 1);
+    m.splitBlockAt(RAM + 9);
+    assertThat(Descriptor.isHwDirty(m.leafDescriptor(RAM + 9))).isFalse();
+  }
+
+  @Test
+  void theFaultHandlersDoWhatTheTrackerSaysAndCallItsRecorderWithTheVcpu() {
+    // A tracker the MMU has never heard of (as ring or combined will be): a write fault on a
+    // write-protected page records (vcpu, gfn) and relaxes with DBM; a write-mapped page is not
+    // recorded and gets no DBM.
+    Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
+    java.util.List<String> calls = new java.util.ArrayList<>();
+    DirtyPageRecorder ring = (v, gfn) -> calls.add(v + ":" + (gfn - RAM));
+    m.setTracker(new DirtyTracker() {
+      @Override
+      public FaultResponse respond(FaultKind kind) {
+        switch (kind) {
+          case WRITE_PROTECTED:
+            return FaultResponse.recordThenSet(ring, Descriptor.S2AP_WRITE | Descriptor.DBM);
+          case WRITE_MAP:
+            return FaultResponse.set(Descriptor.S2AP_WRITE);
+          default:
+            return FaultResponse.set(0);
+        }
+      }
+
+      @Override
+      public boolean mapsBlocks() {
+        return false;
+      }
+    });
+    VcpuContext c1 = m.newContext(1);
+    m.store(c1, RAM + 4, 0, value, 0);
+    assertThat(calls).as("write map: no recorder").isEmpty();
+    assertThat(Descriptor.hasDbm(m.leafDescriptor(RAM + 4))).isFalse();
+    m.populate(RAM + 5, RAM + 6); // clean: PREFAULT answers 0, read-only
+    m.store(c1, RAM + 5, 0, value, 1);
+    assertThat(calls).containsExactly("1:5");
+    long d = m.leafDescriptor(RAM + 5);
+    assertThat(Descriptor.isWritable(d) && Descriptor.hasDbm(d)).as(Descriptor.describe(d, 3)).isTrue();
   }
 
   @Test
   void populateMapsEveryPageCleanForTheCurrentMode() {
     Stage2Mmu m = mmu(BackingPageSize.SIZE_4K, true);
-    m.setLogging(DirtyLogMode.HW, recorder);
+    m.setTracker(TestTrackers.hw(recorder));
     assertThat(m.populate(RAM, RAM + 2048)).isEqualTo(2048);
     for (long g = RAM; g < RAM + 2048; g += 97) {
       long d = m.leafDescriptor(g);

@@ -3,7 +3,7 @@ package io.dbmmigrate.mmu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,6 +23,18 @@ class Stage2PageTableTest {
     assertThat(Stage2PageTable.forSlots(List.of(new MemorySlotSpec(1, "ram", 1L << 27, 512, false))).startLevel())
         .as("beyond 512 GiB of IPA the walk starts at level 0")
         .isEqualTo(0);
+  }
+
+  @Test
+  void updateBlockLeavesATableDescriptorAloneWhereUpdateWouldWriteIntoIt() {
+    int l2 = pt.ensureLevel2Entry(RAM_BASE);
+    pt.compareAndSet(l2, 0L, Descriptor.block(RAM_BASE, Descriptor.S2AP_WRITE));
+    assertThat(pt.splitBlock(l2, 0, 0)).isTrue(); // the split a block visitor races with
+    long table = pt.get(l2);
+    pt.updateBlock(l2, Descriptor.VALID, Descriptor.DBM, Descriptor.S2AP_WRITE);
+    assertThat(pt.get(l2)).as("updateBlock").isEqualTo(table);
+    pt.update(l2, Descriptor.VALID, Descriptor.DBM, Descriptor.S2AP_WRITE);
+    assertThat(pt.get(l2)).as("require = VALID matches a table descriptor").isNotEqualTo(table);
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.dbmmigrate.testing;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

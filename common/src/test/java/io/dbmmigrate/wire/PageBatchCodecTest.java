@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.proto.v1.Compression;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.testing.MapGuestMemory;
@@ -50,14 +50,8 @@ class PageBatchCodecTest {
       PageBatch b = enc.build("s", 0, 0, batches++);
       if (lz4) assertThat(b.getCompression()).isEqualTo(Compression.COMPRESSION_LZ4);
       dec.decode(b);
-      for (int i = 0; i < dec.count(); i++) {
-        if (dec.isZero(i)) {
-          zeroRecords++;
-          dst.zeroPage(dec.gfn(i));
-        } else {
-          dst.writePage(dec.gfn(i), dec.buffer(), dec.dataOffset(i));
-        }
-      }
+      for (int i = 0; i < dec.count(); i++) if (dec.isZero(i)) zeroRecords++;
+      dec.applyTo(dst);
       assertThat(b.getPageCount()).isEqualTo(dec.count());
       assertThat(expectedZeros).isLessThanOrEqualTo(dec.count());
     }

@@ -1,5 +1,6 @@
 package io.dbmmigrate.net.relay;
 
+import io.dbmmigrate.process.ListeningLine;
 import io.dbmmigrate.util.CommandLines;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -54,7 +55,7 @@ public final class RelayMain implements Callable<Integer> {
     relay.setDelayMicros(Math.round(delayMillis * 1000), Math.round(jitterMillis * 1000));
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> { relay.close(); stop.countDown(); }, "relay-shutdown"));
-    System.out.println("RELAY_LISTENING port=" + relay.port());
+    System.out.println(ListeningLine.format("RELAY", relay.port()));
     System.out.flush();
     stop.await();
     return 0;

@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -134,7 +135,7 @@ public final class ExperimentMain implements Callable<Integer> {
     runners.put(PointKind.MIGRATION, new MigrationPointRunner(launch));
     runners.put(PointKind.SCAN, new ScanPointRunner(launch, scanMain != null ? ScanBackends.resultLines(scanMain) : ScanBackends.defaultBackend()));
     SweepRunner runner =
-        new SweepRunner(runners, store, new ConsoleProgress(stdout, interactive, variedKeys(sweep)), retryFailed);
+        new SweepRunner(runners, store, new SweepConsole(stdout, interactive, variedKeys(sweep)), retryFailed);
 
     if (plotsOnly) {
       store.load();
@@ -188,9 +189,21 @@ public final class ExperimentMain implements Callable<Integer> {
     }
     if (sourceMain != null || destMain != null)
       throw new CommandLine.ParameterException(commandSpec.commandLine(), "--source-main/--dest-main need --classpath");
-    Path src = sourceJar != null ? sourceJar : repo.resolve("source-node/target/dbm-migrate-source-node-0.1.0-SNAPSHOT-all.jar");
-    Path dst = destJar != null ? destJar : repo.resolve("dest-node/app/target/dbm-migrate-dest-node-0.1.0-SNAPSHOT-all.jar");
+    Path src = sourceJar != null ? sourceJar : builtJar(repo.resolve("source-node/target"), "dbm-migrate-source-node");
+    Path dst = destJar != null ? destJar : builtJar(repo.resolve("dest-node/app/target"), "dbm-migrate-dest-node");
     return Launch.jars(javaExe, src.toAbsolutePath(), dst.toAbsolutePath(), script.toAbsolutePath());
+  }
+
+  /** The shaded jar {@code ARTIFACT-VERSION-all.jar} in {@code target}, any version (as deploy/lib.sh's dbm_jar). */
+  static Path builtJar(Path target, String artifact) {
+    try (var files = Files.list(target)) {
+      return files
+          .filter(f -> f.getFileName().toString().matches(Pattern.quote(artifact) + "-.*-all\\.jar"))
+          .findFirst()
+          .orElse(target.resolve(artifact + "-VERSION-all.jar"));
+    } catch (IOException e) {
+      return target.resolve(artifact + "-VERSION-all.jar"); // not built: Launch.checkJars names it
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import io.dbmmigrate.report.MigrationReport;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dbmmigrate.net.relay.Relay;
+import io.dbmmigrate.process.ManagedProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,7 +32,6 @@ import java.util.regex.Pattern;
  * it needs root and says so.
  */
 final class MigrationPointRunner implements PointRunner {
-  private static final Pattern DEST_LISTENING = Pattern.compile("^DEST_LISTENING port=(\\d+)");
   private static final Pattern TESTBED_LINK =
       Pattern.compile("^TESTBED_LINK .*rate_via=(\\S+) .*latency_via=(\\S+) .*loss_via=(\\S+)");
 
@@ -73,11 +74,11 @@ final class MigrationPointRunner implements PointRunner {
             launch.dest(JavaCommand.splitOptions(p.get(Param.DEST_JVM_OPTS)))
                 .command(List.of("--port", "0", "--bind", "127.0.0.1")),
             runDir.resolve("dest.log"))) {
-      Optional<Matcher> listening = dest.awaitLine(DEST_LISTENING, Duration.ofSeconds(60));
+      OptionalInt listening = dest.awaitListening(Duration.ofSeconds(60));
       if (listening.isEmpty())
         return new Outcome(null, false, dest.tail(20), RowBuilder.LinkVia.NONE,
             "destination did not print DEST_LISTENING within 60 s");
-      int destPort = Integer.parseInt(listening.get().group(1));
+      int destPort = listening.getAsInt();
       double rtt = p.getDouble(Param.RTT_MILLIS);
       double jitter = p.getDouble(Param.JITTER_MILLIS);
       Relay relay = null;

@@ -21,7 +21,8 @@ enum Param {
   /** Fraction (0..1) of RAM filled with incompressible content before the guest starts (source --prefill). */
   PREFILL("prefill", "0", Type.DECIMAL, "prefilled RAM fraction", PointKind.MIGRATION),
   SEED("seed", "1", Type.INT, "seed"),
-  DIRTY_LOG("dirtyLog", "hw-sw", Type.CHOICE, "dirty-log mode", PointKind.MIGRATION, "sw", "hw", "hw-sw"),
+  DIRTY_LOG("dirtyLog", "hw-sw", Type.CHOICE, "dirty-log mode", PointKind.MIGRATION, "sw", "hw", "hw-sw", "ring", "hdbss",
+      "hdbss-sw", "combined", "combined-sw"),
   MODE("mode", "precopy", Type.CHOICE, "migration mode", PointKind.MIGRATION, "precopy", "postcopy", "hybrid"),
   POSTCOPY_AFTER_ROUNDS("postcopyAfterRounds", "0", Type.INT, "hybrid: post-copy after N rounds", PointKind.MIGRATION),
   SWITCH_POLICY("switchPolicy", "cost", Type.TEXT, "switch policy", PointKind.MIGRATION),

@@ -1,5 +1,6 @@
 package io.dbmmigrate.experiment;
 
+import io.dbmmigrate.process.ManagedProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

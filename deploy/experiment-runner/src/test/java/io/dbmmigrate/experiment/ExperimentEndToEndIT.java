@@ -47,7 +47,7 @@ class ExperimentEndToEndIT {
         streams: 2
         scanThreads: 1
         sourceJvmOpts: -Xmx256m -XX:TieredStopAtLevel=1
-        destJvmOpts: -Xmx256m -XX:TieredStopAtLevel=1
+        destJvmOpts: -Xmx384m -XX:TieredStopAtLevel=1
         timeoutSeconds: 60
       experiments:
         - name: modes

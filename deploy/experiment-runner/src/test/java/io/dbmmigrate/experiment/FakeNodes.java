@@ -1,6 +1,7 @@
 package io.dbmmigrate.experiment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dbmmigrate.process.ListeningLine;
 import java.io.File;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,7 +33,7 @@ final class FakeNodes {
     public static void main(String[] args) throws Exception {
       Map<String, String> o = options(args, 0);
       ServerSocket server = new ServerSocket(Integer.parseInt(o.get("--port")), 50, InetAddress.getByName(o.get("--bind")));
-      System.out.println("DEST_LISTENING port=" + server.getLocalPort());
+      System.out.println(ListeningLine.format("DEST", server.getLocalPort()));
       System.out.flush();
       while (true) {
         Socket c = server.accept();

@@ -2,6 +2,7 @@ package io.dbmmigrate.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dbmmigrate.process.ManagedProcess;
 import io.dbmmigrate.testing.Capabilities;
 import java.io.IOException;
 import java.nio.file.Files;

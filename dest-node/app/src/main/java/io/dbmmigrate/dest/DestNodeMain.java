@@ -5,6 +5,7 @@ import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.net.tls.ServerSecurity;
 import io.dbmmigrate.net.tls.TlsOptions;
 import io.dbmmigrate.net.tls.TransportSecurity;
+import io.dbmmigrate.process.ListeningLine;
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.wire.GrpcServers;
 import java.util.ArrayList;
@@ -166,7 +167,7 @@ public final class DestNodeMain implements Callable<Integer> {
     log.info("destination listening on {}:{} ({}{}{})", bind, server.port(), mode,
         allowedSources.isEmpty() ? "" : ", allowed sources: " + String.join(", ", allowedSources),
         acceptReplace ? ", an incoming migration may replace a hosted VM" : "");
-    System.out.println("DEST_LISTENING port=" + server.port());
+    System.out.println(ListeningLine.format("DEST", server.port()));
     System.out.flush();
     metrics.start(
         "dest", GcPauseRecorder.start(System::nanoTime), registry -> ReceiverMetrics.bind(registry, services));

@@ -1,5 +1,6 @@
 package io.dbmmigrate.dest;
 
+import io.dbmmigrate.wire.InboundBatch;
 import io.grpc.ForwardingServerCall;
 import io.grpc.KnownLength;
 import io.grpc.Metadata;
@@ -111,6 +112,10 @@ final class InboundGuard {
     void release() {
       if (reservedBytes > 0) budget.release(reservedBytes);
       reservedBytes = 0;
+      // A page batch holds the transport's network buffers until released: the service releases
+      // it after applying; this (idempotent) release covers messages the guard never delivers
+      // (call already closed), so no path leaks them.
+      if (value instanceof InboundBatch b) b.release();
     }
   }
 

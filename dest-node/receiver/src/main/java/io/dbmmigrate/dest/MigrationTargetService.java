@@ -19,6 +19,8 @@ import io.dbmmigrate.proto.v1.HeartbeatResponse;
 import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.StreamSummary;
+import io.dbmmigrate.wire.InboundBatch;
+import io.dbmmigrate.wire.PageBatchReceiver;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -30,7 +32,8 @@ import io.grpc.stub.StreamObserver;
  * streams. Malformed messages, budgets and unexpected failures are handled around it by {@link
  * InboundGuard}.
  */
-public final class MigrationTargetService extends MigrationTargetGrpc.MigrationTargetImplBase {
+public final class MigrationTargetService extends MigrationTargetGrpc.MigrationTargetImplBase
+    implements PageBatchReceiver {
   /** Batches a stream may have delivered but not yet applied (bounded receive-side memory). */
   private static final int STREAM_WINDOW = 4;
 
@@ -40,10 +43,7 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     this.receiver = receiver;
   }
 
-  /**
-   * The session being received, for monitoring: {active 0/1, batches applied, pages applied, bytes
-   * received}; zeros when none. Any thread; the counters are independent atomics.
-   */
+  /** See {@link Receiver#receivingNow()} (monitoring). */
   public long[] receivingNow() {
     return receiver.receivingNow();
   }
@@ -59,8 +59,35 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     }
   }
 
+  /** The generated binding (used when not bound by PageStreamBinding): parsed batches as holders. */
   @Override
   public StreamObserver<PageBatch> sendPages(StreamObserver<StreamSummary> responseObserver) {
+    final StreamObserver<InboundBatch> in = receivePages(responseObserver);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(PageBatch batch) {
+        in.onNext(InboundBatch.of(batch));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        in.onError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        in.onCompleted();
+      }
+    };
+  }
+
+  /**
+   * SendPages as {@code PageStreamBinding} routes it: each message is an {@link InboundBatch}
+   * holding gRPC's network buffers; it is decoded and applied in place, and released here on every
+   * path (applied, refused, stream already closed).
+   */
+  @Override
+  public StreamObserver<InboundBatch> receivePages(StreamObserver<StreamSummary> responseObserver) {
     ServerCallStreamObserver<StreamSummary> out =
         (ServerCallStreamObserver<StreamSummary>) responseObserver;
     // Manual flow control: at most STREAM_WINDOW batches delivered ahead of the one being applied,
@@ -70,13 +97,15 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
     PageStream stream = receiver.openStream();
     return new StreamObserver<>() {
       @Override
-      public void onNext(PageBatch batch) {
-        if (stream.isClosed()) return;
+      public void onNext(InboundBatch batch) {
         try {
+          if (stream.isClosed()) return;
           stream.apply(batch);
           out.request(1);
         } catch (TargetException e) {
           out.onError(TargetStatuses.of(e).asRuntimeException());
+        } finally {
+          batch.release();
         }
       }
 

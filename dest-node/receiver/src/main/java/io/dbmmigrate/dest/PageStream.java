@@ -2,6 +2,8 @@ package io.dbmmigrate.dest;
 
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.StreamSummary;
+import io.dbmmigrate.wire.BatchFormatException;
+import io.dbmmigrate.wire.InboundBatch;
 import io.dbmmigrate.wire.PageBatchDecoder;
 import java.util.function.LongSupplier;
 
@@ -39,12 +41,27 @@ public final class PageStream {
     return closed;
   }
 
-  /** Checks and applies one batch; on refusal the stream is closed and its session discarded. */
+  /** Checks and applies one parsed batch (in-process callers, tests). */
   public void apply(PageBatch batch) throws TargetException {
+    apply(InboundBatch.of(batch));
+  }
+
+  /**
+   * Checks and applies one received batch (read in place from the transport's buffers; the
+   * caller releases the holder afterwards); on refusal the stream is closed and its session
+   * discarded. A batch whose bytes are not a PageBatch is refused as INVALID_ARGUMENT.
+   */
+  public void apply(InboundBatch inbound) throws TargetException {
     if (closed) throw new TargetException(ReceiveError.ENDED, "page stream already closed");
     boolean ok = false;
     String failure = "applying a batch failed unexpectedly";
     try {
+      final PageBatch batch;
+      try {
+        batch = inbound.decode();
+      } catch (BatchFormatException e) {
+        throw TargetException.invalid("malformed page batch: " + e.getMessage());
+      }
       if (session == null) bind(batch);
       else if (!session.id.equals(batch.getSessionId()))
         throw TargetException.invalid("a page stream must carry one session only");
@@ -52,10 +69,10 @@ public final class PageStream {
         throw TargetException.invalid(
             "a page stream must carry one stream index only (" + stream + ", then "
                 + Integer.toUnsignedString(batch.getStream()) + ")");
-      session.apply(decoder, batch, nanoClock.getAsLong());
+      session.apply(decoder, inbound, nanoClock.getAsLong());
       batches++;
       pages += batch.getPageCount();
-      bytes += batch.getPayload().size();
+      bytes += inbound.payloadBytes();
       ok = true;
     } catch (TargetException e) {
       failure = e.getMessage();

@@ -1,6 +1,6 @@
 package io.dbmmigrate.dest;
 
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.proto.v1.GpaRange;
 import io.dbmmigrate.proto.v1.PostcopyChannel;
 import io.dbmmigrate.proto.v1.PostcopyDown;

@@ -1,7 +1,7 @@
 package io.dbmmigrate.dest;
 
 import io.dbmmigrate.digest.ReceiptDigest;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.mmu.MissingPageHook;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,11 +1,12 @@
 package io.dbmmigrate.dest;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.SessionOptions;
 import io.dbmmigrate.wire.BatchFormatException;
+import io.dbmmigrate.wire.InboundBatch;
 import io.dbmmigrate.wire.PageBatchDecoder;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,17 +77,18 @@ final class ReceiveSession {
    * Checks and applies one batch: decode (CRC, format), every gfn inside a slot and writable in
    * this round, in sequence; only then are pages written, so a refused batch changes nothing.
    */
-  void apply(PageBatchDecoder decoder, PageBatch batch, long nowNanos) throws TargetException {
+  void apply(PageBatchDecoder decoder, InboundBatch inbound, long nowNanos) throws TargetException {
     lastActivityNanos = nowNanos;
     lock.readLock().lock();
     try {
       if (ended) throw new TargetException(ReceiveError.ENDED, "session " + id + " has ended");
+      final PageBatch batch;
       try {
-        decoder.decode(batch);
+        batch = inbound.decode();
+        decoder.decode(inbound); // CRC and record index over the received buffers, in place
       } catch (BatchFormatException e) {
         throw TargetException.invalid(
-            "stream " + batch.getStream() + " round " + batch.getRound() + " sequence "
-                + batch.getSequence() + ": " + e.getMessage());
+            "stream " + inboundStream(inbound) + ": " + e.getMessage());
       }
       final GuestMemory mem = vm.memory();
       final int n = decoder.count();
@@ -103,15 +105,19 @@ final class ReceiveSession {
                   + "', which is sent in round 0 only (got round " + round + ")");
       }
       ledger.accept(batch.getStream(), round, batch.getSequence());
-      final byte[] buf = decoder.buffer();
-      for (int i = 0; i < n; i++) {
-        if (decoder.isZero(i)) mem.zeroPage(decoder.gfn(i));
-        else mem.writePage(decoder.gfn(i), buf, decoder.dataOffset(i));
-        // Post-copy proof: the page as received (different streams carry different pages).
-        if (receipt != null) receipt.set(decoder.gfn(i), decoder.isZero(i) ? null : buf, decoder.dataOffset(i));
+      decoder.applyTo(mem); // one copy per page, from the batch's buffers into guest memory
+      if (receipt != null) { // post-copy proof: the page as received (one scratch page per batch)
+        final byte[] page = new byte[GuestMemory.PAGE_SIZE];
+        for (int i = 0; i < n; i++) {
+          if (decoder.isZero(i)) receipt.set(decoder.gfn(i), null, 0);
+          else {
+            decoder.copyPage(i, page, 0);
+            receipt.set(decoder.gfn(i), page, 0);
+          }
+        }
       }
       pages.add(n);
-      bytes.add(batch.getPayload().size());
+      bytes.add(inbound.payloadBytes());
     } finally {
       lock.readLock().unlock();
     }
@@ -121,6 +127,16 @@ final class ReceiveSession {
   /** Start of the apply of the latest batch (0 before any); the commit reports its distance. */
   long lastAppliedNanos() {
     return lastAppliedNanos;
+  }
+
+  /** "s round r sequence q" of a batch whose header decoded, else "?" (for error messages). */
+  private static String inboundStream(InboundBatch inbound) {
+    try {
+      PageBatch b = inbound.decode();
+      return b.getStream() + " round " + b.getRound() + " sequence " + b.getSequence();
+    } catch (BatchFormatException e) {
+      return "?";
+    }
   }
 
   /** Ends the session; true for the one caller that ended it. Waits for batches being applied. */

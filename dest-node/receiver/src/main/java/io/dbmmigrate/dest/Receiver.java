@@ -1,5 +1,6 @@
 package io.dbmmigrate.dest;
 
+import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.digest.ChunkRange;
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
@@ -8,9 +9,8 @@ import io.dbmmigrate.proto.v1.CompletePostcopyRequest;
 import io.dbmmigrate.proto.v1.StartPostcopyResponse;
 import io.dbmmigrate.proto.v1.StartPostcopyRequest;
 import io.dbmmigrate.digest.ReceiptDigest;
-import io.dbmmigrate.jvm.GcPauseRecorder;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.machine.VirtualMachine;
@@ -67,9 +67,9 @@ public final class Receiver {
   private final InboundBudget budget;
   private final SessionAdmission admission;
   private final RateLimitedLog refusals;
-  private final GcPauseRecorder gc;
   private final AtomicReference<ReceiveSession> current = new AtomicReference<>();
   private volatile boolean lastResumed;
+  private final GcPauseRecorder gc; // this JVM's collector pauses, reported with each commit
 
   public Receiver(
       VmHost host, TargetConfig config, InboundBudget budget, GuestCapacity guestCapacity,
@@ -262,12 +262,12 @@ public final class Receiver {
               + (missing.size() > 10 ? "; and " + (missing.size() - 10) + " more" : ""));
     if (!req.hasSourceDigest() || req.getSourceDigest().getSha256().size() != 32)
       throw TargetException.invalid("commit without the source's SHA-256 digest");
-    final long tComplete = nanoClock.getAsLong();
     int chunksOfGuest = chunkCount(s.vm.memory().slots());
     if (req.getSourceDigest().getChunkSha256Count() > chunksOfGuest)
       throw TargetException.invalid(
           "commit carries " + req.getSourceDigest().getChunkSha256Count() + " chunk digests; the guest has "
               + chunksOfGuest + " chunks");
+    final long tComplete = nanoClock.getAsLong();
     List<VcpuSnapshot> vcpus = vcpuStates(s, req.getVcpusList());
     try {
       s.vm.restoreVcpuStates(vcpus);

@@ -1,6 +1,6 @@
 package io.dbmmigrate.dest;
 
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.proto.v1.BeginSessionRequest;
 import io.dbmmigrate.proto.v1.Compression;

@@ -1,7 +1,7 @@
 package io.dbmmigrate.dest;
 
 import io.dbmmigrate.machine.VmHost;
-import io.dbmmigrate.wire.PageBatchMarshaller;
+import io.dbmmigrate.wire.PageStreamBinding;
 import io.grpc.BindableService;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,7 +38,7 @@ public final class TargetServices {
     return new Target(
         receiver,
         List.of(
-            () -> guard.guard(PageBatchMarshaller.rebind(target.bindService())),
+            () -> guard.guard(PageStreamBinding.bind(target)),
             () -> guard.guard(inspection.bindService())));
   }
 }

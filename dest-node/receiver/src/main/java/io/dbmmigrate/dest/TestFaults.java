@@ -1,6 +1,6 @@
 package io.dbmmigrate.dest;
 
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,7 +4,7 @@ import static io.dbmmigrate.dest.TargetHarness.codeOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.proto.v1.BeginSessionRequest;
@@ -452,7 +452,7 @@ class HostileInputTest {
   }
 
   static io.dbmmigrate.proto.v1.PostcopyPage page(long gfn) {
-    byte[] b = new byte[io.dbmmigrate.machine.GuestMemory.PAGE_SIZE];
+    byte[] b = new byte[io.dbmmigrate.memory.GuestMemory.PAGE_SIZE];
     vm.memory().readPage(gfn, b, 0);
     return io.dbmmigrate.proto.v1.PostcopyPage.newBuilder().setGfn(gfn).setData(ByteString.copyFrom(b)).build();
   }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dbmmigrate.digest.MemoryDigester;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.MachineTuning;
 import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VirtualMachine;

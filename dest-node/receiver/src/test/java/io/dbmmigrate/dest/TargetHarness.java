@@ -1,10 +1,10 @@
 package io.dbmmigrate.dest;
 
 import io.dbmmigrate.digest.MemoryDigester;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.MachineTuning;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.SimulatedVms;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;

@@ -3,15 +3,13 @@ package io.dbmmigrate.source.cli;
 import io.dbmmigrate.report.RoundRecord;
 import io.dbmmigrate.source.migration.MigrationListener;
 import io.dbmmigrate.source.migration.MigrationPhase;
+import io.dbmmigrate.util.ConsoleBar;
 import java.io.PrintStream;
 import java.util.Locale;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 
 /**
  * The source's console while a migration runs, on stderr (stdout carries the table and summary): a
- * progress bar per round when stderr is a terminal, otherwise one line per round.
+ * progress bar per round ({@link ConsoleBar}) when stderr is a terminal, otherwise one line per round.
  *
  * <p>Concurrency: progress arrives from page-stream threads, the rest from the controller thread;
  * every method is synchronized on this (cheap: at most a few calls per second).
@@ -19,7 +17,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 final class ConsoleProgress implements MigrationListener {
   private final PrintStream err;
   private final boolean bar;
-  private ProgressBar current;
+  private ConsoleBar current = ConsoleBar.none();
 
   ConsoleProgress(PrintStream err, boolean bar) {
     this.err = err;
@@ -35,26 +33,17 @@ final class ConsoleProgress implements MigrationListener {
   @Override
   public synchronized void onRoundStarted(int round, String mode, long pages) {
     closeBar();
-    if (!bar || pages == 0) return;
-    current =
-        new ProgressBarBuilder()
-            .setTaskName(String.format(Locale.ROOT, "round %d %-5s", round, mode))
-            .setInitialMax(pages)
-            .setUnit(" pages", 1)
-            .setUpdateIntervalMillis(200)
-            .setConsumer(new ConsoleProgressBarConsumer(err))
-            .showSpeed()
-            .build();
+    current = ConsoleBar.start(err, bar, String.format(Locale.ROOT, "round %d %-5s", round, mode), pages, "pages");
   }
 
   @Override
   public synchronized void onProgress(int round, long pagesDone, long pagesTotal, long bytesSentTotal) {
-    if (current != null) current.stepTo(pagesDone);
+    current.stepTo(pagesDone);
   }
 
   @Override
   public synchronized void onRound(RoundRecord r) {
-    if (current != null) current.stepTo(r.pagesSent());
+    current.stepTo(r.pagesSent());
     closeBar();
     if (!bar)
       err.printf(
@@ -65,9 +54,7 @@ final class ConsoleProgress implements MigrationListener {
   }
 
   private void closeBar() {
-    if (current != null) {
-      current.close();
-      current = null;
-    }
+    current.close();
+    current = ConsoleBar.none();
   }
 }

@@ -114,7 +114,7 @@ public final class MigrateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw Usage.error(spec, e.getMessage());
     }
-    VirtualMachine vm = SimulatedVms.builder(vmSpec).prefaultRam(machine.prefault()).build();
+    VirtualMachine vm = SimulatedVms.builder(vmSpec).options(machine).build();
     if (prefill > 0) {
       long pages = Prefill.fill(vm.memory(), prefill, vmSpec.seed());
       log.info("prefilled {} pages with non-zero content", pages);

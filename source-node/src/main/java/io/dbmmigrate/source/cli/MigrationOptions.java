@@ -16,11 +16,15 @@ import picocli.CommandLine.TypeConversionException;
 public final class MigrationOptions {
   @Option(
       names = "--dirty-log",
-      paramLabel = "sw|hw|hw-sw",
+      paramLabel = "MODE",
       converter = DirtyLogConverter.class,
       description =
-          "Dirty logging: sw (write-protect + fault), hw (DBM, parallel page-table scans), hw-sw"
-              + " (DBM, switched to software per --switch-policy). Default: ${DEFAULT-VALUE}.")
+          "Dirty logging: sw (write-protect + fault), hw (DBM, parallel page-table scans), ring"
+              + " (KVM dirty ring: faults fill per-vCPU rings; see --ring-entries), hdbss (FEAT_HDBSS:"
+              + " the hardware fills per-vCPU buffers; see --hdbss-entries), combined (a fault arms"
+              + " DBM on its 64-page neighbourhood; syncs scan those); hw-sw, hdbss-sw, combined-sw"
+              + " switch to software per --switch-policy, at the latest before the pause."
+              + " Default: ${DEFAULT-VALUE}.")
   DirtyLogStrategy dirtyLog = DirtyLogStrategy.HW_SW;
 
   @Option(

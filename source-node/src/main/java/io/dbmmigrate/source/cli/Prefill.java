@@ -1,7 +1,7 @@
 package io.dbmmigrate.source.cli;
 
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.SplittableRandom;
 
 /**

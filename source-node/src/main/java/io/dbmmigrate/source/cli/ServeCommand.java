@@ -11,6 +11,7 @@ import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.dest.ReceiverMetrics;
 import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.metrics.MetricsOptions;
+import io.dbmmigrate.process.ListeningLine;
 import io.dbmmigrate.source.control.MigrationControlService;
 import io.dbmmigrate.source.control.MigrationMetrics;
 import io.dbmmigrate.source.control.MigrationRunner;
@@ -125,7 +126,7 @@ public final class ServeCommand implements Callable<Integer> {
     MigrationRunner runner = NodeFactory.runner(host, tls);
     runner.setWorkloadLabel(vmSpec.workload());
     if (!noVm) {
-      VirtualMachine vm = SimulatedVms.builder(vmSpec).prefaultRam(machine.prefault()).build();
+      VirtualMachine vm = SimulatedVms.builder(vmSpec).options(machine).build();
       host.host(vm);
       vm.resume();
     }
@@ -162,7 +163,7 @@ public final class ServeCommand implements Callable<Integer> {
                 },
                 "serve-shutdown"));
     log.info("serving on {}:{} ({})", bind, server.port(), noVm ? "no VM" : "hosting a VM");
-    System.out.println("SOURCE_LISTENING port=" + server.port());
+    System.out.println(ListeningLine.format("SOURCE", server.port()));
     System.out.flush();
     metrics.start(
         "source",

@@ -25,6 +25,11 @@ public final class ProtoParams {
           case DIRTY_LOG_MODE_SW -> DirtyLogStrategy.SW;
           case DIRTY_LOG_MODE_HW -> DirtyLogStrategy.HW;
           case DIRTY_LOG_MODE_HW_SW -> DirtyLogStrategy.HW_SW;
+          case DIRTY_LOG_MODE_RING -> DirtyLogStrategy.RING;
+          case DIRTY_LOG_MODE_HDBSS -> DirtyLogStrategy.HDBSS;
+          case DIRTY_LOG_MODE_HDBSS_SW -> DirtyLogStrategy.HDBSS_SW;
+          case DIRTY_LOG_MODE_COMBINED -> DirtyLogStrategy.COMBINED;
+          case DIRTY_LOG_MODE_COMBINED_SW -> DirtyLogStrategy.COMBINED_SW;
           default -> d.dirtyLog();
         },
         p.getSwitchPolicy().isBlank() ? d.switchPolicy() : SwitchPolicy.parse(p.getSwitchPolicy()),
@@ -74,6 +79,11 @@ public final class ProtoParams {
               case SW -> DirtyLogMode.DIRTY_LOG_MODE_SW;
               case HW -> DirtyLogMode.DIRTY_LOG_MODE_HW;
               case HW_SW -> DirtyLogMode.DIRTY_LOG_MODE_HW_SW;
+              case RING -> DirtyLogMode.DIRTY_LOG_MODE_RING;
+              case HDBSS -> DirtyLogMode.DIRTY_LOG_MODE_HDBSS;
+              case HDBSS_SW -> DirtyLogMode.DIRTY_LOG_MODE_HDBSS_SW;
+              case COMBINED -> DirtyLogMode.DIRTY_LOG_MODE_COMBINED;
+              case COMBINED_SW -> DirtyLogMode.DIRTY_LOG_MODE_COMBINED_SW;
             })
         .setSwitchPolicy(s.switchPolicy().label())
         .setDowntimeLimitMillis(s.downtimeLimitMillis())

@@ -37,7 +37,7 @@ final class DowntimePredictor {
   private final Samples roundTrip = new Samples();
 
   void recordSync(DirtyLogMode mode, double millis) {
-    (mode == DirtyLogMode.HW ? hwSync : swSync).add(millis);
+    (mode.hardware() ? hwSync : swSync).add(millis);
   }
 
   /** A round's send: its measured time and what the bandwidth alone explains of it. */
@@ -58,7 +58,7 @@ final class DowntimePredictor {
    */
   Prediction predict(DirtyLogMode finalMode, long remainingPages, int bytesPerPage, double bytesPerSec) {
     if (!(bytesPerSec > 0)) return new Prediction(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
-    Samples sync = finalMode == DirtyLogMode.HW ? hwSync : swSync;
+    Samples sync = finalMode.hardware() ? hwSync : swSync;
     double syncC;
     double syncS;
     if (sync.count() > 0) {

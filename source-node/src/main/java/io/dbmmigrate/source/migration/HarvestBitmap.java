@@ -2,8 +2,8 @@ package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.dirty.DirtyLog;
 import io.dbmmigrate.dirty.SyncStats;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import java.util.Arrays;
 
 /**

@@ -1,6 +1,6 @@
 package io.dbmmigrate.source.migration;
 
-import io.dbmmigrate.machine.BackingPageSize;
+import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.report.DowntimeParts;
 import io.dbmmigrate.report.GcReport;
 import io.dbmmigrate.report.MigrationReport;

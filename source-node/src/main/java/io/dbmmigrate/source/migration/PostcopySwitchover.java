@@ -1,7 +1,7 @@
 package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.digest.ReceiptDigest;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.net.NanoClock;

@@ -1,6 +1,6 @@
 package io.dbmmigrate.source.migration;
 
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import java.util.List;
 
 /**

@@ -2,8 +2,8 @@ package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.dirty.DirtyLogMode;
 import io.dbmmigrate.dirty.SyncStats;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.report.RoundRecord;
@@ -215,7 +215,7 @@ final class RoundLoop {
   }
 
   private boolean isHwOfHwSw() {
-    return settings.dirtyLog() == DirtyLogStrategy.HW_SW && logMode == DirtyLogMode.HW;
+    return settings.dirtyLog().switchesToSw() && logMode.hardware();
   }
 
   private boolean mustSwitchBeforePause() {
@@ -240,7 +240,7 @@ final class RoundLoop {
       }
     }
     final long t1 = clock.nanoTime();
-    if (stats != null && stats.mode() == DirtyLogMode.HW) {
+    if (stats != null && stats.mode().hardware()) {
       lastHwScanNanos = stats.nanos();
       lastHwScanThreads = stats.threads();
     }
@@ -251,7 +251,7 @@ final class RoundLoop {
         switch (kind) {
           case FULL -> "full";
           case FINAL -> "final";
-          default -> stats.mode() == DirtyLogMode.HW ? "hw" : "sw";
+          default -> stats.mode() == DirtyLogMode.SW ? "sw" : stats.mode().cliName();
         };
     if (kind != Kind.FINAL) observer.phase(label);
     listener.onRoundStarted(r, label, dirty);

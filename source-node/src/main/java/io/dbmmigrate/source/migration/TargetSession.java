@@ -1,7 +1,7 @@
 package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.digest.Digest;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import java.util.List;
 import java.util.OptionalLong;

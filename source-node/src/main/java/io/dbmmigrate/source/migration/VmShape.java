@@ -1,7 +1,7 @@
 package io.dbmmigrate.source.migration;
 
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VirtualMachine;
 import java.util.List;
 

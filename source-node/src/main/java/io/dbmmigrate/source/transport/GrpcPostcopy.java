@@ -1,7 +1,7 @@
 package io.dbmmigrate.source.transport;
 
 import com.google.protobuf.ByteString;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.proto.v1.CompletePostcopyRequest;
 import io.dbmmigrate.proto.v1.CompletePostcopyResponse;

@@ -3,7 +3,7 @@ package io.dbmmigrate.source.transport;
 import io.dbmmigrate.source.migration.PostcopyTransfer;
 import io.dbmmigrate.proto.v1.StartPostcopyRequest;
 import io.dbmmigrate.digest.Digest;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.proto.v1.AbortRequest;

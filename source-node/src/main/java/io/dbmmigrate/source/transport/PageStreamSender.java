@@ -1,6 +1,6 @@
 package io.dbmmigrate.source.transport;
 
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.PageBatch;

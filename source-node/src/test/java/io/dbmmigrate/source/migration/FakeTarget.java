@@ -2,7 +2,7 @@ package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.testing.MapGuestMemory;

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import io.dbmmigrate.digest.Digest;
-import io.dbmmigrate.machine.GuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.net.RateLimiter;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
@@ -20,6 +24,18 @@ import org.junit.platform.testkit.engine.Events;
  * build does not run on their own.
  */
 class TargetSessionContractCatchesBrokenTargetsTest {
+  private static final String UNDER_TEST_KIT = "dbm.contract.brokenBindings";
+
+  /** The broken bindings run only through {@link #run}, never when a filter selects them directly. */
+  static final class OnlyUnderTestKit implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      return context.getConfigurationParameter(UNDER_TEST_KIT).isPresent()
+          ? ConditionEvaluationResult.enabled("run by TargetSessionContractCatchesBrokenTargetsTest")
+          : ConditionEvaluationResult.disabled("a broken binding: runs only under TargetSessionContractCatchesBrokenTargetsTest");
+    }
+  }
+
   /** A session that delegates to a correct {@link FakeTarget}; variants override one behaviour. */
   abstract static class Wrapped implements TargetConnector, TargetSession {
     final FakeTarget fake = new FakeTarget(new FakeClock());
@@ -72,13 +88,16 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     @Override
     public RoundTransfer sendRound(int round, HarvestBitmap.Round bitmap, GuestMemory memory, ProgressSink progress)
         throws TransferException {
-      long[] copy = TestBitmaps.words(bitmap);
-      for (int w = copy.length - 1; w >= 0; w--)
-        if (copy[w] != 0) {
-          copy[w] &= ~Long.highestOneBit(copy[w]);
-          break;
+      long last = -1;
+      for (int w = bitmap.wordCount() - 1; w >= 0 && last < 0; w--)
+        if (bitmap.word(w) != 0) last = ((long) w << 6) | (63 - Long.numberOfLeadingZeros(bitmap.word(w)));
+      HarvestBitmap copy = HarvestBitmap.forGfnLimit(bitmap.wordCount() * 64L);
+      for (int w = 0; w < bitmap.wordCount(); w++)
+        for (long word = bitmap.word(w); word != 0; word &= word - 1) {
+          long gfn = ((long) w << 6) | Long.numberOfTrailingZeros(word);
+          if (gfn != last) copy.setRange(gfn, gfn + 1);
         }
-      RoundTransfer t = fake.sendRound(round, TestBitmaps.round(copy), memory, progress);
+      RoundTransfer t = fake.sendRound(round, copy.publish(), memory, progress);
       return new RoundTransfer(t.pages() + 1, t.zeroPages(), t.rawBytes(), t.wireBytes(), t.batches(), t.nanos());
     }
   }
@@ -98,6 +117,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     public void cancelInFlight(String reason) {}
   }
 
+  @ExtendWith(OnlyUnderTestKit.class)
   public static final class LosesLastPageContract extends TargetSessionContractTest {
     @Override
     protected TargetConnector newConnector() {
@@ -105,6 +125,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     }
   }
 
+  @ExtendWith(OnlyUnderTestKit.class)
   public static final class ResumesOnMismatchContract extends TargetSessionContractTest {
     @Override
     protected TargetConnector newConnector() {
@@ -112,6 +133,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
     }
   }
 
+  @ExtendWith(OnlyUnderTestKit.class)
   public static final class ForgetsCancelContract extends TargetSessionContractTest {
     @Override
     protected TargetConnector newConnector() {
@@ -120,6 +142,7 @@ class TargetSessionContractCatchesBrokenTargetsTest {
   }
 
   /** The correct fake through the same wrapper: the wrapper alone breaks nothing. */
+  @ExtendWith(OnlyUnderTestKit.class)
   public static final class CorrectContract extends TargetSessionContractTest {
     @Override
     protected TargetConnector newConnector() {
@@ -128,7 +151,11 @@ class TargetSessionContractCatchesBrokenTargetsTest {
   }
 
   private static Events run(Class<?> binding) {
-    return EngineTestKit.engine("junit-jupiter").selectors(selectClass(binding)).execute().testEvents();
+    return EngineTestKit.engine("junit-jupiter")
+        .configurationParameter(UNDER_TEST_KIT, "true")
+        .selectors(selectClass(binding))
+        .execute()
+        .testEvents();
   }
 
   @Test

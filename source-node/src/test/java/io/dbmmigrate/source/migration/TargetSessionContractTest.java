@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dbmmigrate.digest.MemoryDigester;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.net.RateLimiter;
@@ -85,12 +85,12 @@ public abstract class TargetSessionContractTest {
     return m;
   }
 
-  private static long zeroPagesAmong(long[] bitmap, GuestMemory memory) {
+  private static long zeroPagesAmong(HarvestBitmap.Round bitmap, GuestMemory memory) {
     byte[] page = new byte[GuestMemory.PAGE_SIZE];
     byte[] zero = new byte[GuestMemory.PAGE_SIZE];
     long n = 0;
-    for (int w = 0; w < bitmap.length; w++)
-      for (long word = bitmap[w]; word != 0; word &= word - 1) {
+    for (int w = 0; w < bitmap.wordCount(); w++)
+      for (long word = bitmap.word(w); word != 0; word &= word - 1) {
         long gfn = ((long) w << 6) | Long.numberOfTrailingZeros(word);
         Arrays.fill(page, (byte) 0);
         if (!memory.readPage(gfn, page, 0) || Arrays.equals(page, zero)) n++;
@@ -98,10 +98,21 @@ public abstract class TargetSessionContractTest {
     return n;
   }
 
-  private static long[] allPages(GuestMemory m) {
-    long[] bitmap = TestBitmaps.forMemory(m);
-    TestBitmaps.setAllPages(bitmap, m);
-    return bitmap;
+  private static HarvestBitmap.Round allPages(GuestMemory m) {
+    return allPagesExcept(m, -1);
+  }
+
+  private static HarvestBitmap.Round allPagesExcept(GuestMemory m, long gfn) {
+    HarvestBitmap bitmap = HarvestBitmap.forMemory(m);
+    for (io.dbmmigrate.memory.MemorySlotSpec s : m.slots()) {
+      if (gfn >= s.baseGfn() && gfn < s.endGfn()) {
+        bitmap.setRange(s.baseGfn(), gfn);
+        bitmap.setRange(gfn + 1, s.endGfn());
+      } else {
+        bitmap.setRange(s.baseGfn(), s.endGfn());
+      }
+    }
+    return bitmap.publish();
   }
 
   private CommitOutcome commit(GuestMemory src, boolean resume) throws TransferException {
@@ -111,10 +122,10 @@ public abstract class TargetSessionContractTest {
   @Test
   void aRoundDeliversAndReportsExactlyTheSetPages() throws Exception {
     MapGuestMemory src = randomMemory();
-    long[] bitmap = allPages(src);
+    HarvestBitmap.Round bitmap = allPages(src);
     AtomicLong progressPages = new AtomicLong();
-    RoundTransfer t = session.sendRound(0, TestBitmaps.round(bitmap), src, (pages, bytes) -> progressPages.addAndGet(pages));
-    assertThat(t.pages()).isEqualTo(TestBitmaps.count(bitmap)).isEqualTo(8 + 1024);
+    RoundTransfer t = session.sendRound(0, bitmap, src, (pages, bytes) -> progressPages.addAndGet(pages));
+    assertThat(t.pages()).isEqualTo(bitmap.count()).isEqualTo(8 + 1024);
     assertThat(t.zeroPages()).isEqualTo(zeroPagesAmong(bitmap, src));
     assertThat(progressPages.get()).isEqualTo(t.pages());
     CommitOutcome out = commit(src, true);
@@ -125,17 +136,17 @@ public abstract class TargetSessionContractTest {
   @Test
   void aLaterRoundOverwritesAnEarlierOneIncludingPagesThatBecameZero() throws Exception {
     MapGuestMemory src = randomMemory();
-    session.sendRound(0, TestBitmaps.round(allPages(src)), src, ProgressSink.NONE);
-    long[] dirty = TestBitmaps.forMemory(src);
+    session.sendRound(0, allPages(src), src, ProgressSink.NONE);
+    HarvestBitmap dirty = HarvestBitmap.forMemory(src);
     byte[] page = new byte[GuestMemory.PAGE_SIZE];
     for (long g = 262144 + 3; g < 262144 + 1024; g += 37) {
       if ((g & 1) == 0) Arrays.fill(page, (byte) 0);
       else page[7] = (byte) (g * 31);
       src.writePage(g, page, 0);
-      dirty[(int) (g >>> 6)] |= 1L << (g & 63);
+      dirty.setRange(g, g + 1);
     }
-    RoundTransfer t = session.sendRound(1, TestBitmaps.round(dirty), src, ProgressSink.NONE);
-    assertThat(t.pages()).isEqualTo(TestBitmaps.count(dirty));
+    RoundTransfer t = session.sendRound(1, dirty.publish(), src, ProgressSink.NONE);
+    assertThat(t.pages()).isEqualTo(dirty.count());
     CommitOutcome out = commit(src, true);
     assertThat(out.match()).as(out.detail()).isTrue();
     assertThat(out.resumed()).isTrue();
@@ -144,13 +155,12 @@ public abstract class TargetSessionContractTest {
   @Test
   void aPageThatWasNeverSentIsAMismatchAndNothingResumes() throws Exception {
     MapGuestMemory src = randomMemory();
-    long[] bitmap = allPages(src);
     long gfn = 262144 + 100;
+    HarvestBitmap.Round bitmap = allPagesExcept(src, gfn);
     byte[] page = new byte[GuestMemory.PAGE_SIZE];
     page[0] = 1; // not zero: a destination that never received it holds zeros there
     src.writePage(gfn, page, 0);
-    bitmap[(int) (gfn >>> 6)] &= ~(1L << (gfn & 63));
-    session.sendRound(0, TestBitmaps.round(bitmap), src, ProgressSink.NONE);
+    session.sendRound(0, bitmap, src, ProgressSink.NONE);
     CommitOutcome out = commit(src, true);
     assertThat(out.match()).isFalse();
     assertThat(out.resumed()).isFalse();
@@ -159,7 +169,7 @@ public abstract class TargetSessionContractTest {
   @Test
   void aMatchWithoutResumeDoesNotResume() throws Exception {
     MapGuestMemory src = randomMemory();
-    session.sendRound(0, TestBitmaps.round(allPages(src)), src, ProgressSink.NONE);
+    session.sendRound(0, allPages(src), src, ProgressSink.NONE);
     CommitOutcome out = commit(src, false);
     assertThat(out.match()).as(out.detail()).isTrue();
     assertThat(out.resumed()).isFalse();
@@ -168,9 +178,9 @@ public abstract class TargetSessionContractTest {
   @Test
   void aCancelledSessionSendsNoMoreRounds() throws Exception {
     MapGuestMemory src = randomMemory();
-    session.sendRound(0, TestBitmaps.round(allPages(src)), src, ProgressSink.NONE);
+    session.sendRound(0, allPages(src), src, ProgressSink.NONE);
     session.cancelInFlight("contract cancel");
-    assertThatThrownBy(() -> session.sendRound(1, TestBitmaps.round(allPages(src)), src, ProgressSink.NONE))
+    assertThatThrownBy(() -> session.sendRound(1, allPages(src), src, ProgressSink.NONE))
         .isInstanceOf(TransferException.class)
         .hasMessageContaining("cancel");
   }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dbmmigrate.digest.MemoryDigester;
-import io.dbmmigrate.machine.BackingPageSize;
-import io.dbmmigrate.machine.GuestMemory;
-import io.dbmmigrate.machine.MemorySlotSpec;
+import io.dbmmigrate.memory.BackingPageSize;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.net.RateLimiter;
@@ -88,10 +88,7 @@ class GrpcTargetSessionTest {
             return;
           }
           synchronized (memory) {
-            for (int i = 0; i < decoder.count(); i++) {
-              if (decoder.isZero(i)) memory.zeroPage(decoder.gfn(i));
-              else memory.writePage(decoder.gfn(i), decoder.buffer(), decoder.dataOffset(i));
-            }
+            decoder.applyTo(memory);
           }
           n++;
           pages += decoder.count();
