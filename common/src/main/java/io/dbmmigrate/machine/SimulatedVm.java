@@ -259,6 +259,11 @@ public final class SimulatedVm implements VirtualMachine {
   }
 
   @Override
+  public void setMissingPageHook(io.dbmmigrate.mmu.MissingPageHook hook) {
+    mmu.setMissingPageHook(hook);
+  }
+
+  @Override
   public synchronized void close() {
     if (closed) return;
     closed = true;

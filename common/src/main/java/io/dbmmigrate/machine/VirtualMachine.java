@@ -61,6 +61,14 @@ public interface VirtualMachine extends AutoCloseable {
     throw new UnsupportedOperationException("this VM cannot take a write-protect snapshot");
   }
 
+  /**
+   * Post-copy: makes every guest write access first ask {@code hook} whether its page is missing,
+   * and wait for it if so (null: no check). Unsupported by VMs without a stage-2 MMU.
+   */
+  default void setMissingPageHook(io.dbmmigrate.mmu.MissingPageHook hook) {
+    throw new UnsupportedOperationException("this VM has no missing-page support");
+  }
+
   /** Stops the vCPUs for good and releases memory. */
   @Override
   void close();

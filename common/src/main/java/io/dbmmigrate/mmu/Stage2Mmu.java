@@ -72,6 +72,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * ends. TLB invalidation completes only when every store that used an old translation is visible.
  */
 public final class Stage2Mmu {
+  /** Post-copy missing pages (null outside post-copy); see {@link MissingPageHook}. */
+  private volatile MissingPageHook missingPages;
+
   static final int OK = 0;
   static final int TRANSLATION_FAULT = 1;
   static final int ACCESS_FAULT = 2;
@@ -163,6 +166,14 @@ public final class Stage2Mmu {
     return MmuVariant.of(broken);
   }
 
+  /**
+   * Installs (or, with null, removes) the post-copy missing-page check that every guest write
+   * access consults before its translation. Volatile: vCPU threads see a change at their next store.
+   */
+  public void setMissingPageHook(MissingPageHook hook) {
+    this.missingPages = hook;
+  }
+
   public VcpuContext newContext(int vcpuIndex) {
     if (vcpuIndex < 0 || vcpuIndex >= tlb.vcpus()) throw new IllegalArgumentException("vcpu index");
     return new VcpuContext(vcpuIndex, vtcr);
@@ -192,6 +203,8 @@ public final class Stage2Mmu {
 
   private boolean access(VcpuContext c, long gfn, int byteOffset, StoreValue value, long seq) {
     final int v = c.index;
+    final MissingPageHook m = missingPages; // post-copy: wait for the page, outside the window
+    if (m != null && m.isMissing(gfn)) m.awaitPresent(v, gfn);
     while (true) {
       final int r;
       tlb.enter(v);

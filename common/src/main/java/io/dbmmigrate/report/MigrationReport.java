@@ -35,6 +35,7 @@ import java.util.Map;
  *     (null when no steady state was measured)
  * @param gc collector pauses per node and phase (null when not recorded)
  * @param verifyMode how the run was verified: "strict", "background" or "off (unverified)"
+ * @param postcopy post-copy statistics (null when the migration had no post-copy phase)
  */
 public record MigrationReport(
     String migrationId,
@@ -67,7 +68,8 @@ public record MigrationReport(
     Double predictedDowntimeMillis,
     Double lostWorkSeconds,
     GcReport gc,
-    String verifyMode) {
+    String verifyMode,
+    PostcopyReport postcopy) {
   public static final String COMPLETED = "COMPLETED";
   public static final String FAILED = "FAILED";
   public static final String CANCELLED = "CANCELLED";
@@ -112,7 +114,23 @@ public record MigrationReport(
         switchPolicy, rounds, switchRound, totalMillis, setupMillis, downtimeMillis, verifyMillis,
         bytesSent, pagesSent, zeroPages, guestWritesPerSecBefore, guestWritesPerSecDuring,
         guestWritesPerSecAfter, maxThrottlePercent, parameters, vm, roundStats, timeline, null, null,
-        null, null, "strict");
+        null, null, "strict", null);
+  }
+
+  /** The report without post-copy statistics. */
+  public MigrationReport(
+      String migrationId, String outcome, String error, boolean match, boolean resumed, String sourceDigest,
+      String destDigest, String dirtyLogMode, String switchPolicy, int rounds, int switchRound,
+      double totalMillis, double setupMillis, double downtimeMillis, double verifyMillis, long bytesSent,
+      long pagesSent, long zeroPages, double guestWritesPerSecBefore, double guestWritesPerSecDuring,
+      double guestWritesPerSecAfter, int maxThrottlePercent, Map<String, Object> parameters, VmInfo vm,
+      List<RoundRecord> roundStats, List<TimelineSample> timeline, DowntimeParts downtimeParts,
+      Double predictedDowntimeMillis, Double lostWorkSeconds, GcReport gc) {
+    this(migrationId, outcome, error, match, resumed, sourceDigest, destDigest, dirtyLogMode,
+        switchPolicy, rounds, switchRound, totalMillis, setupMillis, downtimeMillis, verifyMillis,
+        bytesSent, pagesSent, zeroPages, guestWritesPerSecBefore, guestWritesPerSecDuring,
+        guestWritesPerSecAfter, maxThrottlePercent, parameters, vm, roundStats, timeline, downtimeParts,
+        predictedDowntimeMillis, lostWorkSeconds, gc, "strict", null);
   }
 
   /**

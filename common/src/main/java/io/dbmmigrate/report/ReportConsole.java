@@ -103,6 +103,7 @@ public final class ReportConsole {
     if (r.lostWorkSeconds() != null)
       line(sb, "lost work", String.format(Locale.ROOT, "%.3f guest-seconds", r.lostWorkSeconds()));
     if (r.gc() != null) gc(sb, r.gc());
+    if (r.postcopy() != null) postcopy(sb, r.postcopy());
     if (r.maxThrottlePercent() > 0) line(sb, "max throttle", r.maxThrottlePercent() + " %");
     line(sb, "source digest", r.sourceDigest());
     line(sb, "dest digest", r.destDigest());
@@ -150,6 +151,18 @@ public final class ReportConsole {
 
   private static String fmt2(double v) {
     return String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  private static void postcopy(StringBuilder sb, PostcopyReport p) {
+    line(sb, "post-copy", p.mode() + " (" + p.trigger() + "), " + p.missingAtSwitchover() + " pages missing at switchover");
+    line(sb, "pages", p.pagesPushed() + " pushed, " + p.pagesRequested() + " requested, " + p.duplicatePages() + " duplicates");
+    StringBuilder per = new StringBuilder();
+    for (double d : p.blocktimeMillisPerVcpu()) per.append(per.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.1f", d));
+    line(sb, "blocktime", String.format(Locale.ROOT, "%.1f ms all vCPUs at once; per vCPU [%s] ms", p.blocktimeMillisTotal(), per));
+    line(sb, "request latency", String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+        p.requestLatencyP50Millis(), p.requestLatencyP99Millis(), p.requestLatencyMaxMillis()));
+    line(sb, "last page", String.format(Locale.ROOT, "%.0f ms after switchover, %d recoveries", p.lastPageMillis(), p.recoveries()));
+    line(sb, "receipt digest", p.receiptMatch() ? "match" : "MISMATCH in " + p.mismatchedRanges());
   }
 
   private static void line(StringBuilder sb, String key, String value) {

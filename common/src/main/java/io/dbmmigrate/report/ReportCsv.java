@@ -88,6 +88,19 @@ public final class ReportCsv {
       }
     row.put("gc.sourceShare", g == null ? "" : g.sourceShare());
     row.put("gc.destShare", g == null ? "" : g.destShare());
+    PostcopyReport pc = r.postcopy();
+    row.put("postcopy.mode", pc == null ? "" : pc.mode());
+    row.put("postcopy.missingAtSwitchover", pc == null ? "" : pc.missingAtSwitchover());
+    row.put("postcopy.pagesPushed", pc == null ? "" : pc.pagesPushed());
+    row.put("postcopy.pagesRequested", pc == null ? "" : pc.pagesRequested());
+    row.put("postcopy.blocktimeMillisTotal", pc == null ? "" : pc.blocktimeMillisTotal());
+    row.put("postcopy.blocktimeMillisVcpuSum", pc == null ? "" : pc.blocktimeMillisVcpuSum());
+    row.put("postcopy.requestLatencyP50Millis", pc == null ? "" : pc.requestLatencyP50Millis());
+    row.put("postcopy.requestLatencyP99Millis", pc == null ? "" : pc.requestLatencyP99Millis());
+    row.put("postcopy.requestLatencyMaxMillis", pc == null ? "" : pc.requestLatencyMaxMillis());
+    row.put("postcopy.lastPageMillis", pc == null ? "" : pc.lastPageMillis());
+    row.put("postcopy.recoveries", pc == null ? "" : pc.recoveries());
+    row.put("postcopy.receiptMatch", pc == null ? "" : pc.receiptMatch());
     if (r.vm() != null) {
       row.put("vm.ramBytes", r.vm().ramBytes());
       row.put("vm.romBytes", r.vm().romBytes());

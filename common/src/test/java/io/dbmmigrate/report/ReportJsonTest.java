@@ -93,7 +93,7 @@ class ReportJsonTest {
         r.dirtyLogMode(), r.switchPolicy(), r.rounds(), r.switchRound(), r.totalMillis(), r.setupMillis(),
         10.5, r.verifyMillis(), r.bytesSent(), r.pagesSent(), r.zeroPages(), r.guestWritesPerSecBefore(),
         r.guestWritesPerSecDuring(), r.guestWritesPerSecAfter(), r.maxThrottlePercent(), r.parameters(), r.vm(),
-        r.roundStats(), r.timeline(), parts, 8.4, 0.75, gc, r.verifyMode());
+        r.roundStats(), r.timeline(), parts, 8.4, 0.75, gc, r.verifyMode(), null);
   }
 
   @Test

@@ -23,6 +23,8 @@ enum Param {
   SEED("seed", "1", Type.INT, "seed"),
   DIRTY_LOG("dirtyLog", "hw-sw", Type.CHOICE, "dirty-log mode", PointKind.MIGRATION, "sw", "hw", "hw-sw", "ring", "hdbss",
       "hdbss-sw", "combined", "combined-sw"),
+  MODE("mode", "precopy", Type.CHOICE, "migration mode", PointKind.MIGRATION, "precopy", "postcopy", "hybrid"),
+  POSTCOPY_AFTER_ROUNDS("postcopyAfterRounds", "0", Type.INT, "hybrid: post-copy after N rounds", PointKind.MIGRATION),
   SWITCH_POLICY("switchPolicy", "cost", Type.TEXT, "switch policy", PointKind.MIGRATION),
   DOWNTIME_LIMIT_MILLIS("downtimeLimitMillis", "300", Type.INT, "downtime limit (ms)", PointKind.MIGRATION),
   MAX_ROUNDS("maxRounds", "30", Type.INT, "max rounds", PointKind.MIGRATION),

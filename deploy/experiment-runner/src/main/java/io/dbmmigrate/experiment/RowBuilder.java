@@ -86,6 +86,18 @@ final class RowBuilder {
     o.put("gcShareDest", r.gc() == null || !r.gc().destReported() ? null : r.gc().destShare());
     o.put("sourceDigest", r.sourceDigest());
     o.put("destDigest", r.destDigest());
+    io.dbmmigrate.report.PostcopyReport pc = r.postcopy();
+    o.put("postcopy.mode", pc == null ? null : pc.mode());
+    o.put("postcopy.missingAtSwitchover", pc == null ? null : pc.missingAtSwitchover());
+    o.put("postcopy.pagesPushed", pc == null ? null : pc.pagesPushed());
+    o.put("postcopy.pagesRequested", pc == null ? null : pc.pagesRequested());
+    o.put("postcopy.blocktimeMillisTotal", pc == null ? null : pc.blocktimeMillisTotal());
+    o.put("postcopy.requestLatencyP50Millis", pc == null ? null : pc.requestLatencyP50Millis());
+    o.put("postcopy.requestLatencyP99Millis", pc == null ? null : pc.requestLatencyP99Millis());
+    o.put("postcopy.requestLatencyMaxMillis", pc == null ? null : pc.requestLatencyMaxMillis());
+    o.put("postcopy.lastPageMillis", pc == null ? null : pc.lastPageMillis());
+    o.put("postcopy.recoveries", pc == null ? null : pc.recoveries());
+    o.put("postcopy.receiptMatch", pc == null ? null : pc.receiptMatch());
     o.put("linkRateVia", via.rate());
     o.put("latencyVia", via.latency());
     o.put("lossVia", via.loss());

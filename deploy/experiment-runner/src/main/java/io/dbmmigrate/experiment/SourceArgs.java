@@ -26,6 +26,8 @@ final class SourceArgs {
     if (p.getDouble(Param.PREFILL) > 0) add(a, "--prefill", p.get(Param.PREFILL));
     add(a, "--dirty-log", p.get(Param.DIRTY_LOG));
     add(a, "--switch-policy", p.get(Param.SWITCH_POLICY));
+    add(a, "--mode", p.get(Param.MODE));
+    add(a, "--postcopy-after-rounds", p.get(Param.POSTCOPY_AFTER_ROUNDS));
     add(a, "--downtime-limit", p.get(Param.DOWNTIME_LIMIT_MILLIS));
     add(a, "--max-rounds", p.get(Param.MAX_ROUNDS));
     add(a, "--on-no-convergence", p.get(Param.ON_NO_CONVERGENCE));

@@ -43,7 +43,7 @@ final class TestRows {
             1e6, 0, Map.of(), null, rounds, timeline,
             new DowntimeParts(0.1, 0.5, 100, downtimeMillis * 0.6, 40, 163_840, 0.05, 0.3, 0.2, 0.3, 0.4,
                 downtimeMillis * 0.4 - 1.85, 1.0, 0, 0, 0, 0),
-            downtimeMillis * 1.1, 0.5, null, "strict");
+            downtimeMillis * 1.1, 0.5, null, "strict", null);
     Map<String, Object> outputs = RowBuilder.migrationOutputs(p, report, RowBuilder.LinkVia.NONE);
     return new ResultRow(p.key(), experiment, "migration", rep, ResultRow.OK, null, "2026-01-01T00:00:00Z", 1234,
         p.parameters(), outputs, rounds, timeline);

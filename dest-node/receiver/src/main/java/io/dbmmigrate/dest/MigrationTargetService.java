@@ -3,6 +3,12 @@ package io.dbmmigrate.dest;
 import io.dbmmigrate.net.tls.PeerAuthorizationInterceptor;
 import io.dbmmigrate.net.tls.PeerIdentity;
 import io.dbmmigrate.proto.v1.AbortRequest;
+import io.dbmmigrate.proto.v1.CompletePostcopyResponse;
+import io.dbmmigrate.proto.v1.CompletePostcopyRequest;
+import io.dbmmigrate.proto.v1.PostcopyDown;
+import io.dbmmigrate.proto.v1.PostcopyUp;
+import io.dbmmigrate.proto.v1.StartPostcopyResponse;
+import io.dbmmigrate.proto.v1.StartPostcopyRequest;
 import io.dbmmigrate.proto.v1.AbortResponse;
 import io.dbmmigrate.proto.v1.BeginSessionRequest;
 import io.dbmmigrate.proto.v1.BeginSessionResponse;
@@ -152,6 +158,77 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
   @Override
   public void abort(AbortRequest req, StreamObserver<AbortResponse> out) {
     reply(out, AbortResponse.newBuilder().setAborted(receiver.abort(req)).build());
+  }
+
+  @Override
+  public void startPostcopy(StartPostcopyRequest req, StreamObserver<StartPostcopyResponse> out) {
+    try {
+      reply(out, receiver.startPostcopy(req));
+    } catch (TargetException e) {
+      out.onError(TargetStatuses.of(e).asRuntimeException());
+    }
+  }
+
+  @Override
+  public StreamObserver<PostcopyUp> postcopy(StreamObserver<PostcopyDown> responseObserver) {
+    ServerCallStreamObserver<PostcopyDown> out = (ServerCallStreamObserver<PostcopyDown>) responseObserver;
+    out.disableAutoRequest();
+    out.request(STREAM_WINDOW);
+    // Requests come from vCPU threads, the first answer from the call's thread: one lock for onNext.
+    Object sendLock = new Object();
+    boolean[] done = new boolean[1]; // guarded by sendLock
+    PostcopyCall call =
+        receiver.openPostcopy(
+            m -> {
+              synchronized (sendLock) {
+                if (!done[0] && !out.isCancelled()) out.onNext(m);
+              }
+            });
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(PostcopyUp m) {
+        synchronized (sendLock) {
+          if (done[0]) return;
+        }
+        try {
+          call.onMessage(m);
+          out.request(1);
+        } catch (TargetException e) {
+          call.end();
+          synchronized (sendLock) {
+            done[0] = true;
+            out.onError(TargetStatuses.of(e).asRuntimeException());
+          }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        call.end();
+        synchronized (sendLock) {
+          done[0] = true;
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        call.end();
+        synchronized (sendLock) {
+          if (done[0]) return;
+          done[0] = true;
+          out.onCompleted();
+        }
+      }
+    };
+  }
+
+  @Override
+  public void completePostcopy(CompletePostcopyRequest req, StreamObserver<CompletePostcopyResponse> out) {
+    try {
+      reply(out, receiver.completePostcopy(req));
+    } catch (TargetException e) {
+      out.onError(TargetStatuses.of(e).asRuntimeException());
+    }
   }
 
   private static <T> void reply(StreamObserver<T> out, T value) {

@@ -52,6 +52,10 @@ final class ReceiveSession {
   private final LongAdder pages = new LongAdder();
   private final LongAdder bytes = new LongAdder();
   private volatile long lastActivityNanos;
+  /** Receipt hashes of every page applied (post-copy sessions only, else null). */
+  final io.dbmmigrate.digest.ReceiptDigest receipt;
+  /** Set once by StartPostcopy (under the write lock, after end()); null before. */
+  volatile PostcopyState postcopy;
   private volatile long lastAppliedNanos; // when the latest batch finished applying (downtime parts)
 
   ReceiveSession(
@@ -66,6 +70,7 @@ final class ReceiveSession {
     this.streamClaimed = new boolean[options.getStreams()];
     this.createdNanos = nowNanos;
     this.lastActivityNanos = nowNanos;
+    this.receipt = options.getPostcopy() ? new io.dbmmigrate.digest.ReceiptDigest(vm.memory().slots()) : null;
   }
 
   /**
@@ -101,6 +106,16 @@ final class ReceiveSession {
       }
       ledger.accept(batch.getStream(), round, batch.getSequence());
       decoder.applyTo(mem); // one copy per page, from the batch's buffers into guest memory
+      if (receipt != null) { // post-copy proof: the page as received (one scratch page per batch)
+        final byte[] page = new byte[GuestMemory.PAGE_SIZE];
+        for (int i = 0; i < n; i++) {
+          if (decoder.isZero(i)) receipt.set(decoder.gfn(i), null, 0);
+          else {
+            decoder.copyPage(i, page, 0);
+            receipt.set(decoder.gfn(i), page, 0);
+          }
+        }
+      }
       pages.add(n);
       bytes.add(inbound.payloadBytes());
     } finally {

@@ -4,6 +4,11 @@ import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.digest.ChunkRange;
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
+import io.dbmmigrate.proto.v1.CompletePostcopyResponse;
+import io.dbmmigrate.proto.v1.CompletePostcopyRequest;
+import io.dbmmigrate.proto.v1.StartPostcopyResponse;
+import io.dbmmigrate.proto.v1.StartPostcopyRequest;
+import io.dbmmigrate.digest.ReceiptDigest;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.SimulatedVms;
@@ -86,6 +91,10 @@ public final class Receiver {
     this.gc = GcPauseRecorder.start(nanoClock);
   }
 
+  public InboundBudget budget() {
+    return budget;
+  }
+
   /**
    * The session being received, for monitoring: {active 0/1, batches applied, pages applied, bytes
    * received}; zeros when none. Any thread; the counters are independent atomics.
@@ -96,13 +105,11 @@ public final class Receiver {
     return new long[] {1, s.ledger.batches(), s.pagesApplied(), s.bytesReceived()};
   }
 
-  public InboundBudget budget() {
-    return budget;
-  }
-
   /** The receiver state of target.proto. */
   public ReceiverState state() {
     ReceiveSession s = current.get();
+    if (s != null && s.postcopy != null)
+      return s.postcopy.urgentConnected() ? ReceiverState.POSTCOPY : ReceiverState.POSTCOPY_PAUSED;
     if (s != null && !s.isEnded()) return ReceiverState.RECEIVING;
     if (s != null && s.isCommitting()) return ReceiverState.VERIFYING;
     return lastResumed && host.state() == VmHost.State.HOSTING ? ReceiverState.RESUMED : ReceiverState.IDLE;
@@ -174,14 +181,25 @@ public final class Receiver {
   /** Discards a session that heard nothing for the idle timeout (the source is presumed dead). */
   public void reapIdleSession() {
     ReceiveSession s = current.get();
-    if (s == null || s.isCommitting()) return;
+    if (s == null) return;
     long idle = s.idleNanos(nanoClock.getAsLong());
+    if (s.postcopy != null) {
+      // Never discarded here: the VM runs with part of its memory on the source.
+      if (idle > TimeUnit.MILLISECONDS.toNanos(config.sessionIdleTimeoutMillis()) && !s.postcopy.urgentConnected())
+        refusals.warn(
+            "session {}: POST-COPY PAUSED: no channel from the source for {} ms and {} pages missing; vCPUs"
+                + " touching them wait. If the source is gone, this VM is lost.",
+            s.id, idle / 1_000_000, s.postcopy.missingCount());
+      return;
+    }
+    if (s.isCommitting()) return;
     if (idle > TimeUnit.MILLISECONDS.toNanos(config.sessionIdleTimeoutMillis()))
       discard(s, "no message from the source for " + idle / 1_000_000 + " ms (source presumed dead)");
   }
 
   public HeartbeatResponse heartbeat(HeartbeatRequest req) throws TargetException {
-    ReceiveSession s = session(req.getSessionId());
+    ReceiveSession p = current.get();
+    ReceiveSession s = p != null && p.postcopy != null && p.id.equals(req.getSessionId()) ? p : session(req.getSessionId());
     s.touch(nanoClock.getAsLong());
     return HeartbeatResponse.newBuilder().setBatchesApplied(s.ledger.batches()).build();
   }
@@ -473,5 +491,154 @@ public final class Receiver {
     } catch (IllegalArgumentException e) {
       throw TargetException.invalid("vCPU states refused: " + ClientText.quote(e.getMessage()));
     }
+  }
+
+  // ---- post-copy ----
+
+  /**
+   * Post-copy switchover: ends the pre-copy part of the session, marks the missing pages in the
+   * VM's MMU, restores the vCPUs and resumes the VM at once. From here the session is never
+   * discarded by this node (the VM's memory is split across both nodes).
+   */
+  public StartPostcopyResponse startPostcopy(StartPostcopyRequest req) throws TargetException {
+    ReceiveSession s = session(req.getSessionId());
+    if (s.receipt == null)
+      throw new TargetException(ReceiveError.WRONG_STATE, "session " + s.id + " was not begun for post-copy");
+    if (s.openStreams() > 0)
+      throw new TargetException(
+          ReceiveError.WRONG_STATE, s.openStreams() + " page streams are still open; finish them before StartPostcopy");
+    long[] words;
+    List<VcpuSnapshot> vcpus;
+    try {
+      words = missingWords(s, req);
+      vcpus = vcpuStates(s, req.getVcpusList());
+    } catch (TargetException e) {
+      discard(s, e.getMessage()); // a protocol violation before the switchover ends the session
+      throw e;
+    }
+    if (!s.beginCommit()) throw new TargetException(ReceiveError.WRONG_STATE, "commit or post-copy already started");
+    if (!s.end()) throw new TargetException(ReceiveError.ENDED, "session " + s.id + " has ended");
+    boolean started = false;
+    try {
+      try {
+        s.vm.restoreVcpuStates(vcpus);
+      } catch (IllegalArgumentException e) {
+        throw TargetException.invalid("vCPU states refused: " + ClientText.quote(e.getMessage()));
+      }
+      // Pages neither received nor missing (ROM, which both nodes derive alike) as held now.
+      s.receipt.recordRest(s.vm.memory(), gfn -> isSet(words, gfn));
+      PostcopyState pc = new PostcopyState(s.vm.memory(), s.receipt, s.vm.vcpuCount(), words, nanoClock);
+      s.vm.setMissingPageHook(pc);
+      s.postcopy = pc;
+      s.touch(nanoClock.getAsLong());
+      s.vm.resume();
+      started = true;
+      log.info(
+          "session {}: post-copy started, VM resumed with {} pages missing", s.id, pc.missingCount());
+      return StartPostcopyResponse.newBuilder().setResumed(true).setMissingPages(pc.missingCount()).build();
+    } finally {
+      if (!started) dispose(s, "post-copy start failed");
+    }
+  }
+
+  private static boolean isSet(long[] words, long gfn) {
+    int w = (int) (gfn >>> 6);
+    return w < words.length && (words[w] & (1L << gfn)) != 0;
+  }
+
+  /** The missing ranges as a bitmap; every range page aligned, inside one slot. */
+  private static long[] missingWords(ReceiveSession s, StartPostcopyRequest req) throws TargetException {
+    GuestMemory mem = s.vm.memory();
+    long[] words = new long[(int) ((mem.gfnLimit() + 63) >>> 6)];
+    for (GpaRange r : req.getMissingList()) {
+      long start = r.getStartGpa();
+      long len = r.getLengthBytes();
+      if (start < 0 || len <= 0 || (start & (GuestMemory.PAGE_SIZE - 1)) != 0 || (len & (GuestMemory.PAGE_SIZE - 1)) != 0)
+        throw TargetException.invalid(
+            "missing range 0x" + Long.toHexString(start) + "+0x" + Long.toHexString(len) + " is not page aligned");
+      long first = start >>> GuestMemory.PAGE_SHIFT;
+      long end = first + (len >>> GuestMemory.PAGE_SHIFT);
+      MemorySlotSpec slot = mem.slotOf(first);
+      if (slot == null || end > slot.endGfn() || end < first)
+        throw TargetException.invalid(
+            "missing range 0x" + Long.toHexString(start) + "+0x" + Long.toHexString(len)
+                + " is outside the guest's memory slots");
+      for (long g = first; g < end; g++) words[(int) (g >>> 6)] |= 1L << g;
+    }
+    return words;
+  }
+
+  private ReceiveSession postcopySession(String id) throws TargetException {
+    ReceiveSession s = current.get();
+    if (s == null || !s.id.equals(id) || s.postcopy == null)
+      throw new TargetException(ReceiveError.UNKNOWN_SESSION, "no post-copy session " + ClientText.quote(id) + " on this node");
+    return s;
+  }
+
+  /** A new Postcopy call; it binds to its session and channel with its first message. */
+  public PostcopyCall openPostcopy(PostcopyCall.Downstream down) {
+    return new PostcopyCall(this, down, nanoClock);
+  }
+
+  PostcopyState postcopyFor(String sessionId) throws TargetException {
+    ReceiveSession s = postcopySession(sessionId);
+    s.touch(nanoClock.getAsLong());
+    return s.postcopy;
+  }
+
+  /** Ends post-copy: no page missing, receipt digests compared; on a match the node hosts the VM. */
+  public CompletePostcopyResponse completePostcopy(CompletePostcopyRequest req) throws TargetException {
+    ReceiveSession s = postcopySession(req.getSessionId());
+    PostcopyState pc = s.postcopy;
+    long left = pc.missingCount();
+    if (left > 0)
+      throw new TargetException(ReceiveError.WRONG_STATE, left + " pages are still missing; CompletePostcopy refused");
+    if (!current.compareAndSet(s, null))
+      throw new TargetException(ReceiveError.UNKNOWN_SESSION, "post-copy session " + s.id + " already completed");
+    s.vm.setMissingPageHook(null);
+    pc.close();
+    long[] dest = s.receipt.chunkSums();
+    long[] source = new long[req.getSource().getChunkSumsCount()];
+    for (int i = 0; i < source.length; i++) source[i] = req.getSource().getChunkSums(i);
+    List<Integer> differing = ReceiptDigest.differing(source, dest);
+    PostcopyState.Stats st = pc.stats();
+    CompletePostcopyResponse.Builder r =
+        CompletePostcopyResponse.newBuilder()
+            .setMatch(differing.isEmpty())
+            .setBlocktimeMicrosTotal(st.allBlockedMicros())
+            .setPagesRequested(st.requested())
+            .setPagesReceived(st.received())
+            .setDuplicatePages(st.duplicates())
+            .setRequestLatencyP50Micros(st.p50Micros())
+            .setRequestLatencyP99Micros(st.p99Micros())
+            .setRequestLatencyMaxMicros(st.maxMicros())
+            .setLastPageMillis(st.lastPageMillis())
+            .setRecoveries(st.recoveries());
+    for (long b : st.blockedMicrosPerVcpu()) r.addBlocktimeMicrosPerVcpu(b);
+    if (!differing.isEmpty()) {
+      List<String> names = new java.util.ArrayList<>();
+      for (int chunk : differing) {
+        if (chunk >= dest.length) continue;
+        ChunkRange range = ReceiptDigest.rangeOfChunk(s.vm.memory().slots(), chunk);
+        r.addMismatched(GpaRange.newBuilder().setStartGpa(range.startGpa()).setLengthBytes(range.lengthBytes()));
+        if (names.size() < 10) names.add("0x" + Long.toHexString(range.startGpa()) + "+0x" + Long.toHexString(range.lengthBytes()));
+      }
+      s.vm.close();
+      host.abortReceive();
+      log.error(
+          "session {}: POST-COPY VERIFICATION FAILED: the pages received differ from the source's image at"
+              + " switchover in {} (first ranges: {}); the VM is discarded: it is lost",
+          s.id, differing.size() + " chunks", names);
+      return r.setDetail("receipt digest mismatch; VM discarded (lost)").build();
+    }
+    host.completeReceive(
+        s.vm,
+        "the VM received by post-copy in session " + s.id + " (" + s.vm.memory().totalPages() * GuestMemory.PAGE_SIZE
+            + " bytes of guest memory, " + s.vm.vcpuCount() + " vCPUs)");
+    lastResumed = true;
+    log.info(
+        "session {}: post-copy complete, receipt digest matches ({} pages pushed or requested, {} requested)",
+        s.id, st.received(), st.requested());
+    return r.setDetail("post-copy complete").build();
   }
 }

@@ -11,6 +11,10 @@ public enum ReceiverState {
   RECEIVING,
   /** Commit is checking completeness and hashing guest memory; no batch is applied any more. */
   VERIFYING,
+  /** Post-copy: the VM runs here while pages still arrive; an URGENT channel is connected. */
+  POSTCOPY,
+  /** Post-copy without a connected channel (cut link): vCPUs touching missing pages wait. */
+  POSTCOPY_PAUSED,
   /** The last session's VM was verified and is hosted (running, or paused when asked). */
   RESUMED
 }

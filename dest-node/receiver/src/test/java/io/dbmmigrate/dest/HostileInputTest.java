@@ -436,6 +436,109 @@ class HostileInputTest {
     correctMigrations.incrementAndGet();
   }
 
+  // ---- post-copy (issue 13): the new messages' statuses ----
+
+  /** One Postcopy call: sends the messages, half-closes, and returns the call's status code. */
+  static Code postcopyCall(io.dbmmigrate.proto.v1.PostcopyUp... messages) throws Exception {
+    java.util.concurrent.CompletableFuture<Code> done = new java.util.concurrent.CompletableFuture<>();
+    StreamObserver<io.dbmmigrate.proto.v1.PostcopyUp> up =
+        io.dbmmigrate.proto.v1.MigrationTargetGrpc.newStub(h.channel())
+            .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+            .postcopy(new StreamObserver<>() {
+              @Override public void onNext(io.dbmmigrate.proto.v1.PostcopyDown d) {}
+              @Override public void onError(Throwable t) { done.complete(io.grpc.Status.fromThrowable(t).getCode()); }
+              @Override public void onCompleted() { done.complete(Code.OK); }
+            });
+    for (io.dbmmigrate.proto.v1.PostcopyUp m : messages) up.onNext(m);
+    up.onCompleted();
+    return done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  static io.dbmmigrate.proto.v1.PostcopyUp.Builder first(String session) {
+    return io.dbmmigrate.proto.v1.PostcopyUp.newBuilder().setSessionId(session)
+        .setChannel(io.dbmmigrate.proto.v1.PostcopyChannel.POSTCOPY_CHANNEL_BACKGROUND);
+  }
+
+  static io.dbmmigrate.proto.v1.PostcopyPage page(long gfn) {
+    byte[] b = new byte[io.dbmmigrate.memory.GuestMemory.PAGE_SIZE];
+    vm.memory().readPage(gfn, b, 0);
+    return io.dbmmigrate.proto.v1.PostcopyPage.newBuilder().setGfn(gfn).setData(ByteString.copyFrom(b)).build();
+  }
+
+  static io.dbmmigrate.proto.v1.StartPostcopyRequest.Builder startPostcopy(String session, long gfn, long pages) {
+    return io.dbmmigrate.proto.v1.StartPostcopyRequest.newBuilder().setSessionId(session)
+        .addAllVcpus(vm.captureVcpuStates().stream().map(io.dbmmigrate.wire.ProtoConversions::toProto).toList())
+        .addMissing(io.dbmmigrate.proto.v1.GpaRange.newBuilder().setStartGpa(gfn << 12).setLengthBytes(pages << 12));
+  }
+
+  /** A post-copy session after round 0 (begun with options.postcopy). */
+  static String postcopySession() {
+    BeginSessionRequest.Builder b = begin();
+    String s = h.blocking().beginSession(b.setOptions(b.getOptions().toBuilder().setPostcopy(true)).build()).getSessionId();
+    for (List<PageBatch> stream : TargetHarness.round0(vm, s)) assertThat(h.send(stream).ok()).isTrue();
+    return s;
+  }
+
+  @org.junit.jupiter.api.Test
+  void postcopyMessagesGetTheStatusesTheContractNames() throws Exception {
+    long base = TargetHarness.ram(vm).baseGfn();
+    // Before the switchover: refused, and (a protocol violation) the session ends.
+    String plain = h.begin();
+    assertThat(codeOf(() -> h.blocking().startPostcopy(startPostcopy(plain, base, 4).build())))
+        .as("StartPostcopy on a session not begun for post-copy").isEqualTo(Code.FAILED_PRECONDITION);
+    h.blocking().abort(io.dbmmigrate.proto.v1.AbortRequest.newBuilder().setSessionId(plain).build());
+    String outside = postcopySession();
+    assertThat(codeOf(() -> h.blocking().startPostcopy(startPostcopy(outside, 1L << 40, 4).build())))
+        .as("missing range outside the guest").isEqualTo(Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.blocking().startPostcopy(startPostcopy(outside, base, 4).build())))
+        .as("the violating session is gone").isEqualTo(Code.NOT_FOUND);
+    assertThat(h.host.state()).isEqualTo(VmHost.State.EMPTY);
+
+    // After the switchover: refusals end the call, never the session (the VM runs here now).
+    String s = postcopySession();
+    assertThat(h.blocking().startPostcopy(startPostcopy(s, base, 4).build()).getMissingPages()).isEqualTo(4);
+    assertThat(codeOf(() -> h.blocking().startPostcopy(startPostcopy(s, base, 4).build())))
+        .as("a second StartPostcopy").isEqualTo(Code.NOT_FOUND);
+    assertThat(postcopyCall(first(s).addPages(page(base).toBuilder().setGfn(1L << 40)).build()))
+        .as("a page outside the guest").isEqualTo(Code.INVALID_ARGUMENT);
+    assertThat(postcopyCall(first(s).addPages(page(base + 10)).build()))
+        .as("an unsolicited page (never missing)").isEqualTo(Code.INVALID_ARGUMENT);
+    assertThat(postcopyCall(first(s).addPages(page(base).toBuilder().setData(ByteString.copyFrom(new byte[10]))).build()))
+        .as("content not 4096 bytes").isEqualTo(Code.INVALID_ARGUMENT);
+    assertThat(postcopyCall(io.dbmmigrate.proto.v1.PostcopyUp.newBuilder().setSessionId(s).build()))
+        .as("a first message without channel").isEqualTo(Code.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> h.blocking().completePostcopy(
+        io.dbmmigrate.proto.v1.CompletePostcopyRequest.newBuilder().setSessionId(s).build())))
+        .as("CompletePostcopy while pages are missing").isEqualTo(Code.FAILED_PRECONDITION);
+    assertThat(codeOf(() -> h.blocking().commit(h.commitRequest(vm, s, List.of()).build())))
+        .as("Commit after StartPostcopy").isEqualTo(Code.NOT_FOUND);
+    assertThat(h.blocking().abort(io.dbmmigrate.proto.v1.AbortRequest.newBuilder().setSessionId(s).build()).getAborted())
+        .as("Abort after StartPostcopy is refused").isFalse();
+    // Duplicates are dropped (a resend after a reconnect), not refused.
+    assertThat(postcopyCall(first(s).addPages(page(base)).addPages(page(base)).addPages(page(base + 1)).build()))
+        .isEqualTo(Code.OK);
+    assertThat(postcopyCall(first(s).addPages(page(base + 2)).addPages(page(base + 3)).addPages(page(base + 3)).build()))
+        .isEqualTo(Code.OK);
+    io.dbmmigrate.proto.v1.CompletePostcopyResponse done = h.blocking().completePostcopy(
+        io.dbmmigrate.proto.v1.CompletePostcopyRequest.newBuilder().setSessionId(s)
+            .setSource(receipt(vm)).build());
+    assertThat(done.getMatch()).as(done.getDetail()).isTrue();
+    assertThat(done.getDuplicatePages()).isEqualTo(2);
+    assertThat(done.getPagesReceived()).isEqualTo(4);
+    assertThat(h.host.state()).isEqualTo(VmHost.State.HOSTING);
+    // After completion: every post-copy call names an unknown session.
+    assertThat(postcopyCall(first(s).addPages(page(base)).build())).as("a page after completion").isEqualTo(Code.NOT_FOUND);
+    assertThat(codeOf(() -> h.blocking().completePostcopy(
+        io.dbmmigrate.proto.v1.CompletePostcopyRequest.newBuilder().setSessionId(s).build())))
+        .as("CompletePostcopy twice").isEqualTo(Code.NOT_FOUND);
+  }
+
+  static io.dbmmigrate.proto.v1.ReceiptDigest receipt(VirtualMachine v) {
+    io.dbmmigrate.proto.v1.ReceiptDigest.Builder b = io.dbmmigrate.proto.v1.ReceiptDigest.newBuilder();
+    for (long x : io.dbmmigrate.digest.ReceiptDigest.of(v.memory())) b.addChunkSums(x);
+    return b.build();
+  }
+
   // ---- budgets, bombs, leaks, cancellation: cases that need their own node or a look at the log ----
 
   /** A node of 16 MiB batches and 64 streams, with a given buffer budget and guest capacity. */

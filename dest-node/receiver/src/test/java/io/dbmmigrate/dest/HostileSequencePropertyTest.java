@@ -269,6 +269,9 @@ class HostileSequencePropertyTest {
 
   static {
     METHODS.add(TargetHarness.SEND_PAGES);
+    // Post-copy's unary calls (issue 13); the bidi Postcopy call is covered by HostileInputTest.
+    METHODS.add("dbm.migrate.v1.MigrationTarget/StartPostcopy");
+    METHODS.add("dbm.migrate.v1.MigrationTarget/CompletePostcopy");
   }
 
   @ParameterizedTest(name = "mutation seed {0}")
@@ -323,6 +326,15 @@ class HostileSequencePropertyTest {
       return List.of(io.dbmmigrate.proto.v1.AbortRequest.newBuilder().setSessionId(session).setReason("mutated").build().toByteArray());
     if (method.endsWith("Heartbeat"))
       return List.of(io.dbmmigrate.proto.v1.HeartbeatRequest.newBuilder().setSessionId(session).build().toByteArray());
+    if (method.endsWith("StartPostcopy"))
+      return List.of(
+          io.dbmmigrate.proto.v1.StartPostcopyRequest.newBuilder().setSessionId(session)
+              .addAllVcpus(mvm.captureVcpuStates().stream().map(io.dbmmigrate.wire.ProtoConversions::toProto).toList())
+              .addMissing(io.dbmmigrate.proto.v1.GpaRange.newBuilder()
+                  .setStartGpa(TargetHarness.ram(mvm).baseGfn() << 12).setLengthBytes(1 << 12))
+              .build().toByteArray());
+    if (method.endsWith("CompletePostcopy"))
+      return List.of(io.dbmmigrate.proto.v1.CompletePostcopyRequest.newBuilder().setSessionId(session).build().toByteArray());
     if (method.endsWith("GetDigest"))
       return List.of(io.dbmmigrate.proto.v1.DigestRequest.newBuilder().setProgressOnly(true).build().toByteArray());
     List<PageBatch> stream = TargetHarness.round0(mvm, session).get(rnd.nextInt(TargetHarness.STREAMS));

@@ -45,7 +45,8 @@ import picocli.CommandLine.Spec;
       CtlCommand.Set.class,
       InspectCommands.DigestCmd.class,
       InspectCommands.CompareCmd.class,
-      InspectCommands.DumpCmd.class
+      InspectCommands.DumpCmd.class,
+      CtlCommand.Postcopy.class
     })
 public final class CtlCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -54,7 +55,7 @@ public final class CtlCommand implements Runnable {
 
   @Override
   public void run() {
-    throw Usage.error(spec, "a subcommand is required: start, status, cancel, set, digest, compare or dump");
+    throw Usage.error(spec, "a subcommand is required: start, status, cancel, set, postcopy, digest, compare or dump");
   }
 
   /** The --control option shared by the subcommands. */
@@ -112,9 +113,11 @@ public final class CtlCommand implements Runnable {
     public Integer call() throws Exception {
       endpoint.parse(spec);
       MigrationSettings settings;
+      io.dbmmigrate.source.migration.PostcopySettings postcopy;
       try {
         HostPort.parse(target);
         settings = migration.toSettings();
+        postcopy = migration.toPostcopySettings();
       } catch (IllegalArgumentException e) {
         throw Usage.error(spec, e.getMessage());
       }
@@ -125,7 +128,7 @@ public final class CtlCommand implements Runnable {
                 .startMigration(
                     StartMigrationRequest.newBuilder()
                         .setTarget(target)
-                        .setParameters(ProtoParams.toProto(settings))
+                        .setParameters(ProtoParams.withPostcopy(ProtoParams.toProto(settings).toBuilder(), postcopy))
                         .build());
         MigrationReport report = null;
         while (events.hasNext()) {
@@ -213,10 +216,39 @@ public final class CtlCommand implements Runnable {
             MigrationControlGrpc.newBlockingStub(ch)
                 .withDeadlineAfter(UNARY_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
                 .cancel(CancelRequest.newBuilder().setReason(reason).build());
-        System.out.println("cancelled: " + r.getCancelled() + " (phase " + r.getPhase() + ")");
+        System.out.println(
+            "cancelled: " + r.getCancelled() + " (phase " + r.getPhase() + ")"
+                + (r.getDetail().isEmpty() ? "" : ": " + r.getDetail()));
         return r.getCancelled() ? 0 : 1;
       } catch (StatusRuntimeException e) {
         System.err.println("cancel failed: " + GrpcErrors.describe(e));
+        return 1;
+      } finally {
+        Channels.close(ch);
+      }
+    }
+  }
+
+  @Command(
+      name = "postcopy",
+      mixinStandardHelpOptions = true,
+      description = "Hybrid mode: switch the running migration to post-copy after its current round (QEMU's migrate-start-postcopy).")
+  public static final class Postcopy implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Endpoint endpoint;
+
+    @Override
+    public Integer call() {
+      ManagedChannel ch = endpoint.open(spec);
+      try {
+        io.dbmmigrate.proto.v1.SwitchToPostcopyResponse r =
+            MigrationControlGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(UNARY_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+                .switchToPostcopy(io.dbmmigrate.proto.v1.SwitchToPostcopyRequest.getDefaultInstance());
+        System.out.println("post-copy requested: " + r.getAccepted() + (r.getDetail().isEmpty() ? "" : " (" + r.getDetail() + ")"));
+        return r.getAccepted() ? 0 : 1;
+      } catch (StatusRuntimeException e) {
+        System.err.println("postcopy failed: " + GrpcErrors.describe(e));
         return 1;
       } finally {
         Channels.close(ch);

@@ -71,6 +71,7 @@ public final class MigrateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     HostPort to;
     MigrationSettings settings;
+    io.dbmmigrate.source.migration.PostcopySettings postcopy;
     VmSpec vmSpec;
     try {
       to = HostPort.parse(target);
@@ -84,6 +85,7 @@ public final class MigrateCommand implements Callable<Integer> {
     }
     try {
       settings = migration.toSettings();
+      postcopy = migration.toPostcopySettings();
       vmSpec = machine.toVmSpec();
     } catch (IllegalArgumentException e) {
       throw Usage.error(spec, e.getMessage());
@@ -120,7 +122,7 @@ public final class MigrateCommand implements Callable<Integer> {
     host.host(vm);
     vm.resume();
     boolean bar = !noProgress && System.console() != null;
-    MigrationResult result = runner.run(to, settings, new ConsoleProgress(System.err, bar));
+    MigrationResult result = runner.run(to, settings, postcopy, new ConsoleProgress(System.err, bar));
     ReportOutputs.emit(result.report(), System.out, reportFile, csvDir);
     host.close();
     return result.report().verified() ? 0 : 1;

@@ -1,5 +1,7 @@
 package io.dbmmigrate.source.cli;
 
+import io.dbmmigrate.source.migration.MigrationMode;
+import io.dbmmigrate.source.migration.PostcopySettings;
 import io.dbmmigrate.dirty.DirtyLogOptions;
 import io.dbmmigrate.source.migration.DirtyLogStrategy;
 import io.dbmmigrate.source.migration.MigrationSettings;
@@ -146,6 +148,38 @@ public final class MigrationOptions {
           "TEST ONLY: ask the destination to corrupt this guest frame after applying it (it must run"
               + " with --allow-test-faults); the digests must then differ. Default: none.")
   long testCorruptGfn = -1;
+
+  @Option(
+      names = "--mode",
+      paramLabel = "MODE",
+      description =
+          "precopy (all pages before the switchover), postcopy (the VM resumes on the destination at once,"
+              + " pages follow on demand and in the background) or hybrid (pre-copy rounds, then post-copy when"
+              + " convergence stalls, after --postcopy-after-rounds, or on 'ctl postcopy'). Default: ${DEFAULT-VALUE}.")
+  String mode = "precopy";
+
+  @Option(
+      names = "--postcopy-after-rounds",
+      paramLabel = "N",
+      description = "Hybrid: switch to post-copy after N pre-copy rounds (0: only on stall or request). Default: ${DEFAULT-VALUE}.")
+  int postcopyAfterRounds = 0;
+
+  @Option(
+      names = "--postcopy-recover-millis",
+      paramLabel = "MS",
+      description =
+          "Post-copy: how long to keep reconnecting a cut or stalled link before the VM is declared lost."
+              + " Default: ${DEFAULT-VALUE}.")
+  long postcopyRecoverMillis = PostcopySettings.DEFAULT_RECOVER_MILLIS;
+
+  /** The validated post-copy settings. */
+  public PostcopySettings toPostcopySettings() {
+    try {
+      return new PostcopySettings(MigrationMode.parse(mode), postcopyAfterRounds, postcopyRecoverMillis);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid migration option: " + e.getMessage(), e);
+    }
+  }
 
   /**
    * The validated settings.

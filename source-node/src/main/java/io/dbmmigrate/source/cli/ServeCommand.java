@@ -107,9 +107,11 @@ public final class ServeCommand implements Callable<Integer> {
     if (maxInboundBatchBytes < 4104 || maxInboundBatchBytes > (64 << 20))
       throw Usage.error(spec, "--max-inbound-bytes must be between 4104 and 64m, not " + maxInboundBatchBytes);
     MigrationSettings defaults;
+    io.dbmmigrate.source.migration.PostcopySettings postcopyDefaults;
     VmSpec vmSpec;
     try {
       defaults = migration.toSettings();
+      postcopyDefaults = migration.toPostcopySettings();
       vmSpec = machine.toVmSpec();
     } catch (IllegalArgumentException e) {
       throw Usage.error(spec, e.getMessage());
@@ -138,7 +140,7 @@ public final class ServeCommand implements Callable<Integer> {
     TargetConfig targetConfig =
         new TargetConfig(allowTestFaults, (int) maxInboundBatchBytes, 64, 30_000, tuning(vmSpec));
     List<BindableService> services = new ArrayList<>(TargetServices.create(host, targetConfig, scheduler));
-    services.add(new MigrationControlService(runner, defaults));
+    services.add(new MigrationControlService(runner, defaults, postcopyDefaults));
     GrpcServers.Running server =
         GrpcServers.start(
             new GrpcServers.Settings(

@@ -1,5 +1,8 @@
 package io.dbmmigrate.source.control;
 
+import io.dbmmigrate.proto.v1.SwitchToPostcopyRequest;
+import io.dbmmigrate.proto.v1.SwitchToPostcopyResponse;
+import io.dbmmigrate.source.migration.PostcopySettings;
 import io.dbmmigrate.proto.v1.CancelRequest;
 import io.dbmmigrate.proto.v1.CancelResponse;
 import io.dbmmigrate.proto.v1.MigrationControlGrpc;
@@ -30,19 +33,27 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class MigrationControlService extends MigrationControlGrpc.MigrationControlImplBase {
   private final MigrationRunner runner;
   private final MigrationSettings defaults;
+  private final PostcopySettings postcopyDefaults;
 
   public MigrationControlService(MigrationRunner runner, MigrationSettings defaults) {
+    this(runner, defaults, PostcopySettings.PRECOPY);
+  }
+
+  public MigrationControlService(MigrationRunner runner, MigrationSettings defaults, PostcopySettings postcopyDefaults) {
     this.runner = runner;
     this.defaults = defaults;
+    this.postcopyDefaults = postcopyDefaults;
   }
 
   @Override
   public void startMigration(StartMigrationRequest req, StreamObserver<MigrationEvent> responseObserver) {
     ServerCallStreamObserver<MigrationEvent> out = (ServerCallStreamObserver<MigrationEvent>) responseObserver;
     MigrationSettings settings;
+    PostcopySettings postcopy;
     HostPort target;
     try {
       settings = ProtoParams.toSettings(req.getParameters(), defaults);
+      postcopy = ProtoParams.toPostcopy(req.getParameters(), postcopyDefaults);
       target = HostPort.parse(req.getTarget());
     } catch (IllegalArgumentException e) {
       out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
@@ -56,7 +67,7 @@ public final class MigrationControlService extends MigrationControlGrpc.Migratio
           if (c != null) c.cancel("the control client cancelled StartMigration");
         });
     try {
-      started.set(runner.start(target, settings, new EventStreamListener(out)));
+      started.set(runner.start(target, settings, postcopy, new EventStreamListener(out)));
     } catch (IllegalStateException e) {
       out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
     }
@@ -72,7 +83,8 @@ public final class MigrationControlService extends MigrationControlGrpc.Migratio
           .setPhase(ProtoEvents.toProto(x.phase()))
           .setRound(x.currentRound())
           .setBytesSent(x.bytesSent())
-          .setParameters(ProtoParams.toProto(x.currentSettings()))
+          .setParameters(
+              ProtoParams.withPostcopy(ProtoParams.toProto(x.currentSettings()).toBuilder(), x.postcopySettings()))
           .setLive(live(x));
     } else {
       b.setActive(false).setPhase(Phase.PHASE_UNSPECIFIED);
@@ -105,12 +117,23 @@ public final class MigrationControlService extends MigrationControlGrpc.Migratio
   @Override
   public void cancel(CancelRequest req, StreamObserver<CancelResponse> out) {
     Optional<PreCopyController> c = runner.active();
+    String refusal = c.map(PreCopyController::cancelRefusal).orElse("no migration is running");
     boolean cancelled = c.isPresent() && c.get().cancel(req.getReason().isBlank() ? "cancelled by the control API" : req.getReason());
     out.onNext(
         CancelResponse.newBuilder()
             .setCancelled(cancelled)
+            .setDetail(cancelled || refusal == null ? "" : refusal)
             .setPhase(c.map(x -> ProtoEvents.toProto(x.phase())).orElse(Phase.PHASE_UNSPECIFIED))
             .build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void switchToPostcopy(SwitchToPostcopyRequest req, StreamObserver<SwitchToPostcopyResponse> out) {
+    Optional<PreCopyController> c = runner.active();
+    String refusal = c.isPresent() ? c.get().requestPostcopy() : "no migration is running";
+    out.onNext(
+        SwitchToPostcopyResponse.newBuilder().setAccepted(refusal == null).setDetail(refusal == null ? "" : refusal).build());
     out.onCompleted();
   }
 

@@ -1,5 +1,6 @@
 package io.dbmmigrate.source.control;
 
+import io.dbmmigrate.source.migration.PostcopySettings;
 import io.dbmmigrate.digest.MemoryDigester;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
@@ -72,7 +73,13 @@ public final class MigrationRunner {
    */
   public synchronized PreCopyController start(
       HostPort target, MigrationSettings settings, MigrationListener listener) {
-    PreCopyController c = prepare(target, settings, listener);
+    return start(target, settings, PostcopySettings.PRECOPY, listener);
+  }
+
+  /** Like {@link #start(HostPort, MigrationSettings, MigrationListener)}, in the given mode. */
+  public synchronized PreCopyController start(
+      HostPort target, MigrationSettings settings, PostcopySettings postcopy, MigrationListener listener) {
+    PreCopyController c = prepare(target, settings, postcopy, listener);
     worker = new Thread(() -> runAndApply(c), "migration-" + c.migrationId());
     worker.setDaemon(true);
     worker.start();
@@ -81,16 +88,22 @@ public final class MigrationRunner {
 
   /** Migrates the hosted VM on the calling thread. */
   public MigrationResult run(HostPort target, MigrationSettings settings, MigrationListener listener) {
+    return run(target, settings, PostcopySettings.PRECOPY, listener);
+  }
+
+  /** Migrates the hosted VM on the calling thread, in the given mode. */
+  public MigrationResult run(
+      HostPort target, MigrationSettings settings, PostcopySettings postcopy, MigrationListener listener) {
     PreCopyController c;
     synchronized (this) {
-      c = prepare(target, settings, listener);
+      c = prepare(target, settings, postcopy, listener);
       worker = Thread.currentThread();
     }
     return runAndApply(c);
   }
 
   private PreCopyController prepare(
-      HostPort target, MigrationSettings settings, MigrationListener listener) {
+      HostPort target, MigrationSettings settings, PostcopySettings postcopy, MigrationListener listener) {
     if (active != null) throw new IllegalStateException("a migration is already running: " + active.migrationId());
     VirtualMachine vm = host.beginMigrateOut();
     FinishAfterHostUpdate finish = new FinishAfterHostUpdate(listener);
@@ -104,7 +117,8 @@ public final class MigrationRunner {
             MemoryDigester.withAvailableProcessors(),
             clock,
             faultCosts.apply(vm),
-            workloadLabel);
+            workloadLabel,
+            postcopy);
     active = c;
     activeFinish = finish;
     return c;

@@ -103,6 +103,12 @@ public final class ProtoEvents {
             .setResumed(r.resumed())
             .setVerifyMode(r.verifyMode());
     for (RoundRecord x : r.roundStats()) b.addRoundStats(toProto(x));
+    if (r.postcopy() != null)
+      b.setPostcopyMode(r.postcopy().mode())
+          .setPostcopyMissingPages(r.postcopy().missingAtSwitchover())
+          .setPostcopyPagesRequested(r.postcopy().pagesRequested())
+          .setPostcopyRecoveries(r.postcopy().recoveries())
+          .setPostcopyReceiptMatch(r.postcopy().receiptMatch());
     return b.build();
   }
 
@@ -149,7 +155,8 @@ public final class ProtoEvents {
         null,
         null,
         null,
-        s.getVerifyMode().isEmpty() ? "strict" : s.getVerifyMode());
+        s.getVerifyMode().isEmpty() ? "strict" : s.getVerifyMode(),
+        null);
   }
 
   private static ByteString hex(String h) {

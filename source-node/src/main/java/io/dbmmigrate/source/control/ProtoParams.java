@@ -58,6 +58,23 @@ public final class ProtoParams {
             : io.dbmmigrate.source.transport.VerifyModes.fromProto(p.getVerify()));
   }
 
+  /** The post-copy settings of a request; unset fields take the defaults {@code d}. */
+  public static io.dbmmigrate.source.migration.PostcopySettings toPostcopy(
+      MigrationParameters p, io.dbmmigrate.source.migration.PostcopySettings d) {
+    return new io.dbmmigrate.source.migration.PostcopySettings(
+        p.getMode().isBlank() ? d.mode() : io.dbmmigrate.source.migration.MigrationMode.parse(p.getMode()),
+        p.getPostcopyAfterRounds() == 0 ? d.afterRounds() : p.getPostcopyAfterRounds(),
+        p.getPostcopyRecoverMillis() == 0 ? d.recoverMillis() : p.getPostcopyRecoverMillis());
+  }
+
+  /** Adds the post-copy settings to {@code b}. */
+  public static MigrationParameters.Builder withPostcopy(
+      MigrationParameters.Builder b, io.dbmmigrate.source.migration.PostcopySettings s) {
+    return b.setMode(s.mode().label())
+        .setPostcopyAfterRounds(s.afterRounds())
+        .setPostcopyRecoverMillis(s.recoverMillis());
+  }
+
   public static MigrationParameters toProto(MigrationSettings s) {
     return MigrationParameters.newBuilder()
         .setVerify(io.dbmmigrate.source.transport.VerifyModes.toProto(s.verify()))

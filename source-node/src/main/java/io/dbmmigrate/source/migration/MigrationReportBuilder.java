@@ -44,6 +44,9 @@ public final class MigrationReportBuilder {
   private Double predictedDowntimeMillis;
   private Double lostWorkSeconds;
   private GcReport gc;
+  private io.dbmmigrate.report.PostcopyReport postcopy;
+  private long postcopyPages;
+  private long postcopyBytes;
 
   private VerifyMode verifyMode; // null: the settings' mode
 
@@ -145,6 +148,14 @@ public final class MigrationReportBuilder {
     return this;
   }
 
+  /** Post-copy statistics; its pages and bytes count into the totals. */
+  public MigrationReportBuilder postcopy(io.dbmmigrate.report.PostcopyReport p, long pages, long bytes) {
+    this.postcopy = p;
+    this.postcopyPages = pages;
+    this.postcopyBytes = bytes;
+    return this;
+  }
+
   public MigrationReport build() {
     long bytes = 0;
     long pages = 0;
@@ -154,6 +165,8 @@ public final class MigrationReportBuilder {
       pages += r.pagesSent();
       zero += r.zeroPages();
     }
+    bytes += postcopyBytes;
+    pages += postcopyPages;
     return new MigrationReport(
         migrationId,
         outcome,
@@ -191,7 +204,8 @@ public final class MigrationReportBuilder {
         lostWorkSeconds,
         gc,
         (verifyMode != null ? verifyMode : settings.verifyOnly() ? VerifyMode.STRICT : settings.verify())
-            .reportLabel());
+            .reportLabel(),
+        postcopy);
   }
 
   private static double finite(double v) {

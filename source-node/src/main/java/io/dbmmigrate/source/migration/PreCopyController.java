@@ -55,6 +55,11 @@ public final class PreCopyController {
   private final LiveParameters live;
   private final LiveStatus status = new LiveStatus();
   private final CountDownLatch cancelled = new CountDownLatch(1);
+  private final PostcopySettings postcopy;
+  /** ctl postcopy: hybrid leaves pre-copy after the current round (any thread writes). */
+  private volatile boolean postcopyRequested;
+  /** True once StartPostcopy is about to be sent: cancel is refused with its own message. */
+  private volatile boolean postcopyStarted;
   private volatile GcPauseRecorder gcSoFar; // the running migration's recorder, for status readers
 
   private final Object stateLock = new Object();
@@ -72,6 +77,21 @@ public final class PreCopyController {
       NanoClock clock,
       FaultCostMeter faultCost,
       String workloadLabel) {
+    this(migrationId, vm, connector, settings, listener, digester, clock, faultCost, workloadLabel, PostcopySettings.PRECOPY);
+  }
+
+  public PreCopyController(
+      String migrationId,
+      VirtualMachine vm,
+      TargetConnector connector,
+      MigrationSettings settings,
+      MigrationListener listener,
+      MemoryDigester digester,
+      NanoClock clock,
+      FaultCostMeter faultCost,
+      String workloadLabel,
+      PostcopySettings postcopy) {
+    this.postcopy = postcopy;
     this.migrationId = migrationId;
     this.vm = vm;
     this.connector = connector;
@@ -140,6 +160,36 @@ public final class PreCopyController {
     return true;
   }
 
+  /**
+   * ctl postcopy: a hybrid migration switches to post-copy after its current round.
+   *
+   * @return null when accepted, else why not
+   */
+  public String requestPostcopy() {
+    if (postcopy.mode() != MigrationMode.HYBRID)
+      return "the migration runs in mode " + postcopy.mode().label() + "; only hybrid switches to post-copy on request";
+    MigrationPhase p = phase();
+    if (p != MigrationPhase.SETUP && p != MigrationPhase.ROUNDS)
+      return "the migration is past its pre-copy rounds (phase " + p + ")";
+    postcopyRequested = true;
+    return null;
+  }
+
+  /** Why a cancel is refused now (null: it would be accepted or nothing runs). */
+  public String cancelRefusal() {
+    if (postcopyStarted)
+      return "post-copy has started: the VM runs on the destination and part of its memory is still on the"
+          + " source; it cannot be cancelled (it completes, or the VM is lost if the source fails)";
+    MigrationPhase p = phase();
+    if (p == MigrationPhase.COMMITTING) return "past the point of no return: the commit was sent";
+    if (p.isTerminal()) return "the migration has ended (" + p + ")";
+    return null;
+  }
+
+  public PostcopySettings postcopySettings() {
+    return postcopy;
+  }
+
   /** Runs the migration to its end. Never throws: the outcome is in the report. */
   public MigrationResult run() {
     long tStart = clock.nanoTime();
@@ -171,13 +221,31 @@ public final class PreCopyController {
                   settings.streams(),
                   settings.batchBytes(),
                   settings.compress(),
-                  settings.testCorruptGfn()),
+                  settings.testCorruptGfn(),
+                  postcopy.mode() != MigrationMode.PRECOPY),
               live.limiter());
       synchronized (stateLock) {
         session = s;
       }
       checkCancelled();
       final long tOpened = clock.nanoTime();
+      if (postcopy.mode() == MigrationMode.POSTCOPY) {
+        // Pure post-copy: no rounds, no dirty log; every writable page follows the VM.
+        report.setupMillis((tOpened - tStart) / 1e6);
+        setPhase(MigrationPhase.PAUSED, "post-copy: switching over at once");
+        SwitchoverResolver.Resolution res =
+            new PostcopySwitchover(migrationId, vm, guard, postcopy, clock, observer, report, timeline)
+                .switchOver(s, null, "postcopy mode", this::enterPostcopy);
+        return finish(res.end(), res.detail(), res.fate(), report, loop, observer, timeline, gc);
+      }
+      if (postcopy.mode() == MigrationMode.HYBRID)
+        loop.postcopyTrigger(
+            round -> {
+              if (postcopyRequested) return "requested (ctl postcopy)";
+              if (postcopy.afterRounds() > 0 && round + 1 >= postcopy.afterRounds())
+                return "after " + (round + 1) + " rounds (--postcopy-after-rounds)";
+              return null;
+            });
       loop.start(s);
       final long tLogging = clock.nanoTime();
       report.setupMillis((tLogging - tStart) / 1e6);
@@ -197,6 +265,12 @@ public final class PreCopyController {
       report.predictedDowntimeMillis(converged.predictedDowntimeMillis());
 
       setPhase(MigrationPhase.PAUSED, converged.stopReason());
+      if (converged.postcopy()) {
+        SwitchoverResolver.Resolution res =
+            new PostcopySwitchover(migrationId, vm, guard, postcopy, clock, observer, report, timeline)
+                .switchOver(s, loop, converged.stopReason(), this::enterPostcopy);
+        return finish(res.end(), res.detail(), res.fate(), report, loop, observer, timeline, gc);
+      }
       SwitchoverResolver resolver =
           new SwitchoverResolver(
               migrationId, vm, guard, settings, digester, clock, loop, observer, report, timeline);
@@ -288,7 +362,7 @@ public final class PreCopyController {
             .totalMillis((clock.nanoTime() - tStart) / 1e6)
             .guestRates(observer.before(), observer.during(), observer.after())
             .rounds(loop.rounds(), loop.switchRound(), loop.maxThrottlePercent())
-            .parameters(currentSettings().asMap())
+            .parameters(parametersWithMode())
             .timeline(samples)
             .build();
     if (r.downtimeParts() != null) status.downtime(r.downtimeMillis());
@@ -301,11 +375,26 @@ public final class PreCopyController {
     return new MigrationResult(r, fate);
   }
 
+  private java.util.Map<String, Object> parametersWithMode() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>(currentSettings().asMap());
+    postcopy.addTo(m);
+    return m;
+  }
+
   private static String describe(Exception e) {
     if (e instanceof MigrationFailure f) return f.getMessage();
     if (e instanceof TransferException) return e.getMessage();
     if (e instanceof InterruptedException) return "interrupted";
     return e.toString();
+  }
+
+  private void enterPostcopy() throws MigrationFailure {
+    synchronized (stateLock) {
+      if (cancelReason != null) throw cancelledFailure();
+      phase = MigrationPhase.COMMITTING;
+      postcopyStarted = true;
+    }
+    listener.onPhase(MigrationPhase.COMMITTING, "post-copy: the VM resumes on the destination");
   }
 
   private void enterCommitting() throws MigrationFailure {

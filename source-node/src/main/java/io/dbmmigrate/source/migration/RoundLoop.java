@@ -44,7 +44,49 @@ final class RoundLoop {
    * How the pre-pause rounds ended: the last round, why they stopped, and the downtime predicted
    * when the pause was decided (NaN when none could be made).
    */
-  record Converged(RoundRecord last, String stopReason, double predictedDowntimeMillis) {}
+  record Converged(RoundRecord last, String stopReason, double predictedDowntimeMillis, boolean postcopy) {
+    Converged(RoundRecord last, String stopReason, double predictedDowntimeMillis) {
+      this(last, stopReason, predictedDowntimeMillis, false);
+    }
+  }
+
+  /** Hybrid mode: when to leave pre-copy for post-copy (null: pre-copy only). */
+  interface PostcopyTrigger {
+    /** A reason to switch to post-copy after {@code round}, or null to go on. */
+    String after(int round);
+  }
+
+  private PostcopyTrigger postcopyTrigger; // controller thread only
+
+  /** Hybrid: rounds stop for post-copy when the trigger says so or when convergence stalls. */
+  void postcopyTrigger(PostcopyTrigger t) {
+    this.postcopyTrigger = t;
+  }
+
+  /**
+   * After the pause, in place of the final round: harvests the pages dirtied since the last round
+   * and returns them as missing ([startGfn, endGfn) runs) instead of sending them.
+   */
+  List<long[]> harvestMissing() {
+    harvest.sync(vm.dirtyLog());
+    HarvestBitmap.Round r = harvest.publish();
+    List<long[]> runs = new ArrayList<>();
+    try {
+      long start = -1;
+      long limit = (long) r.wordCount() << 6;
+      for (long gfn = 0; gfn <= limit; gfn++) {
+        boolean set = gfn < limit && (r.word((int) (gfn >>> 6)) & (1L << gfn)) != 0;
+        if (set && start < 0) start = gfn;
+        if (!set && start >= 0) {
+          runs.add(new long[] {start, gfn});
+          start = -1;
+        }
+      }
+    } finally {
+      harvest.clear();
+    }
+    return runs;
+  }
 
   private final String migrationId;
   private final VirtualMachine vm;
@@ -128,6 +170,14 @@ final class RoundLoop {
               live.downtimeLimitMillis(),
               live.maxRounds(),
               guard.throttlePercent());
+      String toPostcopy = postcopyTrigger == null ? null : postcopyTrigger.after(last.round());
+      if (toPostcopy == null && postcopyTrigger != null && (d.action() == ConvergenceDecision.Action.FORCE_STOP
+          || d.action() == ConvergenceDecision.Action.ABORT))
+        toPostcopy = "convergence stalled (" + d.reason() + ")";
+      if (toPostcopy != null) {
+        log.info("{}: round {}: switching to post-copy: {}", migrationId, last.round(), toPostcopy);
+        return new Converged(last, toPostcopy, Double.NaN, true);
+      }
       if (d.stops() && mustSwitchBeforePause()) {
         log.info(
             "{}: round {}: {}; switching to software dirty logging first, then deciding again",

@@ -51,6 +51,18 @@ public interface TargetSession extends AutoCloseable {
     throw new UnsupportedOperationException("background verification");
   }
 
+  /**
+   * Post-copy switchover: the destination marks {@code missingRuns} ([startGfn, endGfn) runs)
+   * missing, restores the vCPUs and resumes the VM at once. After it returns the VM runs there.
+   * The transfer gives up reconnecting a cut link after {@code recoverMillis}.
+   *
+   * @throws TransferException when the answer did not arrive or the destination refused
+   */
+  default PostcopyTransfer startPostcopy(List<VcpuSnapshot> vcpus, List<long[]> missingRuns, long recoverMillis)
+      throws TransferException {
+    throw new TransferException("this transport has no post-copy", null);
+  }
+
   /** Discards the session on the destination; best effort, never throws. */
   void abort(String reason);
 

@@ -15,6 +15,13 @@ public record VmShape(List<MemorySlotSpec> slots, int vcpus, BackingPageSize bac
     return new VmShape(vm.memory().slots(), vm.vcpuCount(), vm.backing());
   }
 
+  /** One past the highest gfn of any slot. */
+  public long gfnLimit() {
+    long n = 0;
+    for (MemorySlotSpec s : slots) n = Math.max(n, s.endGfn());
+    return n;
+  }
+
   public long ramBytes() {
     return slots.stream().filter(s -> !s.readOnly()).mapToLong(MemorySlotSpec::sizeBytes).sum();
   }

@@ -102,7 +102,8 @@ public final class GrpcTargetConnector implements TargetConnector {
                       .setMaxBatchBytes(options.batchBytes())
                       .setCompression(
                           options.compress() ? Compression.COMPRESSION_LZ4 : Compression.COMPRESSION_NONE)
-                      .setTestCorruptGfn(Math.max(0, options.testCorruptGfn())))
+                      .setTestCorruptGfn(Math.max(0, options.testCorruptGfn()))
+                      .setPostcopy(options.postcopy()))
               .build();
       BeginSessionResponse resp;
       try {

@@ -1,5 +1,7 @@
 package io.dbmmigrate.source.transport;
 
+import io.dbmmigrate.source.migration.PostcopyTransfer;
+import io.dbmmigrate.proto.v1.StartPostcopyRequest;
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.machine.VcpuSnapshot;
@@ -64,6 +66,10 @@ final class GrpcTargetSession implements TargetSession {
   static final int ON_READY_BATCHES = 2;
 
   private final HostPort target;
+  private final ChannelCredentials credentials;
+  private final RateLimiter limiter;
+  private final long streamStallMillis;
+  private ManagedChannel urgentChannel; // post-copy's own connection (controller thread)
   private final ManagedChannel control;
   private final String sessionId;
   private final VmShape shape;
@@ -97,6 +103,9 @@ final class GrpcTargetSession implements TargetSession {
       long rpcTimeoutMillis,
       long streamStallMillis) {
     this.target = target;
+    this.credentials = credentials;
+    this.limiter = limiter;
+    this.streamStallMillis = streamStallMillis;
     this.control = control;
     this.sessionId = sessionId;
     this.shape = shape;
@@ -224,6 +233,29 @@ final class GrpcTargetSession implements TargetSession {
         destTimings(resp));
   }
 
+  @Override
+  public PostcopyTransfer startPostcopy(List<VcpuSnapshot> vcpus, List<long[]> missingRuns, long recoverMillis)
+      throws TransferException {
+    StartPostcopyRequest.Builder req = StartPostcopyRequest.newBuilder().setSessionId(sessionId);
+    for (VcpuSnapshot v : vcpus) req.addVcpus(ProtoConversions.toProto(v));
+    for (long[] run : missingRuns)
+      req.addMissing(
+          GpaRange.newBuilder()
+              .setStartGpa(run[0] << GuestMemory.PAGE_SHIFT)
+              .setLengthBytes((run[1] - run[0]) << GuestMemory.PAGE_SHIFT));
+    try {
+      MigrationTargetGrpc.newBlockingStub(control)
+          .withDeadlineAfter(Math.max(rpcTimeoutMillis, 30_000), TimeUnit.MILLISECONDS)
+          .startPostcopy(req.build());
+    } catch (StatusRuntimeException e) {
+      throw new TransferException("StartPostcopy: " + GrpcErrors.describe(e), e);
+    }
+    urgentChannel = Channels.open(target, credentials);
+    return new GrpcPostcopy(
+        sessionId, control, urgentChannel, streamChannels.get(0), limiter, shape.gfnLimit(), rpcTimeoutMillis,
+        streamStallMillis, recoverMillis);
+  }
+
   /** The optional destination timings (absent from destinations that predate them). */
   static DestCommitTimings destTimings(CommitResponse resp) {
     if (!resp.hasCompletenessMicros()) return DestCommitTimings.UNKNOWN;
@@ -335,6 +367,7 @@ final class GrpcTargetSession implements TargetSession {
     cancelInFlight("session closed");
     pool.shutdownNow();
     for (ManagedChannel ch : streamChannels) Channels.close(ch);
+    if (urgentChannel != null) Channels.close(urgentChannel);
     Channels.close(control);
   }
 }
