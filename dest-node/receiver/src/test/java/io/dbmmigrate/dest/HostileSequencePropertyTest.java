@@ -223,9 +223,14 @@ class HostileSequencePropertyTest {
       }
       CommitRequest.Builder c = h.commitRequest(vm, s, manifest);
       if (fault == Fault.WRONG_DIGEST) {
-        byte[] d = c.getSourceDigest().getSha256().toByteArray();
+        // The destination compares the tree root when the source sends one, else the flat SHA-256.
+        boolean tree = !c.getSourceDigest().getTreeSha256().isEmpty();
+        byte[] d = (tree ? c.getSourceDigest().getTreeSha256() : c.getSourceDigest().getSha256()).toByteArray();
         d[rnd.nextInt(32)] ^= (byte) (1 << rnd.nextInt(8));
-        c.setSourceDigest(c.getSourceDigest().toBuilder().setSha256(ByteString.copyFrom(d)));
+        c.setSourceDigest(
+            tree
+                ? c.getSourceDigest().toBuilder().setTreeSha256(ByteString.copyFrom(d))
+                : c.getSourceDigest().toBuilder().setSha256(ByteString.copyFrom(d)));
       }
       CommitResponse[] resp = new CommitResponse[1];
       Code commitCode = codeOf(() -> resp[0] = h.blocking().commit(c.build()));
@@ -247,7 +252,7 @@ class HostileSequencePropertyTest {
         assertThat(h.host.state()).isEqualTo(VmHost.State.HOSTING);
         DigestResponse d = h.inspect();
         assertThat(d.getHasVm()).isTrue();
-        assertThat(d.getDigest().getSha256()).isEqualTo(TargetHarness.digest(vm).getSha256());
+        assertThat(d.getDigest().getTreeSha256()).isNotEmpty().isEqualTo(TargetHarness.digest(vm).getTreeSha256());
       } else {
         assertThat(h.host.state()).as("nothing hosted after fault " + fault + ", seed " + seed).isEqualTo(VmHost.State.EMPTY);
         assertThat(h.inspect().getHasVm()).isFalse();
