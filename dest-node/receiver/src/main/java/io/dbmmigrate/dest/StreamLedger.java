@@ -11,8 +11,11 @@ import java.util.Map;
  * duplicates, gaps and reordering are refused as they arrive and completeness is checked at commit
  * against the source's manifest.
  *
- * <p>Ordering rule: within one stream, rounds never go backwards (a page is always sent on the same
- * stream, so a later round's copy of a page must not be overtaken by an earlier one).
+ * <p>Ordering rule: within one stream, rounds never go backwards. A page is NOT pinned to a stream
+ * (the source's BitmapCursor hands chunks of the harvest to whichever stream asks next); what keeps
+ * a later round's copy of a page from being overtaken by an earlier one is the source's round
+ * barrier (round r+1 starts only after every stream's round-r summary arrived), as target.proto
+ * states. This check refuses a source that breaks the barrier on one stream.
  *
  * <p>Concurrency: all methods synchronized; called once per batch, not per page.
  */
