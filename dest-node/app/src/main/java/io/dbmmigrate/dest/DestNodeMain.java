@@ -142,7 +142,10 @@ public final class DestNodeMain implements Callable<Integer> {
           return t;
         });
     VmHost host = newHost();
-    List<io.grpc.BindableService> services = TargetServices.create(host, config, scheduler);
+    TargetServices.Target target =
+        TargetServices.create(
+            host, config, GuestCapacity.mappedGuest(config.maxInflightBytes()), scheduler, System::nanoTime);
+    List<io.grpc.BindableService> services = target.services();
     GrpcServers.Running server =
         GrpcServers.start(
             new GrpcServers.Settings(
@@ -170,7 +173,7 @@ public final class DestNodeMain implements Callable<Integer> {
     System.out.println(ListeningLine.format("DEST", server.port()));
     System.out.flush();
     metrics.start(
-        "dest", GcPauseRecorder.start(System::nanoTime), registry -> ReceiverMetrics.bind(registry, services));
+        "dest", GcPauseRecorder.start(System::nanoTime), registry -> ReceiverMetrics.bind(registry, target.receiver()));
     server.server().awaitTermination();
     stopped.await();
     return 0;

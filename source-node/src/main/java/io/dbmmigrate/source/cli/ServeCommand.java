@@ -139,7 +139,11 @@ public final class ServeCommand implements Callable<Integer> {
             });
     TargetConfig targetConfig =
         new TargetConfig(allowTestFaults, (int) maxInboundBatchBytes, 64, 30_000, tuning(vmSpec));
-    List<BindableService> services = new ArrayList<>(TargetServices.create(host, targetConfig, scheduler));
+    TargetServices.Target target =
+        TargetServices.create(
+            host, targetConfig, io.dbmmigrate.dest.GuestCapacity.mappedGuest(targetConfig.maxInflightBytes()),
+            scheduler, System::nanoTime);
+    List<BindableService> services = new ArrayList<>(target.services());
     services.add(new MigrationControlService(runner, defaults, postcopyDefaults));
     GrpcServers.Running server =
         GrpcServers.start(
@@ -170,7 +174,7 @@ public final class ServeCommand implements Callable<Integer> {
         GcPauseRecorder.start(System::nanoTime),
         r -> {
           MigrationMetrics.bind(r, runner);
-          ReceiverMetrics.bind(r, services);
+          ReceiverMetrics.bind(r, target.receiver());
         });
     server.server().awaitTermination();
     return 0;

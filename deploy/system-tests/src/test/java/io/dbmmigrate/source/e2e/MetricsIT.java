@@ -52,7 +52,7 @@ class MetricsIT {
     Files.deleteIfExists(report);
     try (NodeProcess dest =
         NodeProcess.start(
-            LOGS, "metrics-dest", NodeProcess.DEST_MAIN, "512m", List.of("--port", "0", "--metrics-port", "0"))) {
+            LOGS, "metrics-dest", "512m", NodeProcess.DEST_MAIN, List.of("--port", "0", "--metrics-port", "0"))) {
       int destPort = dest.awaitPort(180); // generous: JVM start on a shared, loaded 2-core machine
       int destMetrics = dest.awaitMetricsPort(60);
       // 64 MiB of incompressible pages at 8 MB/s: round 0 alone takes about 8 s
@@ -60,8 +60,8 @@ class MetricsIT {
           NodeProcess.start(
               LOGS,
               "metrics-source",
-              NodeProcess.SOURCE_MAIN,
               "512m",
+              NodeProcess.SOURCE_MAIN,
               List.of(
                   "migrate", "--target", "127.0.0.1:" + destPort, "--no-progress", "--report", report.toString(),
                   "--ram", "64m", "--prefill", "1", "--max-bandwidth", "8m", "--warmup-ms", "200",
