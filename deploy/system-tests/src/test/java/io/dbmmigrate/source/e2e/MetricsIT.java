@@ -55,7 +55,8 @@ class MetricsIT {
             LOGS, "metrics-dest", "512m", NodeProcess.DEST_MAIN, List.of("--port", "0", "--metrics-port", "0"))) {
       int destPort = dest.awaitPort(180); // generous: JVM start on a shared, loaded 2-core machine
       int destMetrics = dest.awaitMetricsPort(60);
-      // 64 MiB of incompressible pages at 8 MB/s: round 0 alone takes about 8 s
+      // 64 MiB of incompressible pages at 8 MB/s: round 0 alone takes about 8 s; the guest dirties
+      // more than the cap carries, so --max-rounds 2 ends it (forced stop) instead of 30 rounds
       NodeProcess src =
           NodeProcess.start(
               LOGS,
@@ -65,7 +66,7 @@ class MetricsIT {
               List.of(
                   "migrate", "--target", "127.0.0.1:" + destPort, "--no-progress", "--report", report.toString(),
                   "--ram", "64m", "--prefill", "1", "--max-bandwidth", "8m", "--warmup-ms", "200",
-                  "--observe-after-ms", "200", "--metrics-port", "0"));
+                  "--observe-after-ms", "200", "--max-rounds", "2", "--metrics-port", "0"));
       try (src) {
         int srcMetrics = src.awaitMetricsPort(180);
         await()
