@@ -120,7 +120,7 @@ bench_verify() {
   ${JAVA:-java} -Xmx2g -XX:+UseG1GC -cp "$CP" io.dbmmigrate.bench.VerifyBenchmark "$@"
   local ram=${VERIFY_RAM:-512m} out=results/bench-verify mode
   mkdir -p "$out"
-  dbm_build_if_needed
+  dbm_build_if_stale
   BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/dbm-bench.XXXXXX")
   trap 'dbm_stop_dest; rm -rf "$BENCH_WORK"' EXIT
   for mode in strict background; do
@@ -177,7 +177,7 @@ bench_fidelity() {
   fi
   rm -rf "$out"
   mkdir -p "$out"
-  dbm_build_if_needed
+  dbm_build_if_stale
   for ((i = 1; i <= idle_runs; i++)); do
     echo "== idle baseline $i/$idle_runs" >&2
     # shellcheck disable=SC2086
