@@ -108,7 +108,8 @@ public final class ProtoEvents {
           .setPostcopyMissingPages(r.postcopy().missingAtSwitchover())
           .setPostcopyPagesRequested(r.postcopy().pagesRequested())
           .setPostcopyRecoveries(r.postcopy().recoveries())
-          .setPostcopyReceiptMatch(r.postcopy().receiptMatch());
+          .setPostcopyReceiptMatch(r.postcopy().receiptMatch())
+          .setPostcopy(ProtoPostcopy.toProto(r.postcopy()));
     return b.build();
   }
 
@@ -156,7 +157,7 @@ public final class ProtoEvents {
         null,
         null,
         s.getVerifyMode().isEmpty() ? "strict" : s.getVerifyMode(),
-        null);
+        ProtoPostcopy.fromProto(s));
   }
 
   private static ByteString hex(String h) {
