@@ -95,8 +95,7 @@ final class PostcopyState implements MissingPageHook {
 
   @Override
   public boolean isMissing(long gfn) {
-    int w = (int) (gfn >>> 6);
-    return gfn >= 0 && w < missing.length() && (missing.get(w) & (1L << gfn)) != 0;
+    return gfn >= 0 && (gfn >>> 6) < missing.length() && (missing.get((int) (gfn >>> 6)) & (1L << gfn)) != 0;
   }
 
   @Override
@@ -140,8 +139,8 @@ final class PostcopyState implements MissingPageHook {
    * @return true when this was the last missing page
    */
   boolean install(long gfn, byte[] data, int off) throws TargetException {
-    int word = (int) (gfn >>> 6);
-    if (gfn < 0 || word >= initialMissing.length || (initialMissing[word] & (1L << gfn)) == 0)
+    // The range check on the long: a gfn of 2^37 or more would wrap the int word index.
+    if (gfn < 0 || (gfn >>> 6) >= initialMissing.length || (initialMissing[(int) (gfn >>> 6)] & (1L << gfn)) == 0)
       throw TargetException.invalid("page gfn 0x" + Long.toHexString(gfn) + " was never missing (unsolicited)");
     synchronized (lock) {
       if (!isMissing(gfn)) {
