@@ -122,10 +122,17 @@ final class Outputs {
 
   /** Names of required columns a successful row lacks (empty when complete). */
   static List<String> missing(PointKind kind, Map<String, Object> outputs) {
+    // Pure post-copy runs no pre-copy round: it has no last round to summarize.
+    boolean noRounds = "postcopy".equals(outputs.get("postcopy.mode"));
     List<String> out = new ArrayList<>();
-    for (Column c : columnsFor(kind)) if (c.required() && outputs.get(c.name()) == null) out.add(c.name());
+    for (Column c : columnsFor(kind))
+      if (c.required() && outputs.get(c.name()) == null && !(noRounds && LAST_ROUND.contains(c.name())))
+        out.add(c.name());
     return out;
   }
+
+  /** The last pre-copy round's summaries (absent when post-copy ran from the start). */
+  private static final Set<String> LAST_ROUND = Set.of("lastSyncMillis", "lastDirtyPages");
 
   static Map<String, Object> empty() {
     return new LinkedHashMap<>();

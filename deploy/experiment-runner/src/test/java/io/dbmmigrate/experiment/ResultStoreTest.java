@@ -57,4 +57,18 @@ class ResultStoreTest {
     assertThat(Outputs.missing(PointKind.MIGRATION, TestRows.migration("m", Map.of("dirtyLog", "hw"), 0, 1).outputs())).isEmpty();
     assertThat(Outputs.missing(PointKind.SCAN, TestRows.scan("s", Map.of(), 0, 1).outputs())).isEmpty();
   }
+
+  @Test
+  void aPurePostcopyRunNeedsNoLastRoundButOthersDo() {
+    java.util.Map<String, Object> o = new java.util.HashMap<>(TestRows.migration("m", Map.of("dirtyLog", "hw"), 0, 1).outputs());
+    o.remove("lastSyncMillis");
+    o.remove("lastDirtyPages");
+    assertThat(Outputs.missing(PointKind.MIGRATION, o)).containsExactlyInAnyOrder("lastSyncMillis", "lastDirtyPages");
+    o.put("postcopy.mode", "hybrid");
+    assertThat(Outputs.missing(PointKind.MIGRATION, o)).as("hybrid ran rounds").hasSize(2);
+    o.put("postcopy.mode", "postcopy");
+    assertThat(Outputs.missing(PointKind.MIGRATION, o)).isEmpty();
+    o.remove("totalMillis");
+    assertThat(Outputs.missing(PointKind.MIGRATION, o)).containsExactly("totalMillis");
+  }
 }
