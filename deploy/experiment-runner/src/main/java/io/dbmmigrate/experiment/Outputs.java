@@ -122,7 +122,7 @@ final class Outputs {
 
   /** Names of required columns a successful row lacks (empty when complete). */
   static List<String> missing(PointKind kind, Map<String, Object> outputs) {
-    // Pure post-copy runs no pre-copy round: it has no last round to summarize.
+    // Pure post-copy runs no pre-copy round: no last round to summarize, no pre-copy slowdown.
     boolean noRounds = "postcopy".equals(outputs.get("postcopy.mode"));
     List<String> out = new ArrayList<>();
     for (Column c : columnsFor(kind))
@@ -131,8 +131,8 @@ final class Outputs {
     return out;
   }
 
-  /** The last pre-copy round's summaries (absent when post-copy ran from the start). */
-  private static final Set<String> LAST_ROUND = Set.of("lastSyncMillis", "lastDirtyPages");
+  /** The pre-copy phase's summaries (absent when post-copy ran from the start). */
+  private static final Set<String> LAST_ROUND = Set.of("lastSyncMillis", "lastDirtyPages", "guestSlowdownPercent");
 
   static Map<String, Object> empty() {
     return new LinkedHashMap<>();

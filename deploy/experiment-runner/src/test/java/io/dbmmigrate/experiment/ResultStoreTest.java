@@ -63,9 +63,11 @@ class ResultStoreTest {
     java.util.Map<String, Object> o = new java.util.HashMap<>(TestRows.migration("m", Map.of("dirtyLog", "hw"), 0, 1).outputs());
     o.remove("lastSyncMillis");
     o.remove("lastDirtyPages");
-    assertThat(Outputs.missing(PointKind.MIGRATION, o)).containsExactlyInAnyOrder("lastSyncMillis", "lastDirtyPages");
+    o.remove("guestSlowdownPercent");
+    assertThat(Outputs.missing(PointKind.MIGRATION, o))
+        .containsExactlyInAnyOrder("lastSyncMillis", "lastDirtyPages", "guestSlowdownPercent");
     o.put("postcopy.mode", "hybrid");
-    assertThat(Outputs.missing(PointKind.MIGRATION, o)).as("hybrid ran rounds").hasSize(2);
+    assertThat(Outputs.missing(PointKind.MIGRATION, o)).as("hybrid ran rounds").hasSize(3);
     o.put("postcopy.mode", "postcopy");
     assertThat(Outputs.missing(PointKind.MIGRATION, o)).isEmpty();
     o.remove("totalMillis");
