@@ -120,43 +120,40 @@ public final class ProtoEvents {
       MigrationSummary s, String switchPolicy, Map<String, Object> parameters, VmInfo vm, List<TimelineSample> timeline) {
     List<RoundRecord> rounds = new ArrayList<>();
     for (RoundStats r : s.getRoundStatsList()) rounds.add(fromProto(r));
-    return new MigrationReport(
-        s.getMigrationId(),
-        switch (s.getOutcome()) {
-          case PHASE_COMPLETED -> MigrationReport.COMPLETED;
-          case PHASE_CANCELLED -> MigrationReport.CANCELLED;
-          default -> MigrationReport.FAILED;
-        },
-        s.getError().isEmpty() ? null : s.getError(),
-        s.getMatch(),
-        s.getResumed(),
-        HexFormat.of().formatHex(s.getSourceDigest().toByteArray()),
-        HexFormat.of().formatHex(s.getDestDigest().toByteArray()),
-        s.getDirtyLogMode(),
-        switchPolicy,
-        s.getRounds(),
-        s.getSwitchRound(),
-        s.getTotalMillis(),
-        s.getSetupMillis(),
-        s.getDowntimeMillis(),
-        s.getVerifyMillis(),
-        s.getBytesSent(),
-        s.getPagesSent(),
-        s.getZeroPages(),
-        s.getGuestWritesPerSecBefore(),
-        s.getGuestWritesPerSecDuring(),
-        s.getGuestWritesPerSecAfter(),
-        s.getMaxThrottlePercent(),
-        parameters == null ? new LinkedHashMap<>() : parameters,
-        vm,
-        rounds,
-        timeline,
-        null,
-        null,
-        null,
-        null,
-        s.getVerifyMode().isEmpty() ? "strict" : s.getVerifyMode(),
-        null);
+    return MigrationReport.builder()
+        .migrationId(s.getMigrationId())
+        .outcome(
+            switch (s.getOutcome()) {
+              case PHASE_COMPLETED -> MigrationReport.COMPLETED;
+              case PHASE_CANCELLED -> MigrationReport.CANCELLED;
+              default -> MigrationReport.FAILED;
+            })
+        .error(s.getError().isEmpty() ? null : s.getError())
+        .match(s.getMatch())
+        .resumed(s.getResumed())
+        .sourceDigest(HexFormat.of().formatHex(s.getSourceDigest().toByteArray()))
+        .destDigest(HexFormat.of().formatHex(s.getDestDigest().toByteArray()))
+        .dirtyLogMode(s.getDirtyLogMode())
+        .switchPolicy(switchPolicy)
+        .rounds(s.getRounds())
+        .switchRound(s.getSwitchRound())
+        .totalMillis(s.getTotalMillis())
+        .setupMillis(s.getSetupMillis())
+        .downtimeMillis(s.getDowntimeMillis())
+        .verifyMillis(s.getVerifyMillis())
+        .bytesSent(s.getBytesSent())
+        .pagesSent(s.getPagesSent())
+        .zeroPages(s.getZeroPages())
+        .guestWritesPerSecBefore(s.getGuestWritesPerSecBefore())
+        .guestWritesPerSecDuring(s.getGuestWritesPerSecDuring())
+        .guestWritesPerSecAfter(s.getGuestWritesPerSecAfter())
+        .maxThrottlePercent(s.getMaxThrottlePercent())
+        .parameters(parameters == null ? new LinkedHashMap<>() : parameters)
+        .vm(vm)
+        .roundStats(rounds)
+        .timeline(timeline)
+        .verifyMode(s.getVerifyMode().isEmpty() ? "strict" : s.getVerifyMode())
+        .build();
   }
 
   private static ByteString hex(String h) {

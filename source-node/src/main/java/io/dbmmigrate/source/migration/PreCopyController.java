@@ -356,7 +356,11 @@ public final class PreCopyController {
     if (!(steady > 0)) steady = observer.before();
     // Lost work needs a migration that reached the commit answer (a run that failed before it lost
     // no guest time to a downtime; its slowdown shows in the timeline).
-    if (report.downtimeParts() != null) report.lostWorkSeconds(LostWork.seconds(samples, steady));
+    if (report.downtimeParts() != null)
+      report
+          .lostWorkSeconds(LostWork.seconds(samples, steady))
+          .lostWorkNoiseSeconds(LostWork.noiseSeconds(samples, steady));
+    report.distributions(loop.batchSendLatency(), loop.syncTime());
     MigrationReport r =
         report
             .totalMillis((clock.nanoTime() - tStart) / 1e6)
