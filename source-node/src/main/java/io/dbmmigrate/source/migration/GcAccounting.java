@@ -43,6 +43,19 @@ final class GcAccounting {
     return new Result(new GcReport(rows, srcShare, destShare, dest.gcReported()), srcDown, destDown);
   }
 
+  /**
+   * The source's pauses so far, one row per phase (issue 15 item 5: GC per phase, live). Any
+   * thread; see {@link MigrationTimeline} for what a reader racing a phase boundary sees. All zeros
+   * before the migration's start (during the warm-up).
+   */
+  static List<GcPhaseStats> sourceSoFar(GcPauseRecorder recorder, MigrationTimeline t, long nowNanos) {
+    List<GcPhaseStats> rows = new ArrayList<>(PHASES.length);
+    long start = t.start;
+    List<GcPauseRecorder.Pause> pauses = start == 0 ? List.of() : recorder.between(start, nowNanos);
+    addRows(rows, "source", pauses, t);
+    return rows;
+  }
+
   private static InDowntime addRows(
       List<GcPhaseStats> rows, String node, List<GcPauseRecorder.Pause> pauses, MigrationTimeline t) {
     int[] count = new int[PHASES.length];

@@ -5,6 +5,7 @@ import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.net.RateLimiter;
+import io.dbmmigrate.report.GcPhaseStats;
 import io.dbmmigrate.report.LostWork;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.TimelineSample;
@@ -61,6 +62,7 @@ public final class PreCopyController {
   /** True once StartPostcopy is about to be sent: cancel is refused with its own message. */
   private volatile boolean postcopyStarted;
   private volatile GcPauseRecorder gcSoFar; // the running migration's recorder, for status readers
+  private volatile MigrationTimeline timelineSoFar; // the running migration's phases, for status readers
 
   private final Object stateLock = new Object();
   private MigrationPhase phase = MigrationPhase.SETUP; // guarded by stateLock
@@ -143,6 +145,16 @@ public final class PreCopyController {
   }
 
   /**
+   * The source's collector pauses since the migration started, one row per phase (setup, rounds,
+   * downtime, commit) by the phase each pause started in; empty when not running. Any thread.
+   */
+  public List<GcPhaseStats> gcPhasesSoFar() {
+    GcPauseRecorder g = gcSoFar;
+    MigrationTimeline t = timelineSoFar;
+    return g == null || t == null ? List.of() : GcAccounting.sourceSoFar(g, t, clock.nanoTime());
+  }
+
+  /**
    * Requests cancellation. Succeeds only before the commit is sent; the VM then stays on the
    * source.
    *
@@ -195,6 +207,7 @@ public final class PreCopyController {
     long tStart = clock.nanoTime();
     final MigrationTimeline timeline = new MigrationTimeline();
     final GcPauseRecorder gc = GcPauseRecorder.start(clock::nanoTime);
+    timelineSoFar = timeline;
     gcSoFar = gc;
     final SourceVmGuard guard = new SourceVmGuard(migrationId, vm);
     final MigrationReportBuilder report =
@@ -371,6 +384,7 @@ public final class PreCopyController {
             .build();
     if (r.downtimeParts() != null) status.downtime(r.downtimeMillis());
     gcSoFar = null;
+    timelineSoFar = null;
     synchronized (stateLock) {
       phase = end;
     }
