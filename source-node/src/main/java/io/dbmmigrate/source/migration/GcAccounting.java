@@ -45,14 +45,12 @@ final class GcAccounting {
 
   /**
    * The source's pauses so far, one row per phase (issue 15 item 5: GC per phase, live). Any
-   * thread; see {@link MigrationTimeline} for what a reader racing a phase boundary sees. All zeros
-   * before the migration's start (during the warm-up).
+   * thread, once {@code t.start} is set; see {@link MigrationTimeline} for what a reader racing a
+   * phase boundary sees.
    */
   static List<GcPhaseStats> sourceSoFar(GcPauseRecorder recorder, MigrationTimeline t, long nowNanos) {
     List<GcPhaseStats> rows = new ArrayList<>(PHASES.length);
-    long start = t.start;
-    List<GcPauseRecorder.Pause> pauses = start == 0 ? List.of() : recorder.between(start, nowNanos);
-    addRows(rows, "source", pauses, t);
+    addRows(rows, "source", recorder.between(t.start, nowNanos), t);
     return rows;
   }
 

@@ -146,7 +146,8 @@ public final class PreCopyController {
 
   /**
    * The source's collector pauses since the migration started, one row per phase (setup, rounds,
-   * downtime, commit) by the phase each pause started in; empty when not running. Any thread.
+   * downtime, commit) by the phase each pause started in; empty when not running or still warming
+   * up. Any thread.
    */
   public List<GcPhaseStats> gcPhasesSoFar() {
     GcPauseRecorder g = gcSoFar;
@@ -207,7 +208,6 @@ public final class PreCopyController {
     long tStart = clock.nanoTime();
     final MigrationTimeline timeline = new MigrationTimeline();
     final GcPauseRecorder gc = GcPauseRecorder.start(clock::nanoTime);
-    timelineSoFar = timeline;
     gcSoFar = gc;
     final SourceVmGuard guard = new SourceVmGuard(migrationId, vm);
     final MigrationReportBuilder report =
@@ -223,6 +223,7 @@ public final class PreCopyController {
       if (!observer.warmUp(settings.warmupMillis(), cancelled)) throw cancelledFailure();
       tStart = clock.nanoTime();
       timeline.start = tStart;
+      timelineSoFar = timeline; // live GC per phase from here (the warm-up is no phase)
       status.started(tStart);
       setPhase(MigrationPhase.SETUP, "opening session on the destination");
       observer.phase("setup");
