@@ -18,9 +18,11 @@ class ProtoPostcopyTest {
   }
 
   static MigrationReport report(PostcopyReport p) {
-    return new MigrationReport(
-        "m-1", MigrationReport.COMPLETED, null, true, true, "ab", "ab", "hw", "cost", 3, -1, 100, 1, 2, 0, 10, 2, 1,
-        0, 0, 0, 0, Map.of(), null, List.of(), List.of(), null, null, null, null, "strict", p);
+    return MigrationReport.builder()
+        .migrationId("m-1").outcome(MigrationReport.COMPLETED).match(true).resumed(true)
+        .sourceDigest("ab").destDigest("ab").dirtyLogMode("hw").switchPolicy("cost")
+        .rounds(3).switchRound(-1).totalMillis(100).bytesSent(10).pagesSent(2).zeroPages(1)
+        .verifyMode("strict").postcopy(p).build();
   }
 
   @Test
