@@ -58,7 +58,9 @@ class MigrationEndToEndIT {
                 "--no-progress",
                 "--report", report.toString(),
                 "--warmup-ms", "200",
-                "--observe-after-ms", "200",
+                // long enough for the destination's vCPU threads to be scheduled on a loaded
+                // 2-core CI machine (200 ms once measured 0 writes after resume there)
+                "--observe-after-ms", "1000",
                 "--vcpus", "2",
                 "--streams", "2"));
     args.addAll(List.of(extra));
