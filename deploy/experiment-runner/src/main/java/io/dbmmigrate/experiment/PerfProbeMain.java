@@ -13,6 +13,7 @@ import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.util.CommandLines;
+import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -85,6 +86,13 @@ public final class PerfProbeMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    PerfSummary s = measure(System.out);
+    for (String line : s.resultLines()) System.out.println(line);
+    return 0;
+  }
+
+  /** One run; the selftest's lines go to {@code out}. */
+  PerfSummary measure(PrintStream out) throws InterruptedException {
     DirtyLogMode mode = parseMode(dirtyLog);
     long perVcpuPages = Sizes.parseBytes(vcpuMemory) / GuestMemory.PAGE_SIZE;
     if (vcpus < 1 || perVcpuPages < 1 || iterations < 1 || writePercent < 0 || writePercent > 100 || scanThreads < 1)
@@ -108,8 +116,8 @@ public final class PerfProbeMain implements Callable<Integer> {
       log.enable(mode, new DirtyLogOptions(scanThreads, Sizes.parseBytes(scanChunk), false, manual));
       long enable = System.nanoTime() - t0;
       oracle.recordAll(); // round 0: every page sent once
-      print("Populate memory time: %s", populate);
-      print("Enabling dirty logging time: %s", enable);
+      print(out, "Populate memory time: %s", populate);
+      print(out, "Enabling dirty logging time: %s", enable);
 
       long[] dirtyMemory = new long[iterations];
       long[] getLog = new long[iterations];
@@ -117,13 +125,13 @@ public final class PerfProbeMain implements Callable<Integer> {
       long[] harvested = new long[iterations];
       for (int it = 1; it <= iterations; it++) {
         dirtyMemory[it - 1] = guest.pass(it, writePercent);
-        print("Iteration " + it + " dirty memory time: %s", dirtyMemory[it - 1]);
+        print(out, "Iteration " + it + " dirty memory time: %s", dirtyMemory[it - 1]);
         long[] getClear = harvest(log, manual, bitmap);
         getLog[it - 1] = getClear[0];
         clearLog[it - 1] = getClear[1];
         harvested[it - 1] = oracle.record(bitmap);
-        print("Iteration " + it + " get dirty log time: %s", getLog[it - 1]);
-        if (manual) print("Iteration " + it + " clear dirty log time: %s", clearLog[it - 1]);
+        print(out, "Iteration " + it + " get dirty log time: %s", getLog[it - 1]);
+        if (manual) print(out, "Iteration " + it + " clear dirty log time: %s", clearLog[it - 1]);
       }
       vm.pause(); // the device is quiesced: nothing lands after this
       harvest(log, manual, bitmap);
@@ -132,17 +140,15 @@ public final class PerfProbeMain implements Callable<Integer> {
       t0 = System.nanoTime();
       log.disable();
       long disable = System.nanoTime() - t0;
-      print("Get dirty log over " + iterations + " iterations took %s", sum(getLog));
-      if (manual) print("Clear dirty log over " + iterations + " iterations took %s", sum(clearLog));
-      print("Disabling dirty logging time: %s", disable);
-      System.out.printf(Locale.ROOT, "lost pages: %d of %d (device wrote %d pages)%n", lost, ram.pageCount(),
+      print(out, "Get dirty log over " + iterations + " iterations took %s", sum(getLog));
+      if (manual) print(out, "Clear dirty log over " + iterations + " iterations took %s", sum(clearLog));
+      print(out, "Disabling dirty logging time: %s", disable);
+      out.printf(Locale.ROOT, "lost pages: %d of %d (device wrote %d pages)%n", lost, ram.pageCount(),
           vm.deviceWrites());
 
-      PerfSummary s =
-          PerfSummary.of(populate, enable, dirtyMemory, getLog, manual ? clearLog : null, harvested, lost, vm.deviceWrites());
-      for (String line : s.resultLines()) System.out.println(line);
+      return PerfSummary.of(
+          populate, enable, dirtyMemory, getLog, manual ? clearLog : null, harvested, lost, vm.deviceWrites());
     }
-    return 0;
   }
 
   /** One harvest: {get, clear} nanoseconds (clear -1 when the mode has no separate clear). */
@@ -183,8 +189,8 @@ public final class PerfProbeMain implements Callable<Integer> {
   }
 
   /** The selftest's format: seconds and nanoseconds. */
-  private static void print(String format, long nanos) {
-    System.out.println(String.format(Locale.ROOT, format,
+  private static void print(PrintStream out, String format, long nanos) {
+    out.println(String.format(Locale.ROOT, format,
         String.format(Locale.ROOT, "%d.%09ds", nanos / 1_000_000_000L, nanos % 1_000_000_000L)));
   }
 
