@@ -19,7 +19,14 @@ import java.util.List;
  * a guest that runs faster than its steady state for a while (catching up, or noise) gives work
  * back, so noise averages out instead of accumulating. The steady state is the median of the
  * warm-up samples (times ≤ 0): robust against a first sample taken while the guest was still
- * starting. Stateless.
+ * starting.
+ *
+ * <p>Negative values are reported, not clamped (issue 15): a negative sum means the guest retired
+ * more stores during the migration than its baseline predicts. Whether that is noise or a wrong
+ * baseline is told by {@link #noiseSeconds}, reported beside it ({@code lostWorkNoiseSeconds}): the
+ * two-sigma bound the warm-up's own spread puts on the sum. A |lost work| below it is noise; a
+ * negative value beyond it says the baseline was measured too low (console: "BELOW BASELINE"),
+ * and the value should not be read as a gain. Stateless.
  */
 public final class LostWork {
   private LostWork() {}
@@ -32,6 +39,44 @@ public final class LostWork {
     Collections.sort(w);
     int n = w.size();
     return n % 2 == 1 ? w.get(n / 2) : (w.get(n / 2 - 1) + w.get(n / 2)) / 2;
+  }
+
+  /**
+   * Two standard deviations of {@link #seconds} that the baseline's spread alone explains: with σ
+   * the standard deviation of the warm-up samples (m of them), T the migration's span and Δt_i the
+   * sample periods, each sample's rate errs by σ (independently) and the baseline by σ/√m (for the
+   * whole span), so
+   *
+   * <pre>
+   *   noise = 2 · σ · √(Σ Δt_i² + T²/m) / steady
+   * </pre>
+   *
+   * NaN with fewer than two warm-up samples or a non-positive steady rate.
+   */
+  public static double noiseSeconds(List<TimelineSample> timeline, double steadyRate) {
+    if (!(steadyRate > 0)) return Double.NaN;
+    double sum = 0;
+    double sumSq = 0;
+    int m = 0;
+    for (TimelineSample s : timeline)
+      if (s.tMillis() <= 0 && "warmup".equals(s.phase())) {
+        sum += s.guestWritesPerSec();
+        sumSq += s.guestWritesPerSec() * s.guestWritesPerSec();
+        m++;
+      }
+    if (m < 2) return Double.NaN;
+    double mean = sum / m;
+    double sigma = Math.sqrt(Math.max(0, (sumSq - m * mean * mean) / (m - 1)));
+    double prev = 0;
+    double dtSq = 0;
+    for (TimelineSample s : timeline) {
+      if (s.tMillis() <= 0) continue;
+      double dt = (s.tMillis() - prev) / 1000.0;
+      dtSq += dt * dt;
+      prev = s.tMillis();
+    }
+    double span = prev / 1000.0;
+    return 2 * sigma * Math.sqrt(dtSq + span * span / m) / steadyRate;
   }
 
   /** Guest-seconds lost against {@code steadyRate}; NaN when the steady rate is not positive. */

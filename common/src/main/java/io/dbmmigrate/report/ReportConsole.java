@@ -100,8 +100,10 @@ public final class ReportConsole {
             + fmt0(r.guestWritesPerSecDuring())
             + ", after "
             + fmt0(r.guestWritesPerSecAfter()));
-    if (r.lostWorkSeconds() != null)
-      line(sb, "lost work", String.format(Locale.ROOT, "%.3f guest-seconds", r.lostWorkSeconds()));
+    if (r.lostWorkSeconds() != null) line(sb, "lost work", lostWork(r.lostWorkSeconds(), r.lostWorkNoiseSeconds()));
+    if (r.batchSendLatency() != null)
+      line(sb, "batch send", r.batchSendLatency().describe() + "  (flow-control wait + onNext, per batch)");
+    if (r.syncTime() != null) line(sb, "sync time", r.syncTime().describe() + "  (per round that synced)");
     if (r.gc() != null) gc(sb, r.gc());
     if (r.postcopy() != null) postcopy(sb, r.postcopy());
     if (r.maxThrottlePercent() > 0) line(sb, "max throttle", r.maxThrottlePercent() + " %");
@@ -111,6 +113,19 @@ public final class ReportConsole {
     String verdict = r.match() ? "match" : compared ? "MISMATCH" : "not verified";
     line(sb, "result", verdict + (r.resumed() ? ", resumed on destination" : ", not resumed"));
     return sb.toString();
+  }
+
+  /**
+   * The signed lost work with the baseline's noise bound; a negative value is flagged, never
+   * hidden: within the bound it is noise, beyond it the baseline was too low ("BELOW BASELINE").
+   */
+  static String lostWork(double seconds, Double noise) {
+    String v = String.format(Locale.ROOT, "%.3f guest-seconds", seconds);
+    if (noise == null) return v + (seconds < 0 ? "  (negative; baseline spread unknown)" : "");
+    v += String.format(Locale.ROOT, "  (baseline noise ±%.3f)", noise);
+    if (seconds < -noise) return v + "  BELOW BASELINE: the guest outran its warm-up rate beyond noise";
+    if (seconds < 0) return v + "  (negative, within noise)";
+    return v;
   }
 
   private static void downtimeParts(StringBuilder sb, DowntimeParts p) {

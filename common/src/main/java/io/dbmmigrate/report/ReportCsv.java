@@ -65,6 +65,10 @@ public final class ReportCsv {
     row.put("predictedDowntimeMillis", r.predictedDowntimeMillis() == null ? "" : r.predictedDowntimeMillis());
     row.put("predictionError", r.predictionError() == null ? "" : r.predictionError());
     row.put("lostWorkSeconds", r.lostWorkSeconds() == null ? "" : r.lostWorkSeconds());
+    // issue 15 (stats): lost-work noise and distributions
+    row.put("lostWorkNoiseSeconds", r.lostWorkNoiseSeconds() == null ? "" : r.lostWorkNoiseSeconds());
+    percentiles(row, "batchSend", r.batchSendLatency());
+    percentiles(row, "syncTime", r.syncTime());
     DowntimeParts p = r.downtimeParts();
     row.put("downtime.pauseMillis", p == null ? "" : p.pauseMillis());
     row.put("downtime.finalSyncMillis", p == null ? "" : p.finalSyncMillis());
@@ -110,5 +114,12 @@ public final class ReportCsv {
     }
     r.parameters().forEach((k, v) -> row.put("param." + k, v == null ? "" : String.valueOf(v)));
     return row;
+  }
+
+  private static void percentiles(Map<String, Object> row, String prefix, LatencyPercentiles p) {
+    row.put(prefix + ".count", p == null ? "" : p.count());
+    row.put(prefix + ".p50Millis", p == null ? "" : p.p50Millis());
+    row.put(prefix + ".p99Millis", p == null ? "" : p.p99Millis());
+    row.put(prefix + ".maxMillis", p == null ? "" : p.maxMillis());
   }
 }

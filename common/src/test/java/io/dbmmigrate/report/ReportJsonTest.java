@@ -22,33 +22,33 @@ class ReportJsonTest {
         new RoundRecord(0, "full", 1000, 0, 1, 0, 1000, 900, 409_600, 12.5, 0, 3.2e7, 40, 1.5, 1e6, 0);
     RoundRecord r1 =
         new RoundRecord(1, "hw", 40, 0.7, 2, 1000, 40, 0, 163_840, 2.0, 3000, 8e7, 10, 0.5, 9e5, 20);
-    return new MigrationReport(
-        "m-1",
-        MigrationReport.COMPLETED,
-        null,
-        true,
-        true,
-        "ab",
-        "ab",
-        "hw-sw",
-        "cost",
-        3,
-        1,
-        100.5,
-        3.0,
-        12.25,
-        40.0,
-        600_000,
-        1050,
-        900,
-        1.1e6,
-        9e5,
-        1e6,
-        20,
-        params,
-        new VmInfo(64L << 20, 1L << 20, 2, "4k", "random"),
-        List.of(r0, r1),
-        List.of(new TimelineSample(0, 1e6, "full"), new TimelineSample(100, 9e5, "hw")));
+    return MigrationReport.builder()
+        .migrationId("m-1")
+        .outcome(MigrationReport.COMPLETED)
+        .match(true)
+        .resumed(true)
+        .sourceDigest("ab")
+        .destDigest("ab")
+        .dirtyLogMode("hw-sw")
+        .switchPolicy("cost")
+        .rounds(3)
+        .switchRound(1)
+        .totalMillis(100.5)
+        .setupMillis(3.0)
+        .downtimeMillis(12.25)
+        .verifyMillis(40.0)
+        .bytesSent(600_000)
+        .pagesSent(1050)
+        .zeroPages(900)
+        .guestWritesPerSecBefore(1.1e6)
+        .guestWritesPerSecDuring(9e5)
+        .guestWritesPerSecAfter(1e6)
+        .maxThrottlePercent(20)
+        .parameters(params)
+        .vm(new VmInfo(64L << 20, 1L << 20, 2, "4k", "random"))
+        .roundStats(List.of(r0, r1))
+        .timeline(List.of(new TimelineSample(0, 1e6, "full"), new TimelineSample(100, 9e5, "hw")))
+        .build();
   }
 
   @Test
@@ -88,12 +88,16 @@ class ReportJsonTest {
             0.01,
             0.02,
             true);
-    return new MigrationReport(
-        r.migrationId(), r.outcome(), r.error(), r.match(), r.resumed(), r.sourceDigest(), r.destDigest(),
-        r.dirtyLogMode(), r.switchPolicy(), r.rounds(), r.switchRound(), r.totalMillis(), r.setupMillis(),
-        10.5, r.verifyMillis(), r.bytesSent(), r.pagesSent(), r.zeroPages(), r.guestWritesPerSecBefore(),
-        r.guestWritesPerSecDuring(), r.guestWritesPerSecAfter(), r.maxThrottlePercent(), r.parameters(), r.vm(),
-        r.roundStats(), r.timeline(), parts, 8.4, 0.75, gc, r.verifyMode(), null);
+    return r.toBuilder()
+        .downtimeMillis(10.5)
+        .downtimeParts(parts)
+        .predictedDowntimeMillis(8.4)
+        .lostWorkSeconds(0.75)
+        .lostWorkNoiseSeconds(0.25)
+        .gc(gc)
+        .batchSendLatency(new LatencyPercentiles(120, 0.25, 4.5, 9.0))
+        .syncTime(new LatencyPercentiles(4, 1.5, 7.0, 7.0))
+        .build();
   }
 
   @Test
@@ -106,6 +110,8 @@ class ReportJsonTest {
     assertThat(tree.get("downtimeParts").get("unaccountedMillis").asDouble()).isEqualTo(0.1);
     assertThat(tree.get("predictedDowntimeMillis").asDouble()).isEqualTo(8.4);
     assertThat(tree.get("lostWorkSeconds").asDouble()).isEqualTo(0.75);
+    assertThat(tree.get("batchSendLatency").get("p99Millis").asDouble()).isEqualTo(4.5);
+    assertThat(tree.get("syncTime").get("count").asLong()).isEqualTo(4);
     assertThat(tree.get("gc").get("phases").get(0).get("pauseMillis").asDouble()).isEqualTo(3.0);
     assertThat(report.predictionError()).isCloseTo(2.1 / 10.5, org.assertj.core.data.Offset.offset(1e-9));
     // a failed run's report has them as null, not as made-up zeros
@@ -118,10 +124,12 @@ class ReportJsonTest {
   void consoleAndCsvShowTheDecompositionAndTheGcPause(@TempDir Path dir) throws Exception {
     String text = new ReportConsole().summary(withFidelity());
     assertThat(text).contains("CONTAINS GC PAUSE", "final send", "unaccounted", "predicted", "lost work", "GC pauses");
+    assertThat(text).contains("p50 0.250 / p99 4.500 / max 9.000 ms  (n=120)", "p50 1.500 / p99 7.000", "±0.250");
     new ReportCsv().write(withFidelity(), dir);
     List<String> summary = Files.readAllLines(dir.resolve(ReportCsv.SUMMARY_FILE));
     assertThat(summary.get(0))
-        .contains("downtime.finalSendMillis", "downtime.unaccountedMillis", "predictionError", "gc.dest.rounds.millis");
+        .contains("downtime.finalSendMillis", "downtime.unaccountedMillis", "predictionError", "gc.dest.rounds.millis",
+            "batchSend.p99Millis", "syncTime.maxMillis", "lostWorkNoiseSeconds");
   }
 
   @Test
@@ -160,10 +168,17 @@ class ReportJsonTest {
   void consoleSaysNotVerifiedWhenNoDigestsWereCompared() {
     MigrationReport r = sample();
     MigrationReport failed =
-        new MigrationReport(
-            r.migrationId(), MigrationReport.FAILED, "destination unreachable", false, false, "", "",
-            r.dirtyLogMode(), r.switchPolicy(), 0, -1, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            r.parameters(), r.vm(), List.of(), List.of());
+        r.toBuilder()
+            .outcome(MigrationReport.FAILED)
+            .error("destination unreachable")
+            .match(false)
+            .resumed(false)
+            .sourceDigest("")
+            .destDigest("")
+            .rounds(0)
+            .roundStats(List.of())
+            .timeline(List.of())
+            .build();
     assertThat(new ReportConsole().summary(failed)).contains("not verified").doesNotContain("MISMATCH");
   }
 }

@@ -1,6 +1,7 @@
 package io.dbmmigrate.experiment;
 
 import io.dbmmigrate.report.DowntimeParts;
+import io.dbmmigrate.report.LatencyPercentiles;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.RoundRecord;
 
@@ -71,6 +72,10 @@ final class RowBuilder {
     o.put("predictedDowntimeMillis", r.predictedDowntimeMillis());
     o.put("predictionError", r.predictionError());
     o.put("lostWorkSeconds", r.lostWorkSeconds());
+    // issue 15 (stats): the lost-work noise bound and the distributions
+    o.put("lostWorkNoiseSeconds", r.lostWorkNoiseSeconds());
+    percentiles(o, "batchSend", r.batchSendLatency());
+    percentiles(o, "syncTime", r.syncTime());
     DowntimeParts d = r.downtimeParts();
     o.put("dtPauseMillis", d == null ? null : d.pauseMillis());
     o.put("dtFinalSyncMillis", d == null ? null : d.finalSyncMillis());
@@ -102,6 +107,13 @@ final class RowBuilder {
     o.put("latencyVia", via.latency());
     o.put("lossVia", via.loss());
     return o;
+  }
+
+  private static void percentiles(Map<String, Object> o, String prefix, LatencyPercentiles p) {
+    o.put(prefix + "Count", p == null ? null : p.count());
+    o.put(prefix + "P50Millis", p == null ? null : p.p50Millis());
+    o.put(prefix + "P99Millis", p == null ? null : p.p99Millis());
+    o.put(prefix + "MaxMillis", p == null ? null : p.maxMillis());
   }
 
   /** 100 × (1 − during / before); 0 for a guest that did not write (idle), null when unknown. */

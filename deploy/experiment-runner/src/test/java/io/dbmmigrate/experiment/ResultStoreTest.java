@@ -57,4 +57,23 @@ class ResultStoreTest {
     assertThat(Outputs.missing(PointKind.MIGRATION, TestRows.migration("m", Map.of("dirtyLog", "hw"), 0, 1).outputs())).isEmpty();
     assertThat(Outputs.missing(PointKind.SCAN, TestRows.scan("s", Map.of(), 0, 1).outputs())).isEmpty();
   }
+
+  @Test
+  void distributionColumnsCarryTheReportsPercentiles() throws Exception {
+    ResultRow row = TestRows.migration("m", Map.of("dirtyLog", "hw"), 1, 1);
+    // TestRows: batch send p50 0.2 + rep, p99 3 + rep, max 5 + rep; sync p99 4 + rep
+    assertThat(row.number("batchSendP50Millis")).isCloseTo(1.2, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(row.number("batchSendP99Millis")).isEqualTo(4.0);
+    assertThat(row.number("batchSendMaxMillis")).isEqualTo(6.0);
+    assertThat(row.number("batchSendCount")).isEqualTo(100.0);
+    assertThat(row.number("syncTimeP99Millis")).isEqualTo(5.0);
+    assertThat(row.number("lostWorkNoiseSeconds")).isEqualTo(0.1);
+    ResultStore store = new ResultStore(dir);
+    store.put(row);
+    List<String> lines = Files.readAllLines(dir.resolve(ResultStore.CSV));
+    List<String> header = List.of(lines.get(0).split(","));
+    List<String> values = List.of(lines.get(1).split(","));
+    assertThat(values.get(header.indexOf("batchSendP99Millis"))).isEqualTo("4");
+    assertThat(values.get(header.indexOf("syncTimeMaxMillis"))).isEqualTo("5");
+  }
 }

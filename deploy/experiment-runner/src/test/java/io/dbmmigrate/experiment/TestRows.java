@@ -1,6 +1,7 @@
 package io.dbmmigrate.experiment;
 
 import io.dbmmigrate.report.DowntimeParts;
+import io.dbmmigrate.report.LatencyPercentiles;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.RoundRecord;
 import io.dbmmigrate.report.TimelineSample;
@@ -38,12 +39,22 @@ final class TestRows {
     for (int i = 0; i < phases.length; i++)
       timeline.add(new TimelineSample(i * 250.0, phases[i].equals("paused") ? 0.0 : 1e6 - i * 1e4, phases[i]));
     MigrationReport report =
-        new MigrationReport("m" + rep, "COMPLETED", null, true, true, "ab", "ab", mode, p.get(Param.SWITCH_POLICY), 4,
-            hwsw ? 2 : -1, 1000.0 + downtimeMillis, 20.0, downtimeMillis, 30.0, 1L << 30, 262144L, 1000L, 1e6, 9e5,
-            1e6, 0, Map.of(), null, rounds, timeline,
-            new DowntimeParts(0.1, 0.5, 100, downtimeMillis * 0.6, 40, 163_840, 0.05, 0.3, 0.2, 0.3, 0.4,
-                downtimeMillis * 0.4 - 1.85, 1.0, 0, 0, 0, 0),
-            downtimeMillis * 1.1, 0.5, null, "strict", null);
+        MigrationReport.builder()
+            .migrationId("m" + rep).outcome("COMPLETED").match(true).resumed(true).sourceDigest("ab")
+            .destDigest("ab").dirtyLogMode(mode).switchPolicy(p.get(Param.SWITCH_POLICY)).rounds(4)
+            .switchRound(hwsw ? 2 : -1).totalMillis(1000.0 + downtimeMillis).setupMillis(20.0)
+            .downtimeMillis(downtimeMillis).verifyMillis(30.0).bytesSent(1L << 30).pagesSent(262144L)
+            .zeroPages(1000L).guestWritesPerSecBefore(1e6).guestWritesPerSecDuring(9e5)
+            .guestWritesPerSecAfter(1e6).parameters(Map.of()).roundStats(rounds).timeline(timeline)
+            .downtimeParts(
+                new DowntimeParts(0.1, 0.5, 100, downtimeMillis * 0.6, 40, 163_840, 0.05, 0.3, 0.2, 0.3, 0.4,
+                    downtimeMillis * 0.4 - 1.85, 1.0, 0, 0, 0, 0))
+            .predictedDowntimeMillis(downtimeMillis * 1.1)
+            .lostWorkSeconds(0.5)
+            .lostWorkNoiseSeconds(0.1)
+            .batchSendLatency(new LatencyPercentiles(100, 0.2 + rep, 3.0 + rep, 5.0 + rep))
+            .syncTime(new LatencyPercentiles(4, 0.5, 4.0 + rep, 4.0 + rep))
+            .build();
     Map<String, Object> outputs = RowBuilder.migrationOutputs(p, report, RowBuilder.LinkVia.NONE);
     return new ResultRow(p.key(), experiment, "migration", rep, ResultRow.OK, null, "2026-01-01T00:00:00Z", 1234,
         p.parameters(), outputs, rounds, timeline);

@@ -5,7 +5,10 @@ import io.dbmmigrate.proto.v1.CancelRequest;
 import io.dbmmigrate.proto.v1.CancelResponse;
 import io.dbmmigrate.proto.v1.MigrationControlGrpc;
 import io.dbmmigrate.proto.v1.MigrationEvent;
+import io.dbmmigrate.proto.v1.DowntimeBreakdown;
+import io.dbmmigrate.proto.v1.GcPhasePauses;
 import io.dbmmigrate.proto.v1.MigrationStatus;
+import io.dbmmigrate.proto.v1.MigrationSummary;
 import io.dbmmigrate.proto.v1.SetParametersRequest;
 import io.dbmmigrate.proto.v1.SetParametersResponse;
 import io.dbmmigrate.proto.v1.StartMigrationRequest;
@@ -177,19 +180,7 @@ public final class CtlCommand implements Runnable {
             MigrationControlGrpc.newBlockingStub(ch)
                 .withDeadlineAfter(UNARY_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
                 .getStatus(StatusRequest.getDefaultInstance());
-        if (s.getActive())
-          System.out.printf(
-              Locale.ROOT, "active: phase %s, round %d, %s sent%n", s.getPhase(), s.getRound(), ByteSize.format(s.getBytesSent()));
-        else System.out.println("active: none");
-        if (s.hasLastSummary())
-          System.out.printf(
-              Locale.ROOT,
-              "last: %s %s, match %s, rounds %d, downtime %.1f ms%n",
-              s.getLastSummary().getMigrationId(),
-              s.getLastSummary().getOutcome(),
-              s.getLastSummary().getMatch(),
-              s.getLastSummary().getRounds(),
-              s.getLastSummary().getDowntimeMillis());
+        System.out.print(text(s));
         return 0;
       } catch (StatusRuntimeException e) {
         System.err.println("status failed: " + GrpcErrors.describe(e));
@@ -198,6 +189,55 @@ public final class CtlCommand implements Runnable {
         Channels.close(ch);
       }
     }
+  }
+
+  /** What {@code ctl status} prints for a status answer. */
+  static String text(MigrationStatus s) {
+    StringBuilder b = new StringBuilder();
+    if (s.getActive()) {
+      b.append(
+          String.format(
+              Locale.ROOT, "active: phase %s, round %d, %s sent%n", s.getPhase(), s.getRound(), ByteSize.format(s.getBytesSent())));
+      // issue 15 (stats): GC per phase, live
+      if (s.getLive().getGcPhasesCount() > 0) {
+        b.append("  gc so far:");
+        for (GcPhasePauses g : s.getLive().getGcPhasesList())
+          b.append(String.format(Locale.ROOT, " %s %d x %.1f ms;", g.getPhase(), g.getPauses(), g.getPauseMillis()));
+        b.append(System.lineSeparator());
+      }
+    } else b.append("active: none").append(System.lineSeparator());
+    if (s.hasLastSummary()) {
+      MigrationSummary m = s.getLastSummary();
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "last: %s %s, match %s, rounds %d, downtime %.1f ms%n",
+              m.getMigrationId(),
+              m.getOutcome(),
+              m.getMatch(),
+              m.getRounds(),
+              m.getDowntimeMillis()));
+      // issue 15 (stats): the downtime's parts
+      if (m.hasDowntimeParts()) {
+        DowntimeBreakdown d = m.getDowntimeParts();
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "  downtime parts: final sync %.2f ms, final send %.2f ms (%d pages), vCPU capture %.2f ms,"
+                    + " commit exchange %.2f ms, unaccounted %.2f ms; GC in downtime: source %d x %.2f ms, dest %d x %.2f ms%n",
+                d.getFinalSyncMillis(),
+                d.getFinalSendMillis(),
+                d.getFinalSendPages(),
+                d.getVcpuCaptureMillis(),
+                d.getCommitExchangeMillis(),
+                d.getUnaccountedMillis(),
+                d.getSourceGcCount(),
+                d.getSourceGcMillis(),
+                d.getDestGcCount(),
+                d.getDestGcMillis()));
+      }
+    }
+    return b.toString();
   }
 
   @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels the running migration (the VM stays on the source).")

@@ -16,6 +16,7 @@ import io.dbmmigrate.proto.v1.StatusRequest;
 import io.dbmmigrate.source.migration.LiveParameters;
 import io.dbmmigrate.source.migration.MigrationSettings;
 import io.dbmmigrate.proto.v1.LiveStatistics;
+import io.dbmmigrate.report.GcPhaseStats;
 import io.dbmmigrate.source.migration.LiveStatus;
 import io.dbmmigrate.source.migration.PreCopyController;
 import io.dbmmigrate.source.transport.HostPort;
@@ -97,7 +98,10 @@ public final class MigrationControlService extends MigrationControlGrpc.Migratio
   private static LiveStatistics live(PreCopyController c) {
     LiveStatus.Snapshot s = c.status();
     long[] gc = c.gcSoFar();
-    return LiveStatistics.newBuilder()
+    LiveStatistics.Builder b = LiveStatistics.newBuilder();
+    // issue 15 (stats): GC per phase, live
+    for (GcPhaseStats g : c.gcPhasesSoFar()) b.addGcPhases(ProtoEvents.toProto(g));
+    return b
         .setTotalMillis(s.totalMillis())
         .setSetupMillis(s.setupMillis())
         .setDowntimeMillis(s.downtimeMillis())

@@ -1,11 +1,13 @@
 package io.dbmmigrate.source.control;
 
+import io.dbmmigrate.report.GcPhaseStats;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.source.migration.LiveStatus;
 import io.dbmmigrate.source.migration.MigrationPhase;
 import io.dbmmigrate.source.migration.PreCopyController;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
 
@@ -20,7 +22,8 @@ import java.util.function.ToDoubleFunction;
  * dbm_migration_normal_pages}, {@code dbm_migration_dirty_pages_rate}, {@code
  * dbm_migration_throughput_bytes_per_second}, {@code dbm_migration_dirty_sync_count}, {@code
  * dbm_migration_gc_pauses} and {@code dbm_migration_gc_pause_ms} (this JVM, since the migration
- * started). A gauge reads NaN when its value is unknown (no migration yet, no estimate yet).
+ * started), and per phase {@code dbm_migration_gc_phase_pauses{phase}} and {@code
+ * dbm_migration_gc_phase_pause_ms{phase}} (see {@link #gcPerPhase}). A gauge reads NaN when its value is unknown (no migration yet, no estimate yet).
  */
 public final class MigrationMetrics {
   private MigrationMetrics() {}
@@ -50,6 +53,42 @@ public final class MigrationMetrics {
         "dbm.migration.gc.pause.ms",
         runner,
         r -> r.active().map(c -> c.gcSoFar()[1] / 1e6).orElse(Double.NaN));
+    gcPerPhase(registry, runner);
+  }
+
+  /** The migration phases the collector view splits pauses into (GcPhaseStats#phase). */
+  static final List<String> GC_PHASES = List.of("setup", "rounds", "downtime", "commit");
+
+  /**
+   * issue 15 (stats): {@code dbm_migration_gc_phase_pauses{phase=...}} and {@code
+   * dbm_migration_gc_phase_pause_ms{phase=...}}: the source's collector pauses per phase, live while
+   * a migration runs, then the last report's source rows.
+   */
+  private static void gcPerPhase(MeterRegistry registry, MigrationRunner runner) {
+    for (String phase : GC_PHASES) {
+      Gauge.builder("dbm.migration.gc.phase.pauses", runner, r -> gcPhase(r, phase, false))
+          .tag("phase", phase)
+          .strongReference(true)
+          .register(registry);
+      Gauge.builder("dbm.migration.gc.phase.pause.ms", runner, r -> gcPhase(r, phase, true))
+          .tag("phase", phase)
+          .strongReference(true)
+          .register(registry);
+    }
+  }
+
+  private static double gcPhase(MigrationRunner r, String phase, boolean millis) {
+    Optional<PreCopyController> c = r.active();
+    List<GcPhaseStats> rows;
+    if (c.isPresent()) rows = c.get().gcPhasesSoFar();
+    else {
+      Optional<MigrationReport> last = r.lastReport();
+      if (last.isEmpty() || last.get().gc() == null) return Double.NaN;
+      rows = last.get().gc().phases();
+    }
+    for (GcPhaseStats g : rows)
+      if (g.node().equals("source") && g.phase().equals(phase)) return millis ? g.pauseMillis() : g.count();
+    return Double.NaN;
   }
 
   private static double lastPhase(MigrationRunner r) {

@@ -43,6 +43,17 @@ final class GcAccounting {
     return new Result(new GcReport(rows, srcShare, destShare, dest.gcReported()), srcDown, destDown);
   }
 
+  /**
+   * The source's pauses so far, one row per phase (issue 15 item 5: GC per phase, live). Any
+   * thread, once {@code t.start} is set; see {@link MigrationTimeline} for what a reader racing a
+   * phase boundary sees.
+   */
+  static List<GcPhaseStats> sourceSoFar(GcPauseRecorder recorder, MigrationTimeline t, long nowNanos) {
+    List<GcPhaseStats> rows = new ArrayList<>(PHASES.length);
+    addRows(rows, "source", recorder.between(t.start, nowNanos), t);
+    return rows;
+  }
+
   private static InDowntime addRows(
       List<GcPhaseStats> rows, String node, List<GcPauseRecorder.Pause> pauses, MigrationTimeline t) {
     int[] count = new int[PHASES.length];

@@ -5,6 +5,7 @@ import io.dbmmigrate.digest.VerifyMode;
 import io.dbmmigrate.memory.BackingPageSize;
 import io.dbmmigrate.report.DowntimeParts;
 import io.dbmmigrate.report.GcReport;
+import io.dbmmigrate.report.LatencyPercentiles;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.RoundRecord;
 import io.dbmmigrate.report.TimelineSample;
@@ -49,6 +50,10 @@ public final class MigrationReportBuilder {
   private long postcopyBytes;
 
   private VerifyMode verifyMode; // null: the settings' mode
+  // issue 15 (stats): distributions and the lost-work noise bound
+  private LatencyPercentiles batchSendLatency;
+  private LatencyPercentiles syncTime;
+  private Double lostWorkNoiseSeconds;
 
   public MigrationReportBuilder(String migrationId, MigrationSettings settings, VmShape shape, String workload) {
     this.migrationId = migrationId;
@@ -137,6 +142,19 @@ public final class MigrationReportBuilder {
     return this;
   }
 
+  /** Per-batch send latency and per-round sync time (issue 15 item 3). */
+  public MigrationReportBuilder distributions(LatencyPercentiles batchSend, LatencyPercentiles sync) {
+    this.batchSendLatency = batchSend;
+    this.syncTime = sync;
+    return this;
+  }
+
+  /** The bound the baseline's spread puts on the lost work (null or NaN: unknown). */
+  public MigrationReportBuilder lostWorkNoiseSeconds(Double seconds) {
+    this.lostWorkNoiseSeconds = seconds == null || !Double.isFinite(seconds) ? null : seconds;
+    return this;
+  }
+
   /** The verification mode the run applied (default: the settings' mode; verify-only is strict). */
   public MigrationReportBuilder verifyMode(VerifyMode mode) {
     this.verifyMode = mode;
@@ -167,45 +185,51 @@ public final class MigrationReportBuilder {
     }
     bytes += postcopyBytes;
     pages += postcopyPages;
-    return new MigrationReport(
-        migrationId,
-        outcome,
-        error,
-        match,
-        resumed,
-        sourceDigest,
-        destDigest,
-        settings.dirtyLog().label(),
-        settings.switchPolicy().label(),
-        rounds.size(),
-        switchRound,
-        finite(totalMillis),
-        finite(setupMillis),
-        finite(downtimeMillis),
-        finite(verifyMillis),
-        bytes,
-        pages,
-        zero,
-        finite(before),
-        finite(during),
-        finite(after),
-        maxThrottlePercent,
-        parameters,
-        new VmInfo(
-            shape.ramBytes(),
-            shape.romBytes(),
-            shape.vcpus(),
-            shape.backing() == BackingPageSize.SIZE_2M ? "2m" : "4k",
-            workload),
-        rounds,
-        timeline,
-        downtimeParts,
-        predictedDowntimeMillis,
-        lostWorkSeconds,
-        gc,
-        (verifyMode != null ? verifyMode : settings.verifyOnly() ? VerifyMode.STRICT : settings.verify())
-            .reportLabel(),
-        postcopy);
+    return MigrationReport.builder()
+        .migrationId(migrationId)
+        .outcome(outcome)
+        .error(error)
+        .match(match)
+        .resumed(resumed)
+        .sourceDigest(sourceDigest)
+        .destDigest(destDigest)
+        .dirtyLogMode(settings.dirtyLog().label())
+        .switchPolicy(settings.switchPolicy().label())
+        .rounds(rounds.size())
+        .switchRound(switchRound)
+        .totalMillis(finite(totalMillis))
+        .setupMillis(finite(setupMillis))
+        .downtimeMillis(finite(downtimeMillis))
+        .verifyMillis(finite(verifyMillis))
+        .bytesSent(bytes)
+        .pagesSent(pages)
+        .zeroPages(zero)
+        .guestWritesPerSecBefore(finite(before))
+        .guestWritesPerSecDuring(finite(during))
+        .guestWritesPerSecAfter(finite(after))
+        .maxThrottlePercent(maxThrottlePercent)
+        .parameters(parameters)
+        .vm(
+            new VmInfo(
+                shape.ramBytes(),
+                shape.romBytes(),
+                shape.vcpus(),
+                shape.backing() == BackingPageSize.SIZE_2M ? "2m" : "4k",
+                workload))
+        .roundStats(rounds)
+        .timeline(timeline)
+        .downtimeParts(downtimeParts)
+        .predictedDowntimeMillis(predictedDowntimeMillis)
+        .lostWorkSeconds(lostWorkSeconds)
+        .gc(gc)
+        .verifyMode(
+            (verifyMode != null ? verifyMode : settings.verifyOnly() ? VerifyMode.STRICT : settings.verify())
+                .reportLabel())
+        .postcopy(postcopy)
+        .batchSendLatency(batchSendLatency)
+        .syncTime(syncTime)
+        .lostWorkNoiseSeconds(lostWorkNoiseSeconds)
+        .build();
   }
 
   private static double finite(double v) {

@@ -11,23 +11,30 @@ package io.dbmmigrate.source.migration;
  *
  * The destination's hashing window is known relative to {@code commitSent} only once its answer
  * arrived ({@link #destVerify}); both hashing windows belong to "commit", not to the downtime.
+ *
+ * <p>Concurrency: the controller thread writes every field. The fields {@link #phaseAt} and {@link
+ * #downtimeOverlap} read are volatile, so that the live collector view ({@link
+ * GcAccounting#sourceSoFar}, read by status calls and metrics on other threads) sees each boundary
+ * once it is set; such a reader may see one boundary without the next (set a moment later), which
+ * places a pause at that boundary in the earlier phase until its next read — tolerated by a
+ * monitoring view; the report is built on the controller thread and sees every boundary.
  */
 final class MigrationTimeline {
-  long start;
-  long roundsStart;
-  long pause;
+  volatile long start;
+  volatile long roundsStart;
+  volatile long pause;
   long paused;
   long finalRoundEnd;
   long captured;
-  long hash;
-  long hashEnd;
-  long commitSent;
-  long answer;
+  volatile long hash;
+  volatile long hashEnd;
+  volatile long commitSent;
+  volatile long answer;
   long end;
   /** The destination's own timings, once its commit answer arrived. */
   DestCommitTimings dest = DestCommitTimings.UNKNOWN;
-  private long destVerifyFrom;
-  private long destVerifyTo;
+  private volatile long destVerifyFrom;
+  private volatile long destVerifyTo;
 
   /** The destination's hashing window, as offsets from commit receipt. */
   void destVerify(long fromOffsetNanos, long toOffsetNanos) {

@@ -5,6 +5,7 @@ import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.net.RateLimiter;
+import io.dbmmigrate.report.GcPhaseStats;
 import io.dbmmigrate.report.LostWork;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.TimelineSample;
@@ -61,6 +62,7 @@ public final class PreCopyController {
   /** True once StartPostcopy is about to be sent: cancel is refused with its own message. */
   private volatile boolean postcopyStarted;
   private volatile GcPauseRecorder gcSoFar; // the running migration's recorder, for status readers
+  private volatile MigrationTimeline timelineSoFar; // the running migration's phases, for status readers
 
   private final Object stateLock = new Object();
   private MigrationPhase phase = MigrationPhase.SETUP; // guarded by stateLock
@@ -143,6 +145,17 @@ public final class PreCopyController {
   }
 
   /**
+   * The source's collector pauses since the migration started, one row per phase (setup, rounds,
+   * downtime, commit) by the phase each pause started in; empty when not running or still warming
+   * up. Any thread.
+   */
+  public List<GcPhaseStats> gcPhasesSoFar() {
+    GcPauseRecorder g = gcSoFar;
+    MigrationTimeline t = timelineSoFar;
+    return g == null || t == null ? List.of() : GcAccounting.sourceSoFar(g, t, clock.nanoTime());
+  }
+
+  /**
    * Requests cancellation. Succeeds only before the commit is sent; the VM then stays on the
    * source.
    *
@@ -210,6 +223,7 @@ public final class PreCopyController {
       if (!observer.warmUp(settings.warmupMillis(), cancelled)) throw cancelledFailure();
       tStart = clock.nanoTime();
       timeline.start = tStart;
+      timelineSoFar = timeline; // live GC per phase from here (the warm-up is no phase)
       status.started(tStart);
       setPhase(MigrationPhase.SETUP, "opening session on the destination");
       observer.phase("setup");
@@ -356,7 +370,11 @@ public final class PreCopyController {
     if (!(steady > 0)) steady = observer.before();
     // Lost work needs a migration that reached the commit answer (a run that failed before it lost
     // no guest time to a downtime; its slowdown shows in the timeline).
-    if (report.downtimeParts() != null) report.lostWorkSeconds(LostWork.seconds(samples, steady));
+    if (report.downtimeParts() != null)
+      report
+          .lostWorkSeconds(LostWork.seconds(samples, steady))
+          .lostWorkNoiseSeconds(LostWork.noiseSeconds(samples, steady));
+    report.distributions(loop.batchSendLatency(), loop.syncTime());
     MigrationReport r =
         report
             .totalMillis((clock.nanoTime() - tStart) / 1e6)
@@ -367,6 +385,7 @@ public final class PreCopyController {
             .build();
     if (r.downtimeParts() != null) status.downtime(r.downtimeMillis());
     gcSoFar = null;
+    timelineSoFar = null;
     synchronized (stateLock) {
       phase = end;
     }

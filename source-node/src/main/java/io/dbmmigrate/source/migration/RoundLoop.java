@@ -6,6 +6,7 @@ import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.net.NanoClock;
+import io.dbmmigrate.report.LatencyPercentiles;
 import io.dbmmigrate.report.RoundRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,6 +106,7 @@ final class RoundLoop {
   private DowntimePredictor.Prediction lastPrediction;
   private final List<RoundRecord> rounds = new ArrayList<>();
   private final HarvestBitmap harvest;
+  private final SyncTimeHistogram syncTimes = new SyncTimeHistogram();
 
   private TargetSession session;
   private DirtyLogMode logMode = DirtyLogMode.OFF;
@@ -263,8 +265,13 @@ final class RoundLoop {
       harvest.clear();
     }
     final long t2 = clock.nanoTime();
+    final BatchSendLatency latency = session.batchSendLatency();
+    if (latency != null) latency.endRound();
     bandwidth.record(tr.rawBytes(), tr.nanos());
-    if (stats != null) predictor.recordSync(stats.mode(), stats.millis());
+    if (stats != null) {
+      predictor.recordSync(stats.mode(), stats.millis());
+      syncTimes.recordMillis(stats.millis());
+    }
     predictor.recordSend(tr.rawBytes(), tr.nanos() / 1e6, bandwidth.bytesPerSec());
     predictor.recordRoundTrip(session.lastRoundTripMillis());
 
@@ -309,6 +316,19 @@ final class RoundLoop {
 
   List<RoundRecord> rounds() {
     return rounds;
+  }
+
+  /** Sync time of every round that synced so far (issue 15 item 3). */
+  LatencyPercentiles syncTime() {
+    LatencyPercentiles p = syncTimes.percentiles();
+    return p.count() == 0 ? null : p;
+  }
+
+  /** Per-batch send latency over every round so far; null when the transport does not time batches. */
+  LatencyPercentiles batchSendLatency() {
+    BatchSendLatency l = session == null ? null : session.batchSendLatency();
+    LatencyPercentiles p = l == null ? null : l.total();
+    return p == null || p.count() == 0 ? null : p;
   }
 
   int switchRound() {

@@ -63,6 +63,15 @@ public interface TargetSession extends AutoCloseable {
     throw new TransferException("this transport has no post-copy", null);
   }
 
+  /**
+   * The per-batch send latency of this session's streams, or null when the transport does not
+   * time its batches. The controller calls {@link BatchSendLatency#endRound} after each {@link
+   * #sendRound}.
+   */
+  default BatchSendLatency batchSendLatency() {
+    return null;
+  }
+
   /** Discards the session on the destination; best effort, never throws. */
   void abort(String reason);
 

@@ -1,5 +1,6 @@
 package io.dbmmigrate.source.transport;
 
+import io.dbmmigrate.source.migration.BatchSendLatency;
 import io.dbmmigrate.source.migration.PostcopyTransfer;
 import io.dbmmigrate.proto.v1.StartPostcopyRequest;
 import io.dbmmigrate.digest.Digest;
@@ -76,6 +77,13 @@ final class GrpcTargetSession implements TargetSession {
   private final long rpcTimeoutMillis;
   private final List<ManagedChannel> streamChannels = new ArrayList<>();
   private final List<PageStreamSender> senders = new ArrayList<>();
+  /** Per-batch send latency of the streams (issue 15; timed by a {@link BatchSendTimer} per stream). */
+  private final BatchSendLatency batchLatency;
+
+  @Override
+  public BatchSendLatency batchSendLatency() {
+    return batchLatency;
+  }
   private final ExecutorService pool;
   private final List<StreamManifest> manifest = new ArrayList<>();
   /** Sends a Heartbeat every HEARTBEAT_MILLIS while the session is open (see target.proto). */
@@ -110,6 +118,7 @@ final class GrpcTargetSession implements TargetSession {
     this.sessionId = sessionId;
     this.shape = shape;
     this.rpcTimeoutMillis = rpcTimeoutMillis;
+    this.batchLatency = new BatchSendLatency(options.streams());
     for (int i = 0; i < options.streams(); i++) {
       ManagedChannel ch = Channels.open(transport, target, credentials);
       streamChannels.add(ch);
@@ -119,7 +128,9 @@ final class GrpcTargetSession implements TargetSession {
               // isReady stays true until this many bytes are queued in the transport (default
               // 32 KiB): two batches, so the sender encodes the next batch while gRPC still has
               // one to write. Memory in flight per stream: about three batches.
-              MigrationTargetGrpc.newStub(ch).withOnReadyThreshold(ON_READY_BATCHES * options.batchBytes()),
+              MigrationTargetGrpc.newStub(ch)
+                  .withOnReadyThreshold(ON_READY_BATCHES * options.batchBytes())
+                  .withInterceptors(new BatchSendTimer(batchLatency.stream(i), System::nanoTime)),
               options.batchBytes(),
               options.compress(),
               limiter,

@@ -32,6 +32,13 @@ final class FakeTarget implements TargetConnector, TargetSession {
   long destStores = 1000;
   boolean resumedHere;
   boolean reportTimings = true;
+  /** Times each round as one batch of the round's send time (stream 0). */
+  final BatchSendLatency latency = new BatchSendLatency(1);
+
+  @Override
+  public BatchSendLatency batchSendLatency() {
+    return latency;
+  }
 
   FakeTarget(FakeClock clock) {
     this.clock = clock;
@@ -77,6 +84,7 @@ final class FakeTarget implements TargetConnector, TargetSession {
     progress.batchSent((int) pages, raw);
     long nanos = pages * 10_000 + 100_000;
     clock.advance(nanos);
+    latency.stream(0).recordNanos(nanos);
     return new RoundTransfer(pages, zero, raw, raw, pages == 0 ? 0 : 1, nanos);
   }
 

@@ -64,4 +64,33 @@ class GcAccountingTest {
     assertThat(r.report().destReported()).isFalse();
     assertThat(r.report().phases()).allMatch(p -> p.node().equals("source"));
   }
+
+  @Test
+  void liveViewSortsThePausesSoFarIntoThePhasesReachedSoFar() {
+    MigrationTimeline t = new MigrationTimeline();
+    t.start = 10 * MS;
+    GcPauseRecorder src = GcPauseRecorder.manual(() -> 0);
+    src.record(new GcPauseRecorder.Pause(5 * MS, 1 * MS, "before the start: not this migration's"));
+    src.record(new GcPauseRecorder.Pause(50 * MS, 4 * MS, "setup"));
+    // in setup, only setup has pauses
+    assertThat(rows(GcAccounting.sourceSoFar(src, t, 60 * MS)))
+        .containsExactly("setup=1/4.0", "rounds=0/0.0", "downtime=0/0.0", "commit=0/0.0");
+    t.roundsStart = 100 * MS;
+    src.record(new GcPauseRecorder.Pause(500 * MS, 10 * MS, "rounds"));
+    src.record(new GcPauseRecorder.Pause(600 * MS, 6 * MS, "rounds"));
+    assertThat(rows(GcAccounting.sourceSoFar(src, t, 700 * MS)))
+        .containsExactly("setup=1/4.0", "rounds=2/16.0", "downtime=0/0.0", "commit=0/0.0");
+    t.pause = 1000 * MS;
+    src.record(new GcPauseRecorder.Pause(1002 * MS, 3 * MS, "downtime"));
+    t.hash = 1010 * MS;
+    t.hashEnd = 1050 * MS;
+    src.record(new GcPauseRecorder.Pause(1020 * MS, 8 * MS, "source hashing: commit"));
+    List<io.dbmmigrate.report.GcPhaseStats> all = GcAccounting.sourceSoFar(src, t, 1060 * MS);
+    assertThat(all).allMatch(p -> p.node().equals("source"));
+    assertThat(rows(all)).containsExactly("setup=1/4.0", "rounds=2/16.0", "downtime=1/3.0", "commit=1/8.0");
+  }
+
+  private static List<String> rows(List<io.dbmmigrate.report.GcPhaseStats> phases) {
+    return phases.stream().map(p -> p.phase() + "=" + p.count() + "/" + p.pauseMillis()).toList();
+  }
 }

@@ -64,6 +64,21 @@ class PreCopyControllerTest {
   }
 
   @Test
+  void reportCarriesTheBatchLatencyOfEveryRoundAndTheSyncTimeOfEverySyncedRound() {
+    FakeVm vm = new FakeVm(clock, i -> 300);
+    MigrationReport r = run(vm, settings(DirtyLogStrategy.HW, "cost", 1, 4, NoConvergenceAction.FORCE)).report();
+    // FakeTarget times each round as one batch lasting the round's send time
+    double maxSend = r.roundStats().stream().mapToDouble(RoundRecord::sendMillis).max().orElseThrow();
+    assertThat(r.batchSendLatency().count()).isEqualTo(r.rounds());
+    assertThat(r.batchSendLatency().maxMillis()).isCloseTo(maxSend, org.assertj.core.data.Percentage.withPercentage(1));
+    // every round but the full one synced the dirty log
+    long synced = r.roundStats().stream().filter(x -> !x.mode().equals("full")).count();
+    double maxSync = r.roundStats().stream().mapToDouble(RoundRecord::syncMillis).max().orElseThrow();
+    assertThat(r.syncTime().count()).isEqualTo(synced).isEqualTo(r.rounds() - 1);
+    assertThat(r.syncTime().maxMillis()).isCloseTo(maxSync, org.assertj.core.data.Offset.offset(maxSync * 0.01 + 0.001));
+  }
+
+  @Test
   void hwNeverSwitchesAndFinalSyncScansEverything() {
     FakeVm vm = new FakeVm(clock, i -> 300);
     MigrationReport r = run(vm, settings(DirtyLogStrategy.HW, "cost", 1, 4, NoConvergenceAction.FORCE)).report();

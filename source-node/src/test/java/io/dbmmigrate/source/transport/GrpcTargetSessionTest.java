@@ -168,6 +168,8 @@ class GrpcTargetSessionTest {
       RoundTransfer t0 = s.sendRound(0, bitmap.publish(), src, progress);
       assertThat(t0.pages()).isEqualTo(8 + 4096);
       assertThat(progressPages.get()).isEqualTo(t0.pages());
+      // every batch of every stream was timed by the stream's BatchSendTimer
+      assertThat(s.batchSendLatency().endRound().count()).isEqualTo(t0.batches()).isPositive();
       // round 1: overwrite some pages and send only those
       bitmap.clear();
       byte[] page = new byte[GuestMemory.PAGE_SIZE];

@@ -80,6 +80,8 @@ class MetricsIT {
                   assertThat(value(s, "dbm_migration_phase")).hasValue(1.0); // ROUNDS
                   assertThat(value(s, "dbm_migration_transferred_bytes").orElse(0)).isGreaterThan(1 << 20);
                   assertThat(s).contains("dbm_gc_pauses_total{node=\"source\"}");
+                  // GC per phase, live: a number (not NaN) for the phase the migration is in
+                  assertThat(s).containsPattern("(?m)^dbm_migration_gc_phase_pauses\\{[^}]*phase=\"rounds\"[^}]*\\} [0-9.]+$");
                 });
         await()
             .atMost(Duration.ofSeconds(60))
