@@ -26,6 +26,11 @@
 #                              workload) repeated RUNS times (default 10; 20 for within_limit), plus an
 #                              idle-guest run as the round-0 baseline: downtime median/max, its
 #                              decomposition, prediction error, GC pauses per node (issues 10, 15)
+#   deploy/bench.sh link       needs root; installs iperf3 with apt-get. Per rate in LINK_RATES
+#                              (default "100mbit 1gbit"), on the netns testbed (deploy/netns):
+#                              iperf3 between the two namespaces, then round 0 of a prefilled idle
+#                              LINK_RAM (1g) guest over the same shaped link; RESULT
+#                              link_ratio_<rate>= migration payload throughput / iperf3 (target 0.95)
 #
 # The machine is shared and noisy: compare the ratios printed here, not absolute figures.
 set -euo pipefail
@@ -34,7 +39,7 @@ cd "$(dirname "$0")/.."
 . deploy/lib.sh
 
 usage() {
-  sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # Builds common (and proto) with its test classes and writes the runtime class path to $CP.
@@ -251,7 +256,65 @@ print("RESULT unaccounted_ms_median=%.2f" % med(unacc))
 PY
 }
 
+# link: iperf3 and a migration over the same shaped veth link, one rate at a time; both measure
+# what arrives (iperf3's receiver side; the migration's round-0 payload bytes over its send time).
+bench_link() {
+  [[ "$(id -u)" == 0 ]] || { echo "bench.sh link needs root (network namespaces, tc)" >&2; exit 2; }
+  dbm_need_tool iperf3 iperf3 "the link baseline"
+  dbm_need_tool jq jq "reading the reports"
+  dbm_build_if_stale
+  local rates=${LINK_RATES:-"100mbit 1gbit"} ram=${LINK_RAM:-1g} secs=${LINK_IPERF_SECONDS:-5}
+  local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"} out=results/bench-link rate
+  mkdir -p "$out"
+  BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/dbm-bench.XXXXXX")
+  LINK_NAME=""
+  trap 'if [[ -n "$LINK_NAME" ]]; then deploy/netns/testbed.sh down --name "$LINK_NAME" >/dev/null 2>&1 || true; fi; rm -rf "$BENCH_WORK"' EXIT
+  declare -A iperf mig
+  for rate in $rates; do
+    LINK_NAME="bl$$${rate//[^0-9a-z]/}"
+    LINK_NAME=${LINK_NAME:0:10}
+    local upline src_ns dst_ns dst_ip
+    upline=$(deploy/netns/testbed.sh up --name "$LINK_NAME" --rate "$rate" | grep '^TESTBED_UP')
+    src_ns=$(sed -n 's/.* src_ns=\([^ ]*\).*/\1/p' <<<"$upline")
+    dst_ns=$(sed -n 's/.* dst_ns=\([^ ]*\).*/\1/p' <<<"$upline")
+    dst_ip=$(sed -n 's/.* dst_ip=\([^ ]*\).*/\1/p' <<<"$upline")
+    ip netns exec "$dst_ns" iperf3 -s -1 -B "$dst_ip" >"$BENCH_WORK/iperf-server-$rate.log" 2>&1 &
+    local server=$!
+    sleep 1
+    ip netns exec "$src_ns" iperf3 -c "$dst_ip" -t "$secs" -J >"$out/iperf-$rate.json"
+    wait "$server" || true
+    deploy/netns/testbed.sh down --name "$LINK_NAME" >/dev/null
+    LINK_NAME=""
+    iperf[$rate]=$(dbm_json "$out/iperf-$rate.json" '.end.sum_received.bits_per_second / 8e6 | . * 10 | round / 10')
+    echo "iperf3 over $rate: ${iperf[$rate]} MB/s" >&2
+
+    echo "== migration round 0, $ram guest, over $rate" >&2
+    SOURCE_JVM_OPTS="$heap" DEST_JVM_OPTS="$heap" deploy/netns/testbed.sh run --rate "$rate" \
+      --log-dir "$BENCH_WORK/run-$rate" -- --ram "$ram" --vcpus 1 --workload idle --prefill 1 \
+      --dirty-log sw --warmup-ms 0 --observe-after-ms 0 --no-progress --verify off \
+      --report "$(pwd)/$out/link-$rate.json" >"$BENCH_WORK/testbed-$rate.out" 2>&1 \
+      || { echo "migration over $rate failed:" >&2; tail -n 30 "$BENCH_WORK/testbed-$rate.out" >&2; exit 1; }
+    mig[$rate]=$(dbm_json "$out/link-$rate.json" '.roundStats[0].throughputBytesPerSec / 1e6 | . * 10 | round / 10')
+    echo "round 0 over $rate: ${mig[$rate]} MB/s" >&2
+  done
+  printf '\n%-10s %14s %18s %8s\n' "link" "iperf3 MB/s" "migration MB/s" "ratio"
+  for rate in $rates; do
+    printf '%-10s %14s %18s %8s\n' "$rate" "${iperf[$rate]}" "${mig[$rate]}" \
+      "$(awk -v a="${mig[$rate]}" -v b="${iperf[$rate]}" 'BEGIN { printf "%.3f", a / b }')"
+  done
+  echo
+  for rate in $rates; do
+    echo "RESULT link_iperf_mbps_$rate=${iperf[$rate]}"
+    echo "RESULT link_migration_mbps_$rate=${mig[$rate]}"
+    echo "RESULT link_ratio_$rate=$(awk -v a="${mig[$rate]}" -v b="${iperf[$rate]}" 'BEGIN { printf "%.3f", a / b }')"
+  done
+}
+
 case "${1:-}" in
+  link)
+    shift
+    bench_link "$@"
+    ;;
   verify)
     shift
     bench_verify "$@"

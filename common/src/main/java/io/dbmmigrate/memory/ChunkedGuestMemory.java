@@ -2,6 +2,8 @@ package io.dbmmigrate.memory;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -34,6 +36,38 @@ import java.util.concurrent.atomic.LongAdder;
  * being applied, no digest running). Without close, the mapping is freed when the buffers are
  * garbage-collected.
  *
+ * <h2>How the host places and reads pages</h2>
+ *
+ * A page enters host memory in one of two ways, and both land in the same page of the backing
+ * file (tmpfs: one page cache, so the two are coherent):
+ *
+ * <ul>
+ *   <li><b>through the mapping</b>: guest stores ({@link #storeLong}), and host writes from heap
+ *       arrays ({@link #writePage(long, byte[], int)}: prefill, tools). The first access to a
+ *       page through a mapping costs a page fault in this process.
+ *   <li><b>placed by the kernel</b>: {@link #writePage(long, ByteBuffer, int)} from a direct
+ *       buffer (the receiver's path, straight from gRPC's network buffers) is a positional write
+ *       (pwrite) to the backing file: the kernel copies the page, and this process takes no fault.
+ *       This is how post-copy places pages in a real VMM (userfaultfd's UFFDIO_COPY is a kernel
+ *       copy too), and on a host where faults are expensive it is what lets a receiver keep up
+ *       with the network: on the 2-core nested VM this project is measured on, a first-touch fault
+ *       costs 7 to 15 µs per 4 KiB page (about 300 MB/s), a pwrite about 4 GB/s. A full file
+ *       system is reported as {@link GuestMemoryExhaustedException} (a store into a full tmpfs
+ *       mapping would kill the process with SIGBUS instead).
+ * </ul>
+ *
+ * Readers follow the same split for whole chunks ({@link PageReader#run}): a 2 MiB block that was
+ * only ever placed by the kernel is read with one positional read (pread) instead of 512 faults;
+ * a block this process has written through the mapping is read in place. Which blocks those are
+ * is a hint ({@code mappedBlocks}, set on the first write through the mapping); both ways read the
+ * same bytes, so a stale hint costs time, never correctness.
+ *
+ * <p>Ordering of kernel-placed pages: the pwrite has copied the page when the call returns, and
+ * every consumer learns of the page through the caller's own publication after that (the
+ * receiver's session lock, a post-copy page's release store), as for a copy through the mapping.
+ * If the calling thread is interrupted, the JDK closes the channel (an interruptible channel);
+ * the page is then written through the mapping, and so are all later writes: nothing is lost.
+ *
  * <h2>Page layout</h2>
  *
  * Slot s starts in the file at a region-aligned offset; page gfn of slot s lives at {@code
@@ -48,8 +82,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       <td>opaque 8-byte store through {@link MethodHandles#byteBufferViewVarHandle} on the direct
  *       buffer (aligned, so atomic on JDK 17 and 25)</td>
  *       <td>host: {@link #readLong} opaque; page copies plain</td></tr>
- *   <tr><td>page bytes, host</td><td>{@link #writePage}, {@link #zeroPage}</td>
- *       <td>plain bulk copy, only while no vCPU runs</td><td>everyone</td></tr>
+ *   <tr><td>page bytes, host</td><td>{@link #writePage}, {@link #writePages}, {@link #zeroPage}</td>
+ *       <td>kernel copy (pwrite, from direct buffers) or plain bulk copy through the mapping,
+ *       only while no vCPU runs</td><td>everyone</td></tr>
  *   <tr><td>written bit of a page</td><td>first writer of the page</td>
  *       <td>opaque test, then atomic OR ({@code getAndBitwiseOr}); never cleared; the one writer
  *       that flips it counts the page</td><td>all readers, opaque</td></tr>
@@ -68,6 +103,9 @@ public final class ChunkedGuestMemory implements GuestMemory {
 
   private static final int REGION_PAGES_SHIFT = 30 - PAGE_SHIFT;
   private static final long REGION_PAGE_MASK = (1L << REGION_PAGES_SHIFT) - 1;
+  /** Pages per block of the mapped-block hint (2 MiB). */
+  private static final int BLOCK_SHIFT = 9;
+  private static final long BLOCK_PAGES = 1L << BLOCK_SHIFT;
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle BITS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -78,6 +116,13 @@ public final class ChunkedGuestMemory implements GuestMemory {
   private final long[] filePageBase;
   private final ByteBuffer[] regions;
   private final Unmapper.Region[] mappings;
+  /** The unlinked backing file, open for kernel-placed writes and bulk reads until close. */
+  private final FileChannel file;
+  /**
+   * One bit per 2 MiB block of the file: set once this process wrote a page of the block through
+   * the mapping (a hint for readers, see the class doc).
+   */
+  private final long[] mappedBlocks;
   /** One bit per file page: set once the page was written (by guest or host). */
   private final long[] written;
   private final long totalPages;
@@ -113,7 +158,14 @@ public final class ChunkedGuestMemory implements GuestMemory {
     long words = (filePages + 63) >>> 6;
     if (words > Integer.MAX_VALUE) throw new IllegalArgumentException("guest memory too large");
     this.written = new long[(int) words];
-    this.mappings = map(dir, filePages);
+    this.mappedBlocks = new long[(int) ((((filePages + BLOCK_PAGES - 1) >>> BLOCK_SHIFT) + 63) >>> 6)];
+    this.file = open(dir, filePages);
+    try {
+      this.mappings = map(file, filePages);
+    } catch (IOException e) {
+      closeQuietly(file);
+      throw new UncheckedIOException("cannot map guest memory in " + dir, e);
+    }
     this.regions = new ByteBuffer[mappings.length];
     for (int r = 0; r < mappings.length; r++)
       regions[r] = mappings[r].buffer().order(ByteOrder.LITTLE_ENDIAN);
@@ -130,34 +182,55 @@ public final class ChunkedGuestMemory implements GuestMemory {
     return Path.of(System.getProperty("java.io.tmpdir"));
   }
 
-  /** Maps filePages pages of a fresh sparse file in regions, then unlinks the file. */
-  private static Unmapper.Region[] map(Path dir, long filePages) {
+  /** A fresh sparse file of filePages pages in dir, open read-write and already unlinked. */
+  private static FileChannel open(Path dir, long filePages) {
+    Path path = null;
+    try {
+      path = Files.createTempFile(dir, "dbm-guest-", ".ram");
+      RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw");
+      FileChannel ch = raf.getChannel(); // closing the channel closes raf
+      try {
+        raf.setLength(filePages << PAGE_SHIFT); // ftruncate: a sparse file, no block allocated
+      } catch (IOException e) {
+        closeQuietly(ch);
+        throw e;
+      }
+      return ch;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create guest memory in " + dir, e);
+    } finally {
+      if (path != null) {
+        try {
+          Files.deleteIfExists(path); // unlink now: the pages live as long as the file is open or mapped
+        } catch (IOException e) {
+          // the file is valid either way; a leftover name only wastes a directory entry
+        }
+      }
+    }
+  }
+
+  /** Maps the file in regions of {@link #REGION_BYTES}. */
+  private static Unmapper.Region[] map(FileChannel ch, long filePages) throws IOException {
     long bytes = filePages << PAGE_SHIFT;
     int n = (int) ((bytes + REGION_BYTES - 1) / REGION_BYTES);
     Unmapper.Region[] out = new Unmapper.Region[n];
-    Path file = null;
     try {
-      file = Files.createTempFile(dir, "dbm-guest-", ".ram");
-      try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-        raf.setLength(bytes); // ftruncate: a sparse file, no block allocated
-        FileChannel ch = raf.getChannel();
-        for (int r = 0; r < n; r++) {
-          long off = r * REGION_BYTES;
-          out[r] = Unmapper.map(ch, off, Math.min(REGION_BYTES, bytes - off));
-        }
-      } // the mappings outlive the channel
-      return out;
-    } catch (IOException e) {
-      for (Unmapper.Region m : out) if (m != null) Unmapper.unmap(m);
-      throw new UncheckedIOException("cannot map guest memory in " + dir, e);
-    } finally {
-      if (file != null) {
-        try {
-          Files.deleteIfExists(file); // unlink now: the pages live as long as the mapping
-        } catch (IOException e) {
-          // the mapping is valid either way; a leftover name only wastes a directory entry
-        }
+      for (int r = 0; r < n; r++) {
+        long off = r * REGION_BYTES;
+        out[r] = Unmapper.map(ch, off, Math.min(REGION_BYTES, bytes - off));
       }
+      return out;
+    } catch (IOException | RuntimeException e) {
+      for (Unmapper.Region m : out) if (m != null) Unmapper.unmap(m);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // nothing to save: the file is unlinked
     }
   }
 
@@ -207,6 +280,25 @@ public final class ChunkedGuestMemory implements GuestMemory {
     return (w & (1L << filePage)) != 0;
   }
 
+  /** Notes that this process wrote the page's block through the mapping (reader hint). */
+  private void markMapped(long filePage) {
+    final long block = filePage >>> BLOCK_SHIFT;
+    final int wi = (int) (block >>> 6);
+    final long m = 1L << block;
+    if (((long) BITS.getOpaque(mappedBlocks, wi) & m) == 0) BITS.getAndBitwiseOr(mappedBlocks, wi, m);
+  }
+
+  private boolean isMappedBlock(long filePage) {
+    final long block = filePage >>> BLOCK_SHIFT;
+    return ((long) BITS.getOpaque(mappedBlocks, (int) (block >>> 6)) & (1L << block)) != 0;
+  }
+
+  /** Sets the page's written bit and the block's mapped hint (a write through the mapping). */
+  private void markWrittenThroughMapping(long filePage) {
+    markWritten(filePage);
+    markMapped(filePage);
+  }
+
   /** Sets the page's written bit; the one caller that flips it counts the page. */
   private void markWritten(long filePage) {
     final int wi = (int) (filePage >>> 6);
@@ -222,7 +314,7 @@ public final class ChunkedGuestMemory implements GuestMemory {
    */
   public void storeLong(long gfn, int byteOffset, long value) {
     final long p = filePage(gfn);
-    markWritten(p);
+    if (!isWrittenPage(p)) markWrittenThroughMapping(p); // first write: the one-time bookkeeping
     LONGS.setOpaque(region(p), offsetInRegion(p) + byteOffset, value);
   }
 
@@ -268,23 +360,104 @@ public final class ChunkedGuestMemory implements GuestMemory {
       if (isZero(src, off)) return; // keep never-written pages unbacked
       markWritten(p);
     }
+    markMapped(p);
     region(p).put(offsetInRegion(p), src, off, PAGE_SIZE);
   }
 
+  /**
+   * Host write of a page from {@code src[srcIndex, srcIndex + PAGE_SIZE)}. From a direct buffer
+   * the kernel places it (pwrite, see the class doc; src's position and limit are restored); from
+   * a heap buffer it is copied through the mapping.
+   *
+   * @throws GuestMemoryExhaustedException when the host has no room for a new page
+   */
   @Override
   public void writePage(long gfn, ByteBuffer src, int srcIndex) {
     final long p = filePage(gfn);
-    if (!isWrittenPage(p)) {
-      if (isZero(src, srcIndex)) return; // keep never-written pages unbacked
-      markWritten(p);
+    final boolean fresh = !isWrittenPage(p);
+    if (fresh && isZero(src, srcIndex)) return; // keep never-written pages unbacked
+    if (src.isDirect() && place(p, 1, src, srcIndex)) {
+      if (fresh) markWritten(p);
+      return;
     }
+    if (fresh) markWrittenThroughMapping(p);
     region(p).put(offsetInRegion(p), src, srcIndex, PAGE_SIZE);
+  }
+
+  /**
+   * Host write of a run of pages (see {@link GuestMemory#writePages}). From a direct buffer, each
+   * stretch of the run that is contiguous in the backing file is placed with one positional write
+   * (see the class doc), except never-written pages whose content is zero, which stay unbacked.
+   *
+   * @throws GuestMemoryExhaustedException when the host has no room for a new page
+   */
+  @Override
+  public void writePages(long gfn, int pages, ByteBuffer src, int srcIndex) {
+    if (!src.isDirect()) {
+      GuestMemory.super.writePages(gfn, pages, src, srcIndex);
+      return;
+    }
+    int k = 0;
+    while (k < pages) {
+      final long first = filePage(gfn + k);
+      // Extend the stretch while the file pages follow on and no page is a fresh zero page.
+      int n = 0;
+      while (k + n < pages) {
+        final long p = first + n;
+        if (n > 0 && filePage(gfn + k + n) != p) break; // the next gfn is in another slot
+        if (!isWrittenPage(p) && isZero(src, srcIndex + (k + n) * PAGE_SIZE)) break;
+        n++;
+      }
+      if (n == 0) { // a fresh zero page: keep it unbacked
+        k++;
+        continue;
+      }
+      if (place(first, n, src, srcIndex + k * PAGE_SIZE)) {
+        for (int j = 0; j < n; j++) if (!isWrittenPage(first + j)) markWritten(first + j);
+      } else {
+        for (int j = 0; j < n; j++) {
+          final long p = first + j;
+          if (!isWrittenPage(p)) markWrittenThroughMapping(p);
+          region(p).put(offsetInRegion(p), src, srcIndex + (k + j) * PAGE_SIZE, PAGE_SIZE);
+        }
+      }
+      k += n;
+    }
+  }
+
+  /**
+   * Writes {@code pages} pages at file page {@code filePage} with one positional write to the
+   * backing file; false when the channel is closed (an interrupt closed it, or the memory is
+   * closing): the caller then uses the mapping.
+   */
+  private boolean place(long filePage, int pages, ByteBuffer src, int srcIndex) {
+    final int savedPosition = src.position();
+    final int savedLimit = src.limit();
+    try {
+      src.limit(srcIndex + pages * PAGE_SIZE).position(srcIndex);
+      long at = filePage << PAGE_SHIFT;
+      while (src.hasRemaining()) at += file.write(src, at);
+      return true;
+    } catch (ClosedByInterruptException e) {
+      Thread.currentThread().interrupt(); // keep the interrupt for the caller; write via the mapping
+      return false;
+    } catch (ClosedChannelException e) {
+      return false;
+    } catch (IOException e) {
+      throw new GuestMemoryExhaustedException(
+          "cannot place " + pages + " guest page(s) at file offset 0x"
+              + Long.toHexString(filePage << PAGE_SHIFT) + ": " + e.getMessage(),
+          e);
+    } finally {
+      src.limit(savedLimit).position(savedPosition);
+    }
   }
 
   @Override
   public void zeroPage(long gfn) {
     final long p = filePage(gfn);
     if (!isWrittenPage(p)) return;
+    markMapped(p);
     final ByteBuffer r = region(p);
     final int base = offsetInRegion(p);
     for (int i = 0; i < PAGE_SIZE; i += 8) r.putLong(base + i, 0L);
@@ -310,6 +483,34 @@ public final class ChunkedGuestMemory implements GuestMemory {
    */
   private final class RegionReader implements PageReader {
     private final ByteBuffer[] views = new ByteBuffer[regions.length];
+
+    /**
+     * Blocks this process never wrote through the mapping are read with one pread into bounce (no
+     * fault per page); others return null (read them in place with {@link #page}).
+     */
+    @Override
+    public ByteBuffer run(long gfn, int pages, ByteBuffer bounce) {
+      if (pages <= 0 || bounce.capacity() < (long) pages << PAGE_SHIFT) return null;
+      final long first = filePage(gfn);
+      if (filePage(gfn + pages - 1) != first + pages - 1) return null; // not one run of the file
+      for (long b = first >>> BLOCK_SHIFT; b <= (first + pages - 1) >>> BLOCK_SHIFT; b++)
+        if (isMappedBlock(b << BLOCK_SHIFT)) return null;
+      bounce.clear().limit(pages << PAGE_SHIFT);
+      try {
+        long at = first << PAGE_SHIFT;
+        while (bounce.hasRemaining()) {
+          int n = file.read(bounce, at);
+          if (n < 0) return null; // cannot happen: the file covers every slot
+          at += n;
+        }
+      } catch (ClosedByInterruptException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      } catch (IOException e) {
+        return null; // the mapping still reads the same bytes
+      }
+      return bounce.flip();
+    }
 
     @Override
     public ByteBuffer page(long gfn) {
@@ -343,6 +544,7 @@ public final class ChunkedGuestMemory implements GuestMemory {
   public synchronized void close() {
     if (closed) return;
     closed = true;
+    closeQuietly(file);
     for (Unmapper.Region m : mappings) Unmapper.unmap(m);
   }
 }

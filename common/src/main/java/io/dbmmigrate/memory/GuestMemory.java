@@ -72,6 +72,15 @@ public interface GuestMemory {
   }
 
   /**
+   * Host write of {@code pages} pages of consecutive gfns from {@code gfn} on, whose contents lie
+   * back to back in {@code src} from {@code srcIndex} (an absolute read that leaves src's position
+   * alone). The same as writing them one by one; an implementation may place the run at once.
+   */
+  default void writePages(long gfn, int pages, ByteBuffer src, int srcIndex) {
+    for (int k = 0; k < pages; k++) writePage(gfn + k, src, srcIndex + k * PAGE_SIZE);
+  }
+
+  /**
    * A reader with its own views of the memory, for one thread: {@link PageReader#page} returns a
    * view of a page in place.
    */

@@ -15,4 +15,15 @@ public interface PageReader {
    * @throws IndexOutOfBoundsException when gfn is in no slot
    */
   ByteBuffer page(long gfn);
+
+  /**
+   * The contiguous pages {@code [gfn, gfn + pages)} of one slot, copied into {@code bounce} (a
+   * buffer of at least {@code pages * PAGE_SIZE} bytes; never-written pages as zeros), when the
+   * memory can do that in bulk more cheaply than page by page; null otherwise (the caller then
+   * uses {@link #page} per page). The returned buffer is {@code bounce}, flipped; valid until the
+   * next call. Default: null.
+   */
+  default ByteBuffer run(long gfn, int pages, ByteBuffer bounce) {
+    return null;
+  }
 }

@@ -39,8 +39,9 @@ public final class PageBatchDecoder {
   private final CRC32C crc = new CRC32C();
   private byte[] wire = new byte[0];
   private byte[] raw = new byte[0];
+  /** Direct, so that a straddling page is placed from it as from a network buffer (pwrite). */
   private final ByteBuffer staging =
-      ByteBuffer.allocate(GuestMemory.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer.allocateDirect(GuestMemory.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
   /** The decoded payload's pieces (each positioned at its first byte) and their global starts. */
   private ByteBuffer[] pieces = new ByteBuffer[8];
   private long[] pieceStart = new long[9];
@@ -152,7 +153,7 @@ public final class PageBatchDecoder {
     return w;
   }
 
-  /** Indexes the rawLen bytes of records in the pieces. */
+  /** Reads the index at the end of the rawLen bytes and checks it against the page area. */
   private void index(int rawLen, int expected) throws BatchFormatException {
     if (expected < 0 || expected > rawLen / PageBatchFormat.HEADER_BYTES)
       throw new BatchFormatException(
@@ -161,29 +162,30 @@ public final class PageBatchDecoder {
       words = new long[expected];
       offsets = new long[expected];
     }
-    long pos = 0;
-    int n = 0;
+    final long indexAt = rawLen - (long) expected * PageBatchFormat.HEADER_BYTES;
+    long pageArea = 0;
     int p = 0;
-    while (pos < rawLen) {
-      if (n == expected)
-        throw new BatchFormatException("more records than page_count " + expected);
-      if (rawLen - pos < PageBatchFormat.HEADER_BYTES)
-        throw new BatchFormatException("truncated record header at offset " + pos);
+    for (int i = 0; i < expected; i++) {
+      final long pos = indexAt + (long) i * PageBatchFormat.HEADER_BYTES;
       p = pieceOf(pos, p);
       final long w = wordAt(pos, p);
-      pos += PageBatchFormat.HEADER_BYTES;
-      words[n] = w;
-      offsets[n] = pos;
+      words[i] = w;
       if ((w & PageBatchFormat.ZERO_FLAG) == 0) {
-        if (rawLen - pos < GuestMemory.PAGE_SIZE)
-          throw new BatchFormatException("truncated page content at offset " + pos);
-        pos += GuestMemory.PAGE_SIZE;
+        if (pageArea + GuestMemory.PAGE_SIZE > indexAt)
+          throw new BatchFormatException(
+              "the index (page_count " + expected + ") names more non-zero pages than the page area of "
+                  + indexAt + " bytes holds");
+        offsets[i] = pageArea;
+        pageArea += GuestMemory.PAGE_SIZE;
+      } else {
+        offsets[i] = -1;
       }
-      n++;
     }
-    if (n != expected)
-      throw new BatchFormatException("batch holds " + n + " records but page_count says " + expected);
-    count = n;
+    if (pageArea != indexAt)
+      throw new BatchFormatException(
+          "page area is " + indexAt + " bytes but the index (page_count " + expected + ") names "
+              + pageArea / GuestMemory.PAGE_SIZE + " non-zero pages (" + pageArea + " bytes)");
+    count = expected;
   }
 
   public int count() {
@@ -200,27 +202,40 @@ public final class PageBatchDecoder {
 
   /**
    * Writes every record of the decoded batch into mem: zero markers as {@link
-   * GuestMemory#zeroPage}, full pages copied once from the payload's buffers (see the class doc
-   * for straddling pages). The caller has validated the gfns. No allocation.
+   * GuestMemory#zeroPage}, full pages copied once from the payload's buffers, a run of pages of
+   * consecutive gfns that lie in one network buffer with one {@link GuestMemory#writePages} (see
+   * the class doc for straddling pages). The caller has validated the gfns. No allocation.
    */
   public void applyTo(GuestMemory mem) {
     int p = 0;
-    for (int i = 0; i < count; i++) {
+    int i = 0;
+    while (i < count) {
       final long gfn = words[i] & PageBatchFormat.GFN_MASK;
       if ((words[i] & PageBatchFormat.ZERO_FLAG) != 0) {
         mem.zeroPage(gfn);
+        i++;
         continue;
       }
       final long off = offsets[i];
       p = pieceOf(off, p);
       final ByteBuffer b = pieces[p];
       final long local = off - pieceStart[p];
-      if (local + GuestMemory.PAGE_SIZE <= b.remaining()) {
-        mem.writePage(gfn, b, b.position() + (int) local);
-      } else {
+      final long inPiece = b.remaining() - local;
+      if (inPiece < GuestMemory.PAGE_SIZE) { // straddles two network buffers
         gather(off, p);
         mem.writePage(gfn, staging, 0);
+        i++;
+        continue;
       }
+      // The run: following records that are non-zero, of the next gfns, and wholly in this piece
+      // (their contents are back to back in the page area).
+      final int fit = (int) Math.min(inPiece / GuestMemory.PAGE_SIZE, count - i);
+      int n = 1;
+      while (n < fit
+          && (words[i + n] & PageBatchFormat.ZERO_FLAG) == 0
+          && (words[i + n] & PageBatchFormat.GFN_MASK) == gfn + n) n++;
+      mem.writePages(gfn, n, b, b.position() + (int) local);
+      i += n;
     }
   }
 

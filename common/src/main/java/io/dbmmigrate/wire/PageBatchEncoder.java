@@ -52,7 +52,10 @@ public final class PageBatchEncoder {
   private byte[] raw;
   private final LZ4Compressor lz4;
   private final CRC32C crc = new CRC32C();
+  /** End of the page area (the next page's content goes here). */
   private int position;
+  /** The index words of the records so far (appended behind the pages at build). */
+  private final long[] index;
   private int pageCount;
   private int zeroPages;
 
@@ -89,6 +92,7 @@ public final class PageBatchEncoder {
       this.compressedRing = null;
     }
     this.raw = rawRing[0];
+    this.index = new long[maxBatchBytes / PageBatchFormat.HEADER_BYTES];
   }
 
   /**
@@ -106,37 +110,41 @@ public final class PageBatchEncoder {
    */
   public boolean add(long gfn, GuestMemory mem) {
     // A page may turn out to be zero only after it was read, so room for a full record is needed.
-    if (raw.length - position < PageBatchFormat.FULL_RECORD_BYTES) return false;
-    appendRecord(gfn, mem.readPage(gfn, raw, position + PageBatchFormat.HEADER_BYTES));
+    if (!hasRoomForFullRecord()) return false;
+    appendRecord(gfn, mem.readPage(gfn, raw, position));
     return true;
   }
 
   /** Appends a page given as bytes (tests and tools); same rules as {@link #add(long, GuestMemory)}. */
   public boolean add(long gfn, byte[] page, int off) {
-    if (raw.length - position < PageBatchFormat.FULL_RECORD_BYTES) return false;
-    System.arraycopy(page, off, raw, position + PageBatchFormat.HEADER_BYTES, GuestMemory.PAGE_SIZE);
+    if (!hasRoomForFullRecord()) return false;
+    System.arraycopy(page, off, raw, position, GuestMemory.PAGE_SIZE);
     appendRecord(gfn, true);
     return true;
   }
 
+  /** Room for one more page's content plus the index words of every record including it. */
+  private boolean hasRoomForFullRecord() {
+    return raw.length - position - (long) (pageCount + 1) * PageBatchFormat.HEADER_BYTES
+        >= GuestMemory.PAGE_SIZE;
+  }
+
   /**
-   * Finishes the record whose content was just placed after the header at {@code position}: a
-   * zero marker when the page is absent or all zeros, a full record otherwise.
+   * Finishes the record whose content was just placed at {@code position}: a zero record when the
+   * page is absent or all zeros (its content is dropped), a full record otherwise.
    */
   private void appendRecord(long gfn, boolean present) {
-    final int pos = position;
-    final int data = pos + PageBatchFormat.HEADER_BYTES;
-    if (!present || isZero(raw, data)) {
-      LONG_LE.set(raw, pos, gfn | PageBatchFormat.ZERO_FLAG);
-      position = data;
+    final int at = position;
+    if (!present || isZero(raw, at)) {
+      index[pageCount] = gfn | PageBatchFormat.ZERO_FLAG;
       zeroPages++;
     } else {
-      LONG_LE.set(raw, pos, gfn);
-      position = data + GuestMemory.PAGE_SIZE;
+      index[pageCount] = gfn;
+      position = at + GuestMemory.PAGE_SIZE;
+      // Uncompressed batches: the CRC32C of the page while it is still in L1, so each page is
+      // read once after the copy (zero test + CRC), not again over the whole batch at build.
+      if (lz4 == null) crc.update(raw, at, GuestMemory.PAGE_SIZE);
     }
-    // Uncompressed batches: the CRC32C of the record while its page is still in L1, so each page
-    // is read once after the copy (zero test + CRC), not again over the whole batch at build time.
-    if (lz4 == null) crc.update(raw, pos, position - pos);
     pageCount++;
   }
 
@@ -157,9 +165,9 @@ public final class PageBatchEncoder {
     return zeroPages;
   }
 
-  /** Uncompressed payload bytes so far. */
+  /** Uncompressed payload bytes so far (page area and index). */
   public int rawBytes() {
-    return position;
+    return position + pageCount * PageBatchFormat.HEADER_BYTES;
   }
 
   /**
@@ -169,7 +177,11 @@ public final class PageBatchEncoder {
    * stays valid.
    */
   public PageBatch build(String sessionId, int stream, int round, int sequence) {
-    final int rawLen = position;
+    final int indexAt = position;
+    for (int i = 0; i < pageCount; i++)
+      LONG_LE.set(raw, indexAt + i * PageBatchFormat.HEADER_BYTES, index[i]);
+    final int rawLen = indexAt + pageCount * PageBatchFormat.HEADER_BYTES;
+    if (lz4 == null) crc.update(raw, indexAt, rawLen - indexAt);
     byte[] payload = raw;
     int payloadLen = rawLen;
     Compression compression = Compression.COMPRESSION_NONE;

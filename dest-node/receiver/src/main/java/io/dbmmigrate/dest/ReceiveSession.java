@@ -1,6 +1,7 @@
 package io.dbmmigrate.dest;
 
 import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.GuestMemoryExhaustedException;
 import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.proto.v1.PageBatch;
@@ -105,7 +106,12 @@ final class ReceiveSession {
                   + "', which is sent in round 0 only (got round " + round + ")");
       }
       ledger.accept(batch.getStream(), round, batch.getSequence());
-      decoder.applyTo(mem); // one copy per page, from the batch's buffers into guest memory
+      try {
+        decoder.applyTo(mem); // one copy per page, from the batch's buffers into guest memory
+      } catch (GuestMemoryExhaustedException e) {
+        throw new TargetException(
+            ReceiveError.NO_CAPACITY, "this node has no room left for the guest's pages: " + e.getMessage());
+      }
       if (receipt != null) { // post-copy proof: the page as received (one scratch page per batch)
         final byte[] page = new byte[GuestMemory.PAGE_SIZE];
         for (int i = 0; i < n; i++) {

@@ -30,10 +30,10 @@ final class SessionAdmission {
 
   /** The incoming VM's spec, or the refusal; allocates nothing. */
   VmSpec admit(BeginSessionRequest req) throws TargetException {
-    if (req.getProtocolVersion() != 1)
+    if (req.getProtocolVersion() != PageBatchFormat.CONTRACT_VERSION)
       throw TargetException.invalid(
           "protocol version " + Integer.toUnsignedString(req.getProtocolVersion())
-              + " is not supported; this node speaks 1");
+              + " is not supported; this node speaks " + PageBatchFormat.CONTRACT_VERSION);
     ClientText.requireId("migration_id", req.getMigrationId());
     ClientText.requireId("source_id", req.getSourceId());
     SessionOptions o = req.getOptions();

@@ -275,7 +275,8 @@ class HostileInputTest {
       return sendOne(s, validFirstBatch(s));
     }));
     // --- BeginSession with hostile parameters ---
-    a.add(Arguments.of("begin: protocol version 2", Code.INVALID_ARGUMENT, (Runnable2) () -> beginCase(begin().setProtocolVersion(2).build())));
+    a.add(Arguments.of("begin: protocol version 1 (headers before pages)", Code.INVALID_ARGUMENT, (Runnable2) () -> beginCase(begin().setProtocolVersion(1).build())));
+    a.add(Arguments.of("begin: protocol version 3", Code.INVALID_ARGUMENT, (Runnable2) () -> beginCase(begin().setProtocolVersion(3).build())));
     a.add(Arguments.of("begin: 0 streams", Code.INVALID_ARGUMENT, (Runnable2) () ->
         beginCase(begin().setOptions(begin().getOptions().toBuilder().setStreams(0)).build())));
     a.add(Arguments.of("begin: more streams than allowed", Code.INVALID_ARGUMENT, (Runnable2) () ->

@@ -102,7 +102,7 @@ class MigrationTargetServiceTest {
     return blocking
         .beginSession(
             BeginSessionRequest.newBuilder()
-                .setProtocolVersion(1)
+                .setProtocolVersion(io.dbmmigrate.wire.PageBatchFormat.CONTRACT_VERSION)
                 .setSourceId("test")
                 .setMigrationId("m1")
                 .setLayout(ProtoConversions.layoutOf(spec()))

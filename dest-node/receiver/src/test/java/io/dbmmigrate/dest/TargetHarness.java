@@ -176,7 +176,7 @@ final class TargetHarness implements AutoCloseable {
 
   BeginSessionRequest.Builder beginRequest(long corruptGfn) {
     return BeginSessionRequest.newBuilder()
-        .setProtocolVersion(1)
+        .setProtocolVersion(io.dbmmigrate.wire.PageBatchFormat.CONTRACT_VERSION)
         .setSourceId("harness")
         .setMigrationId("m")
         .setLayout(ProtoConversions.layoutOf(spec()))

@@ -27,7 +27,7 @@ public final class GrpcTargetConnector implements TargetConnector {
   /** Per-message framing around a batch payload (session id, counters, CRC), generously. */
   static final int BATCH_OVERHEAD_BYTES = 4096;
 
-  public static final int PROTOCOL_VERSION = 1;
+  public static final int PROTOCOL_VERSION = io.dbmmigrate.wire.PageBatchFormat.CONTRACT_VERSION;
 
   private final HostPort target;
   private final String sourceId;
