@@ -56,8 +56,8 @@ build_common_test_classpath() {
   CP="$root/common/target/test-classes:$root/common/target/classes:$root/proto/target/classes:$deps"
 }
 
-# transfer: environment RAM (default 4g), STREAMS (default "1 2 4"), COMPRESS (none|lz4, default
-# none), BENCH_HEAP (default "-Xms1g -Xmx1g -XX:+AlwaysPreTouch": guest memory is off the heap, and
+# transfer: environment RAM (default 4g), STREAMS (default "1 2 4"), BATCHES (--batch-bytes values,
+# default "1m"; e.g. "256k 1m 4m" sweeps batch size x streams), COMPRESS (none|lz4, default none), BENCH_HEAP (default "-Xms1g -Xmx1g -XX:+AlwaysPreTouch": guest memory is off the heap, and
 # the heaps are committed before the measurement, so round 0 does not time the kernel faulting in
 # fresh heap), PROFILE=1 (JFR
 # recordings of the 1-stream run into results/bench-transfer/).
@@ -67,6 +67,7 @@ build_common_test_classpath() {
 # right before each migration, so each ratio compares two measurements taken seconds apart.
 bench_transfer() {
   local ram=${RAM:-4g} streams_list=${STREAMS:-"1 2 4"} compress=${COMPRESS:-none}
+  local batches=${BATCHES:-1m}
   local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
   local out=results/bench-transfer
   mkdir -p "$out"
@@ -76,14 +77,19 @@ bench_transfer() {
   local work=$BENCH_WORK
   trap 'dbm_stop_dest; rm -rf "$BENCH_WORK"' EXIT
 
-  declare -A mbps raw
-  local s
-  for s in $streams_list; do
-    raw[$s]=$(${JAVA:-java} -cp "$SOURCE_JAR" io.dbmmigrate.source.bench.RawTcpThroughput "$ram" | sed -n 's/^RAW_TCP_MBPS=//p')
-    echo "raw TCP loopback ($ram): ${raw[$s]} MB/s" >&2
-    echo "== migration round 0, $ram guest, $s stream(s), compress $compress" >&2
+  declare -A mbps raw jit
+  local s b key configs=()
+  for b in $batches; do
+    for s in $streams_list; do configs+=("$s:$b"); done
+  done
+  for key in "${configs[@]}"; do
+    s=${key%%:*}
+    b=${key#*:}
+    raw[$key]=$(${JAVA:-java} -cp "$SOURCE_JAR" io.dbmmigrate.source.bench.RawTcpThroughput "$ram" | sed -n 's/^RAW_TCP_MBPS=//p')
+    echo "raw TCP loopback ($ram): ${raw[$key]} MB/s" >&2
+    echo "== migration round 0, $ram guest, $s stream(s), batch $b, compress $compress" >&2
     local src_opts="$heap" dst_opts="$heap"
-    if [[ "${PROFILE:-0}" == 1 && "$s" == 1 ]]; then
+    if [[ "${PROFILE:-0}" == 1 && "$key" == "${configs[0]}" ]]; then
       src_opts="$src_opts -XX:StartFlightRecording=filename=$out/source-s1.jfr,settings=profile"
       dst_opts="$dst_opts -XX:StartFlightRecording=filename=$out/dest-s1.jfr,settings=profile"
     fi
@@ -91,29 +97,34 @@ bench_transfer() {
     # shellcheck disable=SC2086
     ${JAVA:-java} $src_opts -jar "$SOURCE_JAR" migrate --target "127.0.0.1:$DEST_PORT" \
       --ram "$ram" --vcpus 1 --workload idle --prefill 1 --dirty-log sw --warmup-ms 0 \
-      --observe-after-ms 0 --streams "$s" --compress "$compress" --no-progress \
-      --report "$out/transfer-s$s.json" >"$work/source-s$s.out" 2>"$work/source-s$s.err" \
+      --observe-after-ms 0 --streams "$s" --batch-bytes "$b" --compress "$compress" --no-progress \
+      --report "$out/transfer-s$s-b$b.json" >"$work/source-s$s.out" 2>"$work/source-s$s.err" \
       || { echo "migration with $s streams failed:" >&2; tail -n 30 "$work/source-s$s.err" "$work/source-s$s.out" >&2; exit 1; }
     dbm_stop_dest
     local bps
-    bps=$(dbm_json "$out/transfer-s$s.json" '.roundStats[0].throughputBytesPerSec')
-    mbps[$s]=$(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }')
-    echo "round 0 with $s stream(s): ${mbps[$s]} MB/s" >&2
+    bps=$(dbm_json "$out/transfer-s$s-b$b.json" '.roundStats[0].throughputBytesPerSec')
+    mbps[$key]=$(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }')
+    jit[$key]=$(dbm_json "$out/transfer-s$s-b$b.json" '.jit.roundsMillis // "-"')
+    echo "round 0 with $s stream(s), batch $b: ${mbps[$key]} MB/s (source JIT ${jit[$key]} ms in the round)" >&2
   done
 
-  printf '\n%-22s %10s %14s %8s\n' "round 0, $ram" "MB/s" "raw TCP MB/s" "ratio"
-  for s in $streams_list; do
-    printf '%-22s %10s %14s %8s\n' "gRPC, $s stream(s)" "${mbps[$s]}" "${raw[$s]}" \
-      "$(awk -v a="${mbps[$s]}" -v r="${raw[$s]}" 'BEGIN { printf "%.3f", a / r }')"
+  printf '\n%-30s %10s %14s %8s %14s\n' "round 0, $ram" "MB/s" "raw TCP MB/s" "ratio" "src JIT ms"
+  for key in "${configs[@]}"; do
+    printf '%-30s %10s %14s %8s %14s\n' "gRPC, ${key%%:*} stream(s), batch ${key#*:}" "${mbps[$key]}" "${raw[$key]}" \
+      "$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')" "${jit[$key]}"
   done
   echo
-  local first
-  first=$(echo "$streams_list" | awk '{ print $1 }')
-  for s in $streams_list; do echo "RESULT transfer_mbps_s$s=${mbps[$s]}"; done
-  # The baseline measured right before the first configuration (all are in the table above).
-  echo "RESULT raw_tcp_mbps=${raw[$first]}"
+  # RESULT lines name the stream count for the first batch size (the default sweep has one).
+  local first_b
+  first_b=$(echo "$batches" | awk '{ print $1 }')
+  for s in $streams_list; do echo "RESULT transfer_mbps_s$s=${mbps[$s:$first_b]}"; done
+  echo "RESULT raw_tcp_mbps=${raw[${configs[0]}]}"
   for s in $streams_list; do
-    echo "RESULT transfer_ratio_s$s=$(awk -v a="${mbps[$s]}" -v r="${raw[$s]}" 'BEGIN { printf "%.3f", a / r }')"
+    echo "RESULT transfer_ratio_s$s=$(awk -v a="${mbps[$s:$first_b]}" -v r="${raw[$s:$first_b]}" 'BEGIN { printf "%.3f", a / r }')"
+  done
+  for key in "${configs[@]}"; do
+    [[ "${key#*:}" == "$first_b" ]] && continue
+    echo "RESULT transfer_ratio_s${key%%:*}_b${key#*:}=$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')"
   done
 }
 
@@ -201,6 +212,7 @@ bench_fidelity() {
 
 # The RESULT lines of bench_fidelity from the reports in $1 (runs $2, idle baselines $3).
 fidelity_summary() {
+  dbm_need_tool python3 python3 "summarizing the fidelity runs"
   python3 - "$1" "$2" "$3" <<'PY'
 import json, statistics, sys
 out, runs, idle_runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

@@ -82,7 +82,9 @@ public record MigrationReport(
     // issue 15 (stats): distributions and the lost-work noise bound
     LatencyPercentiles batchSendLatency,
     LatencyPercentiles syncTime,
-    Double lostWorkNoiseSeconds) {
+    Double lostWorkNoiseSeconds,
+    // JIT compilation of the source beside the rounds and the downtime
+    JitReport jit) {
   public static final String COMPLETED = "COMPLETED";
   public static final String FAILED = "FAILED";
   public static final String CANCELLED = "CANCELLED";
@@ -112,7 +114,8 @@ public record MigrationReport(
         .maxThrottlePercent(maxThrottlePercent).parameters(parameters).vm(vm).roundStats(roundStats)
         .timeline(timeline).downtimeParts(downtimeParts).predictedDowntimeMillis(predictedDowntimeMillis)
         .lostWorkSeconds(lostWorkSeconds).gc(gc).verifyMode(verifyMode).postcopy(postcopy)
-        .batchSendLatency(batchSendLatency).syncTime(syncTime).lostWorkNoiseSeconds(lostWorkNoiseSeconds);
+        .batchSendLatency(batchSendLatency).syncTime(syncTime).lostWorkNoiseSeconds(lostWorkNoiseSeconds)
+        .jit(jit);
   }
 
   /**
@@ -151,6 +154,7 @@ public record MigrationReport(
     private Double predictedDowntimeMillis;
     private Double lostWorkSeconds;
     private GcReport gc;
+    private JitReport jit;
     private String verifyMode = "strict";
     private PostcopyReport postcopy;
     // issue 15 (stats): distributions and the lost-work noise bound
@@ -195,6 +199,7 @@ public record MigrationReport(
     public Builder batchSendLatency(LatencyPercentiles v) { batchSendLatency = v; return this; }
     public Builder syncTime(LatencyPercentiles v) { syncTime = v; return this; }
     public Builder lostWorkNoiseSeconds(Double v) { lostWorkNoiseSeconds = v; return this; }
+    public Builder jit(JitReport v) { jit = v; return this; }
 
     public MigrationReport build() {
       return new MigrationReport(
@@ -202,7 +207,7 @@ public record MigrationReport(
           rounds, switchRound, totalMillis, setupMillis, downtimeMillis, verifyMillis, bytesSent, pagesSent,
           zeroPages, guestWritesPerSecBefore, guestWritesPerSecDuring, guestWritesPerSecAfter,
           maxThrottlePercent, parameters, vm, roundStats, timeline, downtimeParts, predictedDowntimeMillis,
-          lostWorkSeconds, gc, verifyMode, postcopy, batchSendLatency, syncTime, lostWorkNoiseSeconds);
+          lostWorkSeconds, gc, verifyMode, postcopy, batchSendLatency, syncTime, lostWorkNoiseSeconds, jit);
     }
   }
 

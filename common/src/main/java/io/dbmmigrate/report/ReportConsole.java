@@ -105,6 +105,16 @@ public final class ReportConsole {
       line(sb, "batch send", r.batchSendLatency().describe() + "  (flow-control wait + onNext, per batch)");
     if (r.syncTime() != null) line(sb, "sync time", r.syncTime().describe() + "  (per round that synced)");
     if (r.gc() != null) gc(sb, r.gc());
+    if (r.jit() != null)
+      line(
+          sb,
+          "JIT (source)",
+          String.format(
+              Locale.ROOT,
+              "%.0f ms compiling in the rounds (%.1f %% of their wall time), %.0f ms from pause to answer",
+              r.jit().roundsMillis(),
+              100 * r.jit().roundsShare(),
+              r.jit().downtimeMillis()));
     if (r.postcopy() != null) postcopy(sb, r.postcopy());
     if (r.maxThrottlePercent() > 0) line(sb, "max throttle", r.maxThrottlePercent() + " %");
     line(sb, "source digest", r.sourceDigest());

@@ -44,6 +44,7 @@ public final class SourceNodeMain implements Runnable {
   }
 
   public static void main(String[] args) {
+    io.dbmmigrate.net.NettyDefaults.apply(); // before any Netty class loads
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     System.exit(commandLine().execute(args));

@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
  *   ... connect to relay.port() ...
  *   relay.setStalled(true);   // link silently stops delivering
  *   relay.closeAll();         // every connection reset; new connections are still accepted
+ *   relay.setLinkDown(true);  // cut link: every connection reset, new ones reset at once
  * }
  * }</pre>
  */
@@ -67,6 +68,8 @@ public final class Relay implements AutoCloseable {
   private final ThreadFactory threads;
   private volatile DelaySchedule.Setting delay;
   private volatile boolean closed;
+  private volatile boolean linkDown;
+  private final AtomicLong refused = new AtomicLong();
 
   private Relay(
       ServerSocket server,
@@ -179,6 +182,30 @@ public final class Relay implements AutoCloseable {
     return snapshot.size();
   }
 
+  /**
+   * Takes the link down (true: every open connection is cut with a reset, and every connection
+   * made while it is down is reset as soon as it is accepted, so a client's reconnection attempts
+   * fail) or up again (false: new connections are forwarded). A cut link, as with {@code ip link
+   * set ... down}, for the tests that need no root.
+   *
+   * <p>Ordering: the flag is set before the open connections are cut, and the accept thread
+   * checks it after each accept, so no connection accepted after this call is forwarded.
+   */
+  public void setLinkDown(boolean down) {
+    linkDown = down;
+    if (down) closeAll();
+    log.info("relay {}: link {}", port(), down ? "down" : "up");
+  }
+
+  public boolean isLinkDown() {
+    return linkDown;
+  }
+
+  /** Connections reset at accept because the link was down. */
+  public long refusedWhileDown() {
+    return refused.get();
+  }
+
   public RelayStats stats() {
     int maxQueued = maxQueuedChunksClosed.get();
     for (RelayConnection c : open) maxQueued = Math.max(maxQueued, c.maxQueuedChunks());
@@ -208,17 +235,26 @@ public final class Relay implements AutoCloseable {
         return;
       }
       accepted.incrementAndGet();
+      if (linkDown) {
+        refused.incrementAndGet();
+        resetQuietly(client);
+        continue;
+      }
       try {
         connect(client);
       } catch (IOException e) {
         log.warn("relay {}: cannot reach {}: {}", port(), target, e.toString());
-        try {
-          client.setSoLinger(true, 0);
-          client.close();
-        } catch (IOException ignored) {
-          // the client sees the reset
-        }
+        resetQuietly(client);
       }
+    }
+  }
+
+  private static void resetQuietly(Socket client) {
+    try {
+      client.setSoLinger(true, 0);
+      client.close();
+    } catch (IOException ignored) {
+      // the client sees the reset
     }
   }
 
@@ -250,7 +286,7 @@ public final class Relay implements AutoCloseable {
             gate, bytesDown, conn, options.chunkBytes(), nanoClock);
     conn.setPumps(up, down);
     open.add(conn);
-    if (closed) {
+    if (closed || linkDown) { // closed or taken down while this one was being connected
       conn.close(true);
       return;
     }

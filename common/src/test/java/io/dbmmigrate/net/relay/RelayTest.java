@@ -136,6 +136,38 @@ class RelayTest {
   }
 
   @Test
+  void aDownLinkCutsOpenConnectionsAndResetsNewOnesUntilItIsUp() throws Exception {
+    server.startEcho();
+    try (Relay relay = Relay.start(0, "127.0.0.1", server.port(), 0, 0)) {
+      Socket s = new Socket("127.0.0.1", relay.port());
+      s.getOutputStream().write(1);
+      assertThat(s.getInputStream().read()).isEqualTo(1);
+      relay.setLinkDown(true);
+      assertThatThrownBy(
+              () -> {
+                if (s.getInputStream().read() < 0) throw new IOException("EOF");
+              })
+          .isInstanceOf(IOException.class);
+      s.close();
+      // While down: the TCP handshake with the relay succeeds, then the relay resets; nothing echoes.
+      try (Socket whileDown = new Socket("127.0.0.1", relay.port())) {
+        assertThatThrownBy(
+                () -> {
+                  whileDown.getOutputStream().write(2);
+                  if (whileDown.getInputStream().read() < 0) throw new IOException("EOF");
+                })
+            .isInstanceOf(IOException.class);
+      }
+      assertThat(relay.refusedWhileDown()).isPositive();
+      relay.setLinkDown(false);
+      try (Socket again = new Socket("127.0.0.1", relay.port())) {
+        again.getOutputStream().write(3);
+        assertThat(again.getInputStream().read()).isEqualTo(3);
+      }
+    }
+  }
+
+  @Test
   void halfCloseIsForwarded() throws Exception {
     server.startEcho();
     try (Relay relay = Relay.start(0, "127.0.0.1", server.port(), 20, 0);

@@ -82,6 +82,18 @@ final class Outputs {
           new Column("linkRateVia", false, MIG, true, "how the link rate was applied: none, max-bandwidth, tbf, htb"),
           new Column("latencyVia", false, MIG, true, "how RTT/jitter were applied: none, relay, netem"),
           new Column("lossVia", false, MIG, true, "how loss was applied: none, nftables, netem"),
+          // Post-copy (issue 13): empty for pre-copy runs and hybrid runs that converged.
+          new Column("postcopy.mode", false, MIG, false, "postcopy, hybrid or lost"),
+          new Column("postcopy.missingAtSwitchover", true, MIG, false, "pages the destination lacked when it resumed"),
+          new Column("postcopy.pagesPushed", true, MIG, false, "missing pages pushed in the background"),
+          new Column("postcopy.pagesRequested", true, MIG, false, "missing pages the destination requested"),
+          new Column("postcopy.blocktimeMillisTotal", true, MIG, false, "time all vCPUs waited for pages at once"),
+          new Column("postcopy.requestLatencyP50Millis", true, MIG, false, "page request → page installed, median"),
+          new Column("postcopy.requestLatencyP99Millis", true, MIG, false, "page request → page installed, p99"),
+          new Column("postcopy.requestLatencyMaxMillis", true, MIG, false, "page request → page installed, max"),
+          new Column("postcopy.lastPageMillis", true, MIG, false, "switchover → last missing page installed"),
+          new Column("postcopy.recoveries", true, MIG, false, "reconnections after a cut or stalled link"),
+          new Column("postcopy.receiptMatch", false, MIG, false, "receipt digest equals the source's image at switchover"),
           // Scan points.
           new Column("syncMillis", true, SCAN, true, "median HW sync time"),
           new Column("syncMillisMin", true, SCAN, true, "fastest HW sync"),
@@ -133,10 +145,17 @@ final class Outputs {
 
   /** Names of required columns a successful row lacks (empty when complete). */
   static List<String> missing(PointKind kind, Map<String, Object> outputs) {
+    // Pure post-copy runs no pre-copy round: no last round to summarize, no pre-copy slowdown.
+    boolean noRounds = "postcopy".equals(outputs.get("postcopy.mode"));
     List<String> out = new ArrayList<>();
-    for (Column c : columnsFor(kind)) if (c.required() && outputs.get(c.name()) == null) out.add(c.name());
+    for (Column c : columnsFor(kind))
+      if (c.required() && outputs.get(c.name()) == null && !(noRounds && LAST_ROUND.contains(c.name())))
+        out.add(c.name());
     return out;
   }
+
+  /** The pre-copy phase's summaries (absent when post-copy ran from the start). */
+  private static final Set<String> LAST_ROUND = Set.of("lastSyncMillis", "lastDirtyPages", "guestSlowdownPercent");
 
   static Map<String, Object> empty() {
     return new LinkedHashMap<>();

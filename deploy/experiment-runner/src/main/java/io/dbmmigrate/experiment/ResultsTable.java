@@ -16,6 +16,10 @@ final class ResultsTable {
   private static final List<String> MIGRATION_COLUMNS =
       List.of("downtimeMillis", "predictionError", "dtUnaccountedMillis", "gcInDowntimeMillis", "totalMillis",
           "rounds", "switchRound", "lastSyncMillis", "hwSyncMillisMean", "guestSlowdownPercent", "lostWorkSeconds");
+  /** Added to a migration table when any of its runs went through post-copy (issue 13). */
+  private static final List<String> POSTCOPY_COLUMNS =
+      List.of("postcopy.blocktimeMillisTotal", "postcopy.requestLatencyP50Millis", "postcopy.requestLatencyP99Millis",
+          "postcopy.pagesRequested", "postcopy.lastPageMillis");
   private static final List<String> SCAN_COLUMNS =
       List.of("syncMillis", "syncMillisMin", "syncMillisPer64GiB", "swSyncMillis", "ptesVisited", "dirtyPages");
 
@@ -33,11 +37,13 @@ final class ResultsTable {
       if (mine.isEmpty()) continue;
       List<String> keys = new ArrayList<>(e.grid().keySet());
       List<String> cols =
-          switch (e.kind()) {
-            case SCAN -> SCAN_COLUMNS;
-            case PERF -> PERF_COLUMNS;
-            case MIGRATION -> MIGRATION_COLUMNS;
-          };
+          new ArrayList<>(
+              switch (e.kind()) {
+                case SCAN -> SCAN_COLUMNS;
+                case PERF -> PERF_COLUMNS;
+                case MIGRATION -> MIGRATION_COLUMNS;
+              });
+      if (mine.stream().anyMatch(r -> r.outputs().get("postcopy.mode") != null)) cols.addAll(POSTCOPY_COLUMNS);
       out.append("\n").append(e.name()).append(" (").append(e.kind().id()).append(", ")
           .append(describeFixed(e, sweep)).append(")\n\n");
       List<String> header = new ArrayList<>(keys);

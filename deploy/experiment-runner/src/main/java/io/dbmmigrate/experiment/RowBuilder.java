@@ -41,7 +41,10 @@ final class RowBuilder {
     o.put("guestWritesPerSecBefore", r.guestWritesPerSecBefore());
     o.put("guestWritesPerSecDuring", r.guestWritesPerSecDuring());
     o.put("guestWritesPerSecAfter", r.guestWritesPerSecAfter());
-    o.put("guestSlowdownPercent", slowdownPercent(r.guestWritesPerSecBefore(), r.guestWritesPerSecDuring()));
+    // Pure post-copy has no pre-copy phase to slow down (its cost is the post-copy blocktime).
+    boolean purePostcopy = r.postcopy() != null && "postcopy".equals(r.postcopy().mode());
+    o.put("guestSlowdownPercent",
+        purePostcopy ? null : slowdownPercent(r.guestWritesPerSecBefore(), r.guestWritesPerSecDuring()));
     o.put("maxThrottlePercent", r.maxThrottlePercent());
     o.put(
         "throughputBytesPerSec",

@@ -76,4 +76,20 @@ class ResultStoreTest {
     assertThat(values.get(header.indexOf("batchSendP99Millis"))).isEqualTo("4");
     assertThat(values.get(header.indexOf("syncTimeMaxMillis"))).isEqualTo("5");
   }
+
+  @Test
+  void aPurePostcopyRunNeedsNoLastRoundButOthersDo() {
+    java.util.Map<String, Object> o = new java.util.HashMap<>(TestRows.migration("m", Map.of("dirtyLog", "hw"), 0, 1).outputs());
+    o.remove("lastSyncMillis");
+    o.remove("lastDirtyPages");
+    o.remove("guestSlowdownPercent");
+    assertThat(Outputs.missing(PointKind.MIGRATION, o))
+        .containsExactlyInAnyOrder("lastSyncMillis", "lastDirtyPages", "guestSlowdownPercent");
+    o.put("postcopy.mode", "hybrid");
+    assertThat(Outputs.missing(PointKind.MIGRATION, o)).as("hybrid ran rounds").hasSize(3);
+    o.put("postcopy.mode", "postcopy");
+    assertThat(Outputs.missing(PointKind.MIGRATION, o)).isEmpty();
+    o.remove("totalMillis");
+    assertThat(Outputs.missing(PointKind.MIGRATION, o)).containsExactly("totalMillis");
+  }
 }

@@ -96,7 +96,7 @@ class SpecLoaderTest {
 
   @Test
   void shippedSpecsParseInBothVariants() throws Exception {
-    for (String name : List.of("seed-claims", "network-bound")) {
+    for (String name : List.of("seed-claims", "network-bound", "postcopy-network-bound")) {
       java.nio.file.Path file = ShippedSpecs.path(name);
       SweepSpec full = loader.load(file, false);
       SweepSpec quick = loader.load(file, true);

@@ -190,6 +190,7 @@ public final class DestNodeMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    io.dbmmigrate.net.NettyDefaults.apply(); // before any Netty class loads
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     System.exit(new CommandLine(new DestNodeMain()).execute(args));

@@ -19,8 +19,24 @@ import org.HdrHistogram.Histogram;
  * #install} writes the page content, records its receipt hash and only then clears the bit
  * (volatile write, after the content): a vCPU that sees the bit clear sees the content. Waiting
  * vCPUs block on {@code lock} (wait/notifyAll); {@link #close} releases them for good.
+ *
+ * <p>Requests survive a broken channel: a request made while no URGENT channel is connected waits in
+ * {@code unsent}, and every request still missing is sent again on the next channel ({@link
+ * #connectUrgent}), since requests sent on a channel that broke may never have reached the source.
+ *
+ * <p>{@link Flaw} names deliberately broken variants that PostcopyStateConcurrentTest must catch;
+ * only test code can choose one ({@link #withFlaw}, package-private; no option reaches it).
  */
 final class PostcopyState implements MissingPageHook {
+  /** Deliberately broken variants, for the tests that prove they catch them. */
+  enum Flaw {
+    NONE,
+    /** {@link #install} clears the missing bit before it places the page's bytes. */
+    PRESENT_BEFORE_CONTENT,
+    /** {@link #connectUrgent} resends only requests never sent, forgetting those lost with a channel. */
+    FORGETS_SENT_REQUESTS
+  }
+
   private final GuestMemory memory;
   private final ReceiptDigest receipt;
   private final LongSupplier nanoClock;
@@ -47,8 +63,21 @@ final class PostcopyState implements MissingPageHook {
   private boolean closed;
   private final Histogram latencyMicros = new Histogram(3_600_000_000L, 3);
   final long startedNanos;
+  private final Flaw flaw;
 
   PostcopyState(GuestMemory memory, ReceiptDigest receipt, int vcpus, long[] missingWords, LongSupplier nanoClock) {
+    this(memory, receipt, vcpus, missingWords, nanoClock, Flaw.NONE);
+  }
+
+  /** A deliberately broken variant (tests only). */
+  static PostcopyState withFlaw(
+      Flaw flaw, GuestMemory memory, ReceiptDigest receipt, int vcpus, long[] missingWords, LongSupplier nanoClock) {
+    return new PostcopyState(memory, receipt, vcpus, missingWords, nanoClock, flaw);
+  }
+
+  private PostcopyState(
+      GuestMemory memory, ReceiptDigest receipt, int vcpus, long[] missingWords, LongSupplier nanoClock, Flaw flaw) {
+    this.flaw = flaw;
     this.memory = memory;
     this.receipt = receipt;
     this.nanoClock = nanoClock;
@@ -66,8 +95,7 @@ final class PostcopyState implements MissingPageHook {
 
   @Override
   public boolean isMissing(long gfn) {
-    int w = (int) (gfn >>> 6);
-    return gfn >= 0 && w < missing.length() && (missing.get(w) & (1L << gfn)) != 0;
+    return gfn >= 0 && (gfn >>> 6) < missing.length() && (missing.get((int) (gfn >>> 6)) & (1L << gfn)) != 0;
   }
 
   @Override
@@ -111,18 +139,19 @@ final class PostcopyState implements MissingPageHook {
    * @return true when this was the last missing page
    */
   boolean install(long gfn, byte[] data, int off) throws TargetException {
-    int word = (int) (gfn >>> 6);
-    if (gfn < 0 || word >= initialMissing.length || (initialMissing[word] & (1L << gfn)) == 0)
+    // The range check on the long: a gfn of 2^37 or more would wrap the int word index.
+    if (gfn < 0 || (gfn >>> 6) >= initialMissing.length || (initialMissing[(int) (gfn >>> 6)] & (1L << gfn)) == 0)
       throw TargetException.invalid("page gfn 0x" + Long.toHexString(gfn) + " was never missing (unsolicited)");
     synchronized (lock) {
       if (!isMissing(gfn)) {
         duplicates++;
         return false;
       }
+      int w = (int) (gfn >>> 6);
+      if (flaw == Flaw.PRESENT_BEFORE_CONTENT) missing.set(w, missing.get(w) & ~(1L << gfn)); // BROKEN
       if (data == null) memory.zeroPage(gfn);
       else memory.writePage(gfn, data, off);
       receipt.set(gfn, data, off);
-      int w = (int) (gfn >>> 6);
       missing.set(w, missing.get(w) & ~(1L << gfn)); // after the content: release
       pagesReceived++;
       long now = nanoClock.getAsLong();
@@ -142,7 +171,7 @@ final class PostcopyState implements MissingPageHook {
       requestSink = sink;
       List<Long> pending = new ArrayList<>(unsent);
       // Requests sent on a channel that broke may be lost: resend every one still missing.
-      for (int w = 0; w < missing.length(); w++) {
+      for (int w = 0; w < missing.length() && flaw != Flaw.FORGETS_SENT_REQUESTS; w++) {
         long bits = missing.get(w);
         while (bits != 0) {
           long gfn = ((long) w << 6) + Long.numberOfTrailingZeros(bits);

@@ -41,7 +41,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * -Ddbm.hostile.runs=500} (random seeds).
  *
  * <p>Second property ({@link #mutatedBytesGetOnlyContractStatuses}): serialized requests of every
- * method, mutated (bit flips, truncation, varint runs, random bytes, spliced and duplicated
+ * method (post-copy's too, the bidi Postcopy stream among them), mutated (bit flips, truncation, varint runs, random bytes, spliced and duplicated
  * segments), get a status the contract names, never UNKNOWN or INTERNAL, with a short one-line
  * description; nothing resumes; and the node then serves a correct migration. CI sends {@value
  * #CI_MUTATIONS} mutated requests; {@code -Ddbm.hostile.mutations=10000} sends that many (opt-in),
@@ -119,7 +119,7 @@ class HostileSequencePropertyTest {
     StringBuilder sb = new StringBuilder("HostileSequencePropertyTest: " + runs + " runs, " + resumed + " resumed; faults:");
     for (Fault f : Fault.values()) sb.append(' ').append(f).append('=').append(faultCounts[f.ordinal()]);
     System.out.println(sb);
-    System.out.println("HostileSequencePropertyTest: " + mutated + " mutated requests on 6 methods; statuses " + mutationCodes);
+    System.out.println("HostileSequencePropertyTest: " + mutated + " mutated requests on " + METHODS.size() + " methods; statuses " + mutationCodes);
     if (h != null) h.close();
     if (m != null) m.close();
     if (mvm != null) mvm.close();
@@ -274,9 +274,11 @@ class HostileSequencePropertyTest {
 
   static {
     METHODS.add(TargetHarness.SEND_PAGES);
-    // Post-copy's unary calls (issue 13); the bidi Postcopy call is covered by HostileInputTest.
+    // Post-copy's calls (issue 13): the unary ones and the bidi Postcopy stream (its message
+    // sequences: HostilePostcopySequencePropertyTest).
     METHODS.add("dbm.migrate.v1.MigrationTarget/StartPostcopy");
     METHODS.add("dbm.migrate.v1.MigrationTarget/CompletePostcopy");
+    METHODS.add(TargetHarness.POSTCOPY);
   }
 
   @ParameterizedTest(name = "mutation seed {0}")
@@ -340,6 +342,23 @@ class HostileSequencePropertyTest {
               .build().toByteArray());
     if (method.endsWith("CompletePostcopy"))
       return List.of(io.dbmmigrate.proto.v1.CompletePostcopyRequest.newBuilder().setSessionId(session).build().toByteArray());
+    if (method.equals(TargetHarness.POSTCOPY)) { // a first message, then 0-2 messages of pages
+      List<byte[]> out = new ArrayList<>();
+      out.add(io.dbmmigrate.proto.v1.PostcopyUp.newBuilder().setSessionId(session)
+          .setChannel(rnd.nextBoolean()
+              ? io.dbmmigrate.proto.v1.PostcopyChannel.POSTCOPY_CHANNEL_URGENT
+              : io.dbmmigrate.proto.v1.PostcopyChannel.POSTCOPY_CHANNEL_BACKGROUND)
+          .build().toByteArray());
+      long base = TargetHarness.ram(mvm).baseGfn();
+      byte[] data = new byte[GuestMemory.PAGE_SIZE];
+      for (int i = rnd.nextInt(3); i > 0; i--) {
+        long g = base + rnd.nextInt(64);
+        io.dbmmigrate.proto.v1.PostcopyPage.Builder p = io.dbmmigrate.proto.v1.PostcopyPage.newBuilder().setGfn(g);
+        if (mvm.memory().readPage(g, data, 0)) p.setData(ByteString.copyFrom(data));
+        out.add(io.dbmmigrate.proto.v1.PostcopyUp.newBuilder().addPages(p).build().toByteArray());
+      }
+      return out;
+    }
     if (method.endsWith("GetDigest"))
       return List.of(io.dbmmigrate.proto.v1.DigestRequest.newBuilder().setProgressOnly(true).build().toByteArray());
     List<PageBatch> stream = TargetHarness.round0(mvm, session).get(rnd.nextInt(TargetHarness.STREAMS));

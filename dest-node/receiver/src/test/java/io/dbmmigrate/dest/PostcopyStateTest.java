@@ -58,6 +58,9 @@ class PostcopyStateTest {
     PostcopyState s = state(m, 3);
     assertThatThrownBy(() -> s.install(4, null, 0)).isInstanceOf(TargetException.class).hasMessageContaining("unsolicited");
     assertThatThrownBy(() -> s.install(1L << 40, null, 0)).isInstanceOf(TargetException.class);
+    // A gfn whose word index wraps an int (found by HostilePostcopySequencePropertyTest: INTERNAL).
+    assertThatThrownBy(() -> s.install((1L << 50) | 0xFFFF_FFFFL << 6, null, 0)).isInstanceOf(TargetException.class);
+    assertThat(s.isMissing((1L << 50) | 0xFFFF_FFFFL << 6)).isFalse();
     byte[] page = new byte[GuestMemory.PAGE_SIZE];
     page[0] = 1;
     s.install(3, page, 0);

@@ -320,6 +320,8 @@ final class TargetHarness implements AutoCloseable {
           "dbm.migrate.v1.MigrationTarget/Heartbeat",
           "dbm.migrate.v1.VmInspection/GetDigest");
   static final String SEND_PAGES = "dbm.migrate.v1.MigrationTarget/SendPages";
+  /** The bidi post-copy call (issue 13). */
+  static final String POSTCOPY = "dbm.migrate.v1.MigrationTarget/Postcopy";
 
   private static final MethodDescriptor.Marshaller<byte[]> BYTES =
       new MethodDescriptor.Marshaller<>() {
@@ -341,7 +343,10 @@ final class TargetHarness implements AutoCloseable {
   static MethodDescriptor<byte[], byte[]> rawMethod(String fullName) {
     return MethodDescriptor.<byte[], byte[]>newBuilder(BYTES, BYTES)
         .setFullMethodName(fullName)
-        .setType(fullName.equals(SEND_PAGES) ? MethodDescriptor.MethodType.CLIENT_STREAMING : MethodDescriptor.MethodType.UNARY)
+        .setType(
+            fullName.equals(SEND_PAGES)
+                ? MethodDescriptor.MethodType.CLIENT_STREAMING
+                : fullName.equals(POSTCOPY) ? MethodDescriptor.MethodType.BIDI_STREAMING : MethodDescriptor.MethodType.UNARY)
         .build();
   }
 
@@ -371,7 +376,8 @@ final class TargetHarness implements AutoCloseable {
           }
         },
         new Metadata());
-    call.request(1);
+    // A bidi call may answer several messages before its status: take them all (the last is kept).
+    call.request(fullName.equals(POSTCOPY) ? Integer.MAX_VALUE : 1);
     try {
       for (byte[] m : messages) {
         if (done.isDone()) break;

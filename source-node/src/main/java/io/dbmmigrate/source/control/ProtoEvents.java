@@ -116,7 +116,8 @@ public final class ProtoEvents {
           .setPostcopyMissingPages(r.postcopy().missingAtSwitchover())
           .setPostcopyPagesRequested(r.postcopy().pagesRequested())
           .setPostcopyRecoveries(r.postcopy().recoveries())
-          .setPostcopyReceiptMatch(r.postcopy().receiptMatch());
+          .setPostcopyReceiptMatch(r.postcopy().receiptMatch())
+          .setPostcopy(ProtoPostcopy.toProto(r.postcopy()));
     addFidelity(b, r);
     return b.build();
   }
@@ -266,6 +267,7 @@ public final class ProtoEvents {
         .roundStats(rounds)
         .timeline(timeline)
         .verifyMode(s.getVerifyMode().isEmpty() ? "strict" : s.getVerifyMode())
+        .postcopy(ProtoPostcopy.fromProto(s))
         .build();
   }
 

@@ -45,6 +45,7 @@ public final class MigrationReportBuilder {
   private Double predictedDowntimeMillis;
   private Double lostWorkSeconds;
   private GcReport gc;
+  private io.dbmmigrate.report.JitReport jit;
   private io.dbmmigrate.report.PostcopyReport postcopy;
   private long postcopyPages;
   private long postcopyBytes;
@@ -166,6 +167,12 @@ public final class MigrationReportBuilder {
     return this;
   }
 
+  /** The source's JIT compile time per phase (null: not reported by this JVM). */
+  public MigrationReportBuilder jit(io.dbmmigrate.report.JitReport jit) {
+    this.jit = jit;
+    return this;
+  }
+
   /** Post-copy statistics; its pages and bytes count into the totals. */
   public MigrationReportBuilder postcopy(io.dbmmigrate.report.PostcopyReport p, long pages, long bytes) {
     this.postcopy = p;
@@ -222,6 +229,7 @@ public final class MigrationReportBuilder {
         .predictedDowntimeMillis(predictedDowntimeMillis)
         .lostWorkSeconds(lostWorkSeconds)
         .gc(gc)
+        .jit(jit)
         .verifyMode(
             (verifyMode != null ? verifyMode : settings.verifyOnly() ? VerifyMode.STRICT : settings.verify())
                 .reportLabel())

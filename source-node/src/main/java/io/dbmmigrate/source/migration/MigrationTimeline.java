@@ -31,6 +31,10 @@ final class MigrationTimeline {
   volatile long commitSent;
   volatile long answer;
   long end;
+  /** JIT compile milliseconds of this JVM ({@code JitClock}) when the rounds began, at the pause, at the answer (-1: not read). */
+  long jitAtRoundsStart = -1;
+  long jitAtPause = -1;
+  long jitAtAnswer = -1;
   /** The destination's own timings, once its commit answer arrived. */
   DestCommitTimings dest = DestCommitTimings.UNKNOWN;
   private volatile long destVerifyFrom;

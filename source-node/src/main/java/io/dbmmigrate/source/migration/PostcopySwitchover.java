@@ -58,6 +58,7 @@ final class PostcopySwitchover {
     observer.phase("paused");
     final MigrationTimeline t = timeline;
     t.pause = clock.nanoTime();
+    t.jitAtPause = io.dbmmigrate.jvm.JitClock.compileMillis();
     guard.pause();
     t.paused = clock.nanoTime();
     List<long[]> missing = loop == null ? allRuns() : loop.harvestMissing();
@@ -74,6 +75,7 @@ final class PostcopySwitchover {
       return startLost(e, s);
     }
     t.answer = clock.nanoTime();
+    t.jitAtAnswer = io.dbmmigrate.jvm.JitClock.compileMillis();
     observer.stopSampling();
     double downtime = (t.answer - t.pause) / 1e6;
     report.downtime(downtime, 0);

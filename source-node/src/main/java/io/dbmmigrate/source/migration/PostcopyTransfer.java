@@ -20,7 +20,10 @@ public interface PostcopyTransfer {
   /** Compares the source's receipt sums with the destination's; ends the session. */
   Completion complete(long[] sourceChunkSums) throws TransferException;
 
-  /** Pages and bytes the source sent in the background and on request; reconnections made. */
+  /**
+   * Pages and bytes the source sent in the background and on request; reconnections made (only
+   * those that re-established post-copy, not the attempts that failed while the link was down).
+   */
   record Pushed(long pagesPushed, long pagesRequested, long bytes, int reconnects) {}
 
   /** The destination's verdict and its statistics (target.proto CompletePostcopyResponse). */

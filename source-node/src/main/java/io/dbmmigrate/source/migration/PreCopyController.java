@@ -2,6 +2,8 @@ package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.digest.MemoryDigester;
 import io.dbmmigrate.jvm.GcPauseRecorder;
+import io.dbmmigrate.jvm.JitClock;
+import io.dbmmigrate.report.JitReport;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.net.RateLimiter;
@@ -274,6 +276,7 @@ public final class PreCopyController {
       setPhase(MigrationPhase.ROUNDS, "pre-copy with dirty log " + settings.dirtyLog().label());
       observer.roundsStarted();
       timeline.roundsStart = clock.nanoTime();
+      timeline.jitAtRoundsStart = JitClock.compileMillis();
       RoundLoop.Converged converged = loop.runUntilConverged();
       observer.roundsEnded();
       report.predictedDowntimeMillis(converged.predictedDowntimeMillis());
@@ -362,6 +365,7 @@ public final class PreCopyController {
     timeline.end = clock.nanoTime();
     GcAccounting.Result g = GcAccounting.account(gc, timeline, timeline.dest);
     report.gc(g.report());
+    report.jit(jitReport(timeline));
     if (report.downtimeParts() != null)
       report.downtimeParts(
           report.downtimeParts().withGc(g.source().millis(), g.source().count(), g.dest().millis(), g.dest().count()));
@@ -440,5 +444,14 @@ public final class PreCopyController {
 
   private MigrationFailure cancelledFailure() {
     return new MigrationFailure(phase(), "cancelled", true, null);
+  }
+
+  /** JIT compile time in the rounds and in the downtime, or null when the JVM does not report it. */
+  static JitReport jitReport(MigrationTimeline t) {
+    if (t.jitAtRoundsStart < 0 || t.jitAtPause < 0) return null;
+    double rounds = t.jitAtPause - t.jitAtRoundsStart;
+    double downtime = t.jitAtAnswer >= t.jitAtPause ? t.jitAtAnswer - t.jitAtPause : 0;
+    double wallMillis = (t.pause - t.roundsStart) / 1e6;
+    return new JitReport(rounds, downtime, wallMillis > 0 ? rounds / wallMillis : 0);
   }
 }

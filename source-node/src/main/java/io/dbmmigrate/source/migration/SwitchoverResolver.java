@@ -88,6 +88,7 @@ final class SwitchoverResolver {
     observer.phase("paused");
     final MigrationTimeline t = timeline;
     t.pause = clock.nanoTime();
+    t.jitAtPause = io.dbmmigrate.jvm.JitClock.compileMillis();
     guard.pause();
     t.paused = clock.nanoTime();
     RoundRecord fin = loop.runRound(finalRound, RoundLoop.Kind.FINAL);
@@ -110,9 +111,11 @@ final class SwitchoverResolver {
       out = s.commit(vcpus, sourceDigest, !settings.verifyOnly(), verification.mode());
     } catch (TransferException | RuntimeException e) {
       t.answer = clock.nanoTime();
+      t.jitAtAnswer = io.dbmmigrate.jvm.JitClock.compileMillis();
       return answerLost(e, s, verification.sourceHex());
     }
     t.answer = clock.nanoTime();
+    t.jitAtAnswer = io.dbmmigrate.jvm.JitClock.compileMillis();
     observer.stopSampling(); // the source's guest no longer runs here; "after" comes from the destination
     DestCommitTimings d = out.dest();
     t.dest = d;

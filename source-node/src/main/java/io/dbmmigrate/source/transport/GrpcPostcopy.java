@@ -79,7 +79,9 @@ final class GrpcPostcopy implements PostcopyTransfer {
 
   @Override
   public Pushed push(GuestMemory memory) throws TransferException, InterruptedException {
-    int reconnects = 0;
+    int attempts = 0; // connections tried after a break (failed ones too)
+    int recoveries = 0; // connections established after a break: QEMU's successful postcopy-recover
+    boolean everConnected = false;
     long lastHealthy = System.nanoTime();
     while (!complete) {
       Connection c = new Connection(memory);
@@ -90,21 +92,25 @@ final class GrpcPostcopy implements PostcopyTransfer {
       } finally {
         c.cancel();
       }
+      if (c.connected) {
+        if (everConnected) recoveries++;
+        everConnected = true;
+        lastHealthy = System.nanoTime();
+      }
       if (complete) break;
-      if (c.connected) lastHealthy = System.nanoTime();
       long down = (System.nanoTime() - lastHealthy) / 1_000_000;
       if (down > recoverMillis)
         throw new TransferException(
             "post-copy link to the destination lost for " + down + " ms (" + failure + "); recovery gave up after"
-                + " --postcopy-recover-millis=" + recoverMillis + ": the VM is LOST (its memory is split across"
-                + " the nodes)");
-      log.warn("post-copy paused: {}; reconnecting (recovery {} so far)", failure, reconnects + 1);
-      reconnects++;
+                + " --postcopy-recover-millis=" + recoverMillis + " (" + attempts + " attempts): the VM is LOST"
+                + " (its memory is split across the nodes)");
+      attempts++;
+      log.warn("post-copy paused: {}; reconnecting (attempt {}, {} recoveries so far)", failure, attempts, recoveries);
       Thread.sleep(RETRY_PAUSE_MILLIS);
       urgentChannel.resetConnectBackoff();
       backgroundChannel.resetConnectBackoff();
     }
-    return new Pushed(pushed.get(), requested.get(), bytes.get(), reconnects);
+    return new Pushed(pushed.get(), requested.get(), bytes.get(), recoveries);
   }
 
   private boolean claim(long gfn) {

@@ -277,8 +277,27 @@ class PreCopyControllerTest {
     assertThat(p.accountedMillis() + p.unaccountedMillis()).isCloseTo(r.downtimeMillis(), exact);
     assertThat(r.gc()).isNotNull();
     assertThat(r.gc().destReported()).isTrue();
+    assertThat(r.jit()).as("HotSpot reports compile time").isNotNull();
+    assertThat(r.jit().roundsMillis()).isGreaterThanOrEqualTo(0);
+    assertThat(r.jit().downtimeMillis()).isGreaterThanOrEqualTo(0);
     assertThat(r.timeline()).anyMatch(t -> t.phase().equals("after"));
     assertThat(r.parameters()).containsEntry("dirtyLog", "hw-sw").containsEntry("switchPolicy", "cost");
     assertThat(r.vm().ramBytes()).isEqualTo(FakeVm.RAM_PAGES * 4096L);
+  }
+
+  @org.junit.jupiter.api.Test
+  void jitTimeIsSplitAtThePauseAndTheAnswer() {
+    MigrationTimeline t = new MigrationTimeline();
+    t.roundsStart = 1_000_000_000L;
+    t.pause = 3_000_000_000L; // 2 s of rounds
+    t.jitAtRoundsStart = 100;
+    t.jitAtPause = 600;
+    t.jitAtAnswer = 650;
+    io.dbmmigrate.report.JitReport j = PreCopyController.jitReport(t);
+    assertThat(j.roundsMillis()).isEqualTo(500);
+    assertThat(j.downtimeMillis()).isEqualTo(50);
+    assertThat(j.roundsShare()).isEqualTo(0.25);
+    t.jitAtRoundsStart = -1; // the JVM does not report compile time
+    assertThat(PreCopyController.jitReport(t)).isNull();
   }
 }
