@@ -134,6 +134,7 @@ public final class ExperimentMain implements Callable<Integer> {
     Map<PointKind, PointRunner> runners = new EnumMap<>(PointKind.class);
     runners.put(PointKind.MIGRATION, new MigrationPointRunner(launch));
     runners.put(PointKind.SCAN, new ScanPointRunner(launch, scanMain != null ? ScanBackends.resultLines(scanMain) : ScanBackends.defaultBackend()));
+    runners.put(PointKind.PERF, new ScanPointRunner(PointKind.PERF, launch, new PerfBackend()));
     SweepRunner runner =
         new SweepRunner(runners, store, new SweepConsole(stdout, interactive, variedKeys(sweep)), retryFailed);
 

@@ -21,6 +21,7 @@ final class Outputs {
 
   private static final Set<PointKind> MIG = EnumSet.of(PointKind.MIGRATION);
   private static final Set<PointKind> SCAN = EnumSet.of(PointKind.SCAN);
+  private static final Set<PointKind> PERF = EnumSet.of(PointKind.PERF);
 
   static final List<Column> COLUMNS =
       List.of(
@@ -100,7 +101,19 @@ final class Outputs {
           new Column("syncMillisPer64GiB", true, SCAN, true, "median scaled to a 64 GiB guest"),
           new Column("swSyncMillis", true, SCAN, false, "SW-mode sync of the same dirty set"),
           new Column("ptesVisited", true, SCAN, true, "PTEs visited by one HW sync"),
-          new Column("dirtyPages", true, SCAN, true, "pages found dirty per sync"));
+          new Column("dirtyPages", true, SCAN, true, "pages found dirty per sync"),
+          // Perf points (dirty_log_perf_test): milliseconds; first iteration and mean over all.
+          new Column("populateMillis", true, PERF, true, "iteration 0: every page written, logging off"),
+          new Column("enableMillis", true, PERF, true, "enabling dirty logging"),
+          new Column("dirtyMemoryMillisFirst", true, PERF, true, "guest's dirty-memory time, iteration 1"),
+          new Column("dirtyMemoryMillisMean", true, PERF, true, "guest's dirty-memory time, mean per iteration"),
+          new Column("getLogMillisFirst", true, PERF, true, "get dirty log (or the one harvest), iteration 1"),
+          new Column("getLogMillisMean", true, PERF, true, "get dirty log (or the one harvest), mean"),
+          new Column("clearLogMillisFirst", true, PERF, false, "clear dirty log, iteration 1 (sw, hw only)"),
+          new Column("clearLogMillisMean", true, PERF, false, "clear dirty log, mean (sw, hw only)"),
+          new Column("harvestedPagesMean", true, PERF, true, "pages reported per harvest, mean"),
+          new Column("lostPages", true, PERF, true, "pages written and never reported (the oracle)"),
+          new Column("deviceWrites", true, PERF, true, "pages written by the simulated DMA device"));
 
   /** Fields of a round that a {@code rounds} plot can show. */
   static final List<String> ROUND_FIELDS =

@@ -12,7 +12,7 @@ import java.util.TreeSet;
  * timeout) only change how it is run.
  */
 enum Param {
-  RAM("ram", "1g", Type.SIZE, "guest RAM"),
+  RAM("ram", "1g", Type.SIZE, "guest RAM", true, PointKind.MIGRATION, PointKind.SCAN),
   ROM("rom", "2m", Type.SIZE, "guest ROM slot", PointKind.MIGRATION),
   VCPUS("vcpus", "2", Type.INT, "vCPUs"),
   BACKING("backing", "4k", Type.CHOICE, "backing page size", "4k", "2m"),
@@ -21,8 +21,17 @@ enum Param {
   /** Fraction (0..1) of RAM filled with incompressible content before the guest starts (source --prefill). */
   PREFILL("prefill", "0", Type.DECIMAL, "prefilled RAM fraction", PointKind.MIGRATION),
   SEED("seed", "1", Type.INT, "seed"),
-  DIRTY_LOG("dirtyLog", "hw-sw", Type.CHOICE, "dirty-log mode", PointKind.MIGRATION, "sw", "hw", "hw-sw", "ring", "hdbss",
-      "hdbss-sw", "combined", "combined-sw"),
+  /** Perf points: guest memory per vCPU (the selftest's -b). */
+  VCPU_MEMORY("vcpuMemory", "64m", Type.SIZE, "memory per vCPU", PointKind.PERF),
+  /** Perf points: share of each vCPU's pages written per iteration, in percent (the selftest's -w). */
+  WRITE_PERCENT("writePercent", "100", Type.DECIMAL, "write percentage", PointKind.PERF),
+  /** Perf points: MB/s written by a simulated DMA device beside the vCPUs. */
+  DEVICE_WRITE_RATE("deviceWriteRate", "0", Type.DECIMAL, "device writes (MB/s)", PointKind.PERF),
+  /** Perf points: the correct log, or the broken one that forgets the device bitmap. */
+  VARIANT("variant", "correct", Type.CHOICE, "log variant", PointKind.PERF, "correct", "forgets-device-bitmap"),
+  /** Scan and perf points measure the hardware mode of a {@code -sw} mode (scan points: then sw too). */
+  DIRTY_LOG("dirtyLog", "hw-sw", Type.CHOICE, "dirty-log mode", true, new PointKind[0],
+      new String[] {"sw", "hw", "hw-sw", "ring", "hdbss", "hdbss-sw", "combined", "combined-sw"}),
   MODE("mode", "precopy", Type.CHOICE, "migration mode", PointKind.MIGRATION, "precopy", "postcopy", "hybrid"),
   POSTCOPY_AFTER_ROUNDS("postcopyAfterRounds", "0", Type.INT, "hybrid: post-copy after N rounds", PointKind.MIGRATION),
   SWITCH_POLICY("switchPolicy", "cost", Type.TEXT, "switch policy", PointKind.MIGRATION),
@@ -46,10 +55,12 @@ enum Param {
   /** Scan points: fraction of guest pages mapped and dirty before the timed sync, in percent. */
   DIRTY_PERCENT("dirtyPercent", "1", Type.DECIMAL, "dirty pages (%)", PointKind.SCAN),
   /** Scan points: timed syncs per point (the row reports their median and minimum). */
-  ITERATIONS("iterations", "5", Type.INT, "timed syncs", PointKind.SCAN),
-  SOURCE_JVM_OPTS("sourceJvmOpts", "-Xmx2g", Type.TEXT, "source JVM options", false, PointKind.MIGRATION, PointKind.SCAN),
+  ITERATIONS("iterations", "5", Type.INT, "timed syncs (scan) or iterations (perf)", true, PointKind.SCAN, PointKind.PERF),
+  SOURCE_JVM_OPTS("sourceJvmOpts", "-Xmx2g", Type.TEXT, "source JVM options", false, PointKind.MIGRATION, PointKind.SCAN,
+      PointKind.PERF),
   DEST_JVM_OPTS("destJvmOpts", "-Xmx2g", Type.TEXT, "destination JVM options", false, PointKind.MIGRATION),
-  TIMEOUT_SECONDS("timeoutSeconds", "600", Type.INT, "timeout (s)", false, PointKind.MIGRATION, PointKind.SCAN);
+  TIMEOUT_SECONDS("timeoutSeconds", "600", Type.INT, "timeout (s)", false, PointKind.MIGRATION, PointKind.SCAN,
+      PointKind.PERF);
 
   enum Type {
     SIZE,
@@ -69,7 +80,7 @@ enum Param {
   private final Set<String> choices;
 
   Param(String key, String defaultValue, Type type, String label, String... choices) {
-    this(key, defaultValue, type, label, true, new PointKind[] {PointKind.MIGRATION, PointKind.SCAN}, choices);
+    this(key, defaultValue, type, label, true, new PointKind[0], choices);
   }
 
   Param(String key, String defaultValue, Type type, String label, PointKind kind, String... choices) {

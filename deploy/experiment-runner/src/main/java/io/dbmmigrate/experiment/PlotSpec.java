@@ -10,7 +10,8 @@ import java.util.Map;
  *     line per series; {@code rounds}: a per-round statistic (y: dirtyPages, syncMillis, ...)
  *     against the round number, one line per representative run; {@code timeline}: guest write
  *     throughput over time, one line per representative run, the hw→sw switch marked; {@code
- *     downtime-parts}: one stacked bar per condition, the median of each downtime part
+ *     downtime-parts}: one stacked bar per condition, the median of each downtime part; {@code
+ *     bars}: per condition (the series keys), one bar per y column, the median over repetitions
  * @param name file name without extension (PNG and SVG are written)
  * @param title chart title
  * @param x parameter on the x axis (xy only)
@@ -32,19 +33,20 @@ record PlotSpec(
     Map<String, String> where,
     boolean logX,
     boolean logY) {
-  static final List<String> TYPES = List.of("xy", "rounds", "timeline", "downtime-parts");
+  static final List<String> TYPES = List.of("xy", "rounds", "timeline", "downtime-parts", "bars");
 
   PlotSpec {
     if (!TYPES.contains(type)) throw new IllegalArgumentException("plot type must be one of " + TYPES + ", not '" + type + "'");
     if (name == null || !name.matches("[A-Za-z0-9._-]+"))
       throw new IllegalArgumentException("plot name must be a file name ([A-Za-z0-9._-]), not '" + name + "'");
     if (type.equals("xy") && (x == null || y == null)) throw new IllegalArgumentException("xy plot '" + name + "' needs x and y");
+    if (type.equals("bars") && y == null) throw new IllegalArgumentException("bars plot '" + name + "' needs y");
     if (type.equals("rounds") && y == null) throw new IllegalArgumentException("rounds plot '" + name + "' needs y");
     series = series == null ? List.of() : List.copyOf(series);
     where = where == null ? Map.of() : Map.copyOf(where);
   }
 
-  /** The y columns of an xy plot. */
+  /** The y columns of an xy or bars plot. */
   List<String> yColumns() {
     return y == null ? List.of() : List.of(y.split(","));
   }

@@ -55,6 +55,7 @@ final class Plotter {
           case "rounds" -> rounds(spec, rows);
           case "timeline" -> timeline(spec, rows);
           case "downtime-parts" -> downtimeParts(spec, rows);
+          case "bars" -> bars(spec, rows);
           default -> throw new IllegalArgumentException("plot type " + spec.type());
         };
     if (chart.getSeriesCollection().isEmpty()) chart.setTitle(chart.getTitle() + " (no successful runs)");
@@ -188,6 +189,36 @@ final class Plotter {
         ys.add(Double.isNaN(m) ? 0 : Math.max(0, m));
       }
       chart.addSeries(columnTitle(part), conditions, ys);
+    }
+    return chart;
+  }
+
+  /**
+   * Per condition (series keys), one bar per y column: the median over its repetitions; a
+   * condition without the column gets a bar of 0. The y axis is linear (logY is ignored: a missing
+   * bar has no place on a log axis).
+   */
+  private static CategoryChart bars(PlotSpec spec, List<ResultRow> rows) {
+    List<String> ys = spec.yColumns();
+    CategoryChart chart =
+        new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(spec.title()).xAxisTitle("condition")
+            .yAxisTitle(ys.size() == 1 ? columnTitle(ys.get(0)) : "value").build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setXAxisLabelRotation(20);
+    Map<String, List<ResultRow>> groups = group(seriesKeys(spec, rows), rows);
+    if (groups.isEmpty()) return chart;
+    List<String> conditions = new ArrayList<>(groups.keySet());
+    for (String y : ys) {
+      List<Double> values = new ArrayList<>();
+      boolean any = false;
+      for (String c : conditions) {
+        double m = Spread.of(groups.get(c), y).median();
+        any |= !Double.isNaN(m);
+        values.add(Double.isNaN(m) ? 0.0 : m);
+      }
+      if (any) chart.addSeries(columnTitle(y), conditions, values);
     }
     return chart;
   }
@@ -334,8 +365,8 @@ final class Plotter {
 
   /** "downtimeMillis" → "downtime (ms)", "syncMillisPer64GiB" → "sync per 64 GiB (ms)". */
   static String columnTitle(String column) {
-    if (column.equals("syncMillis")) return "HW sync (ms)"; // scan points: the hardware scan
-    if (column.equals("swSyncMillis")) return "SW sync (ms)";
+    if (column.equals("syncMillis")) return "sync (ms)"; // scan points: the mode's harvest (hw: the full scan)
+    if (column.equals("swSyncMillis")) return "SW sync after the switch (ms)";
     String unit = "";
     String base = column.replace("Per64GiB", "Per64gib");
     if (base.contains("Millis")) {

@@ -11,13 +11,19 @@ enum PointKind {
    * guest of a given size takes with N scan threads. Lets a 64 GiB point run without 64 GiB of
    * guest traffic.
    */
-  SCAN;
+  SCAN,
+  /**
+   * KVM's {@code dirty_log_perf_test} on the simulated machine ({@link PerfProbeMain}) in a separate
+   * JVM: populate, enable, and per iteration the guest's dirty-memory, get-log and clear-log times
+   * of one dirty-log mode, with a lost-page oracle.
+   */
+  PERF;
 
   static PointKind parse(String s) {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("kind must be migration or scan, not '" + s + "'");
+      throw new IllegalArgumentException("kind must be migration, scan or perf, not '" + s + "'");
     }
   }
 

@@ -23,6 +23,11 @@ final class ResultsTable {
   private static final List<String> SCAN_COLUMNS =
       List.of("syncMillis", "syncMillisMin", "syncMillisPer64GiB", "swSyncMillis", "ptesVisited", "dirtyPages");
 
+  /** The dirty_log_perf_test table: populate, enable, per iteration dirty memory, get and clear. */
+  static final List<String> PERF_COLUMNS =
+      List.of("populateMillis", "enableMillis", "dirtyMemoryMillisFirst", "dirtyMemoryMillisMean", "getLogMillisFirst",
+          "getLogMillisMean", "clearLogMillisFirst", "clearLogMillisMean", "harvestedPagesMean", "lostPages", "deviceWrites");
+
   private ResultsTable() {}
 
   static String render(SweepSpec sweep, List<ResultRow> rows) {
@@ -31,7 +36,13 @@ final class ResultsTable {
       List<ResultRow> mine = rows.stream().filter(r -> r.experiment().equals(e.name())).toList();
       if (mine.isEmpty()) continue;
       List<String> keys = new ArrayList<>(e.grid().keySet());
-      List<String> cols = new ArrayList<>(e.kind() == PointKind.SCAN ? SCAN_COLUMNS : MIGRATION_COLUMNS);
+      List<String> cols =
+          new ArrayList<>(
+              switch (e.kind()) {
+                case SCAN -> SCAN_COLUMNS;
+                case PERF -> PERF_COLUMNS;
+                case MIGRATION -> MIGRATION_COLUMNS;
+              });
       if (mine.stream().anyMatch(r -> r.outputs().get("postcopy.mode") != null)) cols.addAll(POSTCOPY_COLUMNS);
       out.append("\n").append(e.name()).append(" (").append(e.kind().id()).append(", ")
           .append(describeFixed(e, sweep)).append(")\n\n");
@@ -61,7 +72,8 @@ final class ResultsTable {
   private static String describeFixed(ExperimentSpec e, SweepSpec sweep) {
     List<String> parts = new ArrayList<>();
     for (Param p : new Param[] {Param.RAM, Param.VCPUS, Param.BACKING, Param.WORKLOAD, Param.DIRTY_RATE, Param.DIRTY_LOG,
-        Param.LINK_RATE, Param.RTT_MILLIS, Param.SCAN_THREADS}) {
+        Param.LINK_RATE, Param.RTT_MILLIS, Param.SCAN_THREADS, Param.VCPU_MEMORY, Param.ITERATIONS, Param.WRITE_PERCENT,
+        Param.DEVICE_WRITE_RATE, Param.VARIANT}) {
       if (!p.appliesTo(e.kind()) || e.grid().containsKey(p.key())) continue;
       String v = e.fixed().getOrDefault(p.key(), sweep.defaults().getOrDefault(p.key(), p.defaultValue()));
       parts.add(p.key() + "=" + v);

@@ -19,7 +19,7 @@ final class ScanBackends {
 
   /**
    * A program started as {@code java <sourceJvmOpts> -cp <runner class path> MAIN --ram R --backing B
-   * --vcpus N --scan-threads T --scan-chunk C --dirty-percent P --iterations I --seed S} that
+   * --vcpus N --scan-threads T --scan-chunk C --dirty-percent P --iterations I --seed S --dirty-log M} that
    * prints {@code RESULT sync_ms_median=.. sync_ms_min=.. sync_ms_max=.. ptes_visited=..
    * dirty_pages=.. [sw_sync_ms=..]}.
    */
@@ -31,7 +31,7 @@ final class ScanBackends {
         args.addAll(List.of("--ram", p.get(Param.RAM), "--backing", p.get(Param.BACKING), "--vcpus", p.get(Param.VCPUS)));
         args.addAll(List.of("--scan-threads", p.get(Param.SCAN_THREADS), "--scan-chunk", p.get(Param.SCAN_CHUNK)));
         args.addAll(List.of("--dirty-percent", p.get(Param.DIRTY_PERCENT), "--iterations", p.get(Param.ITERATIONS)));
-        args.addAll(List.of("--seed", Long.toString(p.effectiveSeed())));
+        args.addAll(List.of("--seed", Long.toString(p.effectiveSeed()), "--dirty-log", p.get(Param.DIRTY_LOG)));
         return launch.tool(mainClass, JavaCommand.splitOptions(p.get(Param.SOURCE_JVM_OPTS))).command(args);
       }
 

@@ -10,12 +10,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Runs a scan point: the {@link ScanBackend}'s program in a separate JVM, its RESULT lines parsed. */
+/**
+ * Runs a scan or perf point: the {@link ScanBackend}'s program in a separate JVM, its RESULT lines
+ * parsed into the columns of the point's kind.
+ */
 final class ScanPointRunner implements PointRunner {
+  private final PointKind kind;
   private final Launch launch;
   private final ScanBackend backend;
 
   ScanPointRunner(Launch launch, ScanBackend backend) {
+    this(PointKind.SCAN, launch, backend);
+  }
+
+  ScanPointRunner(PointKind kind, Launch launch, ScanBackend backend) {
+    this.kind = kind;
     this.launch = launch;
     this.backend = backend;
   }
@@ -29,16 +38,16 @@ final class ScanPointRunner implements PointRunner {
     String error;
     try {
       Files.createDirectories(runDir);
-      try (ManagedProcess proc = ManagedProcess.start("scan", backend.command(p, launch), runDir.resolve("scan.log"))) {
+      try (ManagedProcess proc = ManagedProcess.start(kind.id(), backend.command(p, launch), runDir.resolve(kind.id() + ".log"))) {
         if (!proc.waitFor(Duration.ofSeconds(p.getLong(Param.TIMEOUT_SECONDS)))) {
           proc.stop(Duration.ofSeconds(5));
           error = "timed out after " + p.get(Param.TIMEOUT_SECONDS) + " s; last output:\n" + proc.tail(20);
         } else if (proc.exitValue() != 0) {
-          error = "scan benchmark exited with " + proc.exitValue() + "; last output:\n" + proc.tail(20);
+          error = kind.id() + " benchmark exited with " + proc.exitValue() + "; last output:\n" + proc.tail(20);
         } else {
           outputs.putAll(backend.parse(p, proc.lines()));
-          List<String> missing = Outputs.missing(PointKind.SCAN, outputs);
-          error = missing.isEmpty() ? null : "scan output lacks " + missing + "; last output:\n" + proc.tail(20);
+          List<String> missing = Outputs.missing(kind, outputs);
+          error = missing.isEmpty() ? null : kind.id() + " output lacks " + missing + "; last output:\n" + proc.tail(20);
         }
       }
     } catch (IOException | RuntimeException e) {

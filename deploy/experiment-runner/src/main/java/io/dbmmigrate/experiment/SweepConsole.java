@@ -45,10 +45,13 @@ final class SweepConsole implements Progress {
   public void finish(int index, int toRun, ResultRow row) {
     String summary =
         row.ok()
-            ? (row.kind().equals("scan")
-                ? String.format(Locale.ROOT, "sync %.2f ms", row.number("syncMillis"))
-                : String.format(Locale.ROOT, "downtime %.1f ms, total %.0f ms, %d rounds",
-                    row.number("downtimeMillis"), row.number("totalMillis"), (long) row.number("rounds")))
+            ? switch (row.pointKind()) {
+                case SCAN -> String.format(Locale.ROOT, "sync %.2f ms", row.number("syncMillis"));
+                case PERF -> String.format(Locale.ROOT, "dirty memory %.1f ms, get log %.2f ms, %d pages lost",
+                    row.number("dirtyMemoryMillisMean"), row.number("getLogMillisMean"), (long) row.number("lostPages"));
+                case MIGRATION -> String.format(Locale.ROOT, "downtime %.1f ms, total %.0f ms, %d rounds",
+                    row.number("downtimeMillis"), row.number("totalMillis"), (long) row.number("rounds"));
+              }
             : "FAILED: " + firstLine(row.error());
     progressBar.step();
     progressBar.clearLine(out); // the bar redraws below the run's line

@@ -134,6 +134,20 @@ class PlotterTest {
     assertThat(Plotter.columnTitle("throughputBytesPerSec")).isEqualTo("throughput bytes/s");
     assertThat(Plotter.columnTitle("syncMillisPer64GiB")).isEqualTo("sync per 64 GiB (ms)");
     assertThat(Plotter.columnTitle("syncMillisMin")).isEqualTo("sync min (ms)");
-    assertThat(Plotter.columnTitle("syncMillis")).isEqualTo("HW sync (ms)");
+    assertThat(Plotter.columnTitle("syncMillis")).isEqualTo("sync (ms)");
+  }
+
+  @Test
+  void barsDrawOneSeriesPerColumnThatAnyConditionHas() throws Exception {
+    List<ResultRow> rows =
+        List.of(
+            TestRows.perf("p", Map.of("dirtyLog", "sw"), 0, 60, 1, 3.0, 0),
+            TestRows.perf("p", Map.of("dirtyLog", "ring"), 0, 200, 30, null, 0));
+    PlotSpec spec = new PlotSpec("bars", "perf", "Perf", null, "dirtyMemoryMillisMean,getLogMillisMean,clearLogMillisMean",
+        List.of("dirtyLog"), Map.of(), false, false);
+    assertDrawn(Plotter.plot(spec, rows, dir), 3);
+    PlotSpec ringOnly = new PlotSpec("bars", "perf-ring", "Perf", null, "dirtyMemoryMillisMean,clearLogMillisMean",
+        List.of("dirtyLog"), Map.of("dirtyLog", "ring"), false, false);
+    assertDrawn(Plotter.plot(ringOnly, rows, dir), 1); // ring has no separate clear
   }
 }

@@ -38,4 +38,19 @@ class ScanProbeMainTest {
     assertThat(Long.parseLong(r.get("ptes_visited"))).isEqualTo(16384);
     assertThat(Long.parseLong(r.get("dirty_pages"))).isEqualTo(82);
   }
+
+  /**
+   * Every mode's harvest finds exactly the pages written (the probe throws otherwise); the O(dirty)
+   * modes touch far fewer entries than the full scan, and only hardware modes time a switch to sw.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"sw", "ring", "hdbss", "combined", "hw-sw"})
+  void everyModeHarvestsExactlyTheWrittenPages(String mode) {
+    Map<String, String> r = run("--ram", "64m", "--dirty-percent", "1", "--iterations", "2", "--dirty-log", mode);
+    assertThat(Long.parseLong(r.get("dirty_pages"))).isEqualTo(164);
+    boolean fullScan = mode.equals("hw-sw");
+    if (fullScan) assertThat(Long.parseLong(r.get("ptes_visited"))).isEqualTo(16384);
+    else if (!mode.equals("combined")) assertThat(Long.parseLong(r.get("ptes_visited"))).isLessThan(16384 / 2);
+    assertThat(r.containsKey("sw_sync_ms")).isEqualTo(!mode.equals("sw") && !mode.equals("ring"));
+  }
 }

@@ -76,8 +76,10 @@ class SpecLoaderTest {
         .hasMessageContaining("unknown parameter 'dirtyrate'");
     assertThatThrownBy(() -> loader.parse("name: x\nexperiments:\n  - {name: a, grid: {dirtyLog: [hw, turbo]}}\n", false))
         .hasMessageContaining("dirtyLog").hasMessageContaining("turbo");
-    assertThatThrownBy(() -> loader.parse("name: x\nexperiments:\n  - {name: a, kind: scan, grid: {dirtyLog: [hw]}}\n", false))
+    assertThatThrownBy(() -> loader.parse("name: x\nexperiments:\n  - {name: a, kind: scan, grid: {dirtyRate: [8]}}\n", false))
         .hasMessageContaining("does not apply to scan points");
+    assertThatThrownBy(() -> loader.parse("name: x\nexperiments:\n  - {name: a, kind: perf, grid: {ram: [1g]}}\n", false))
+        .hasMessageContaining("does not apply to perf points");
     assertThatThrownBy(() -> loader.parse("name: x\nexperiments:\n  - {name: a, grid: {ram: [1g, 1024m]}}\n", false))
         .hasMessageContaining("lists a value twice");
     assertThatThrownBy(() -> loader.parse("name: x\nexperiments:\n  - {name: a, plots: [{name: p, x: workload, y: downtimeMillis}]}\n", false))

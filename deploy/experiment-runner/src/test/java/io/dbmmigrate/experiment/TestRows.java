@@ -74,6 +74,27 @@ final class TestRows {
         p.parameters(), o, null, null);
   }
 
+  /** A successful perf row: the outputs of {@link PerfSummary} (clear absent when {@code clearMillis} is null). */
+  static ResultRow perf(String experiment, Map<String, String> overrides, int rep, double dirtyMemoryMillis,
+      double getLogMillis, Double clearMillis, long lostPages) {
+    RunPoint p = point(experiment, PointKind.PERF, overrides, rep);
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("effectiveSeed", p.effectiveSeed());
+    o.put("populateMillis", 1000.0 + rep);
+    o.put("enableMillis", 10.0 + rep);
+    o.put("dirtyMemoryMillisFirst", 2 * dirtyMemoryMillis);
+    o.put("dirtyMemoryMillisMean", dirtyMemoryMillis);
+    o.put("getLogMillisFirst", 2 * getLogMillis);
+    o.put("getLogMillisMean", getLogMillis);
+    o.put("clearLogMillisFirst", clearMillis == null ? null : 2 * clearMillis);
+    o.put("clearLogMillisMean", clearMillis);
+    o.put("harvestedPagesMean", 32768.0);
+    o.put("lostPages", lostPages);
+    o.put("deviceWrites", 0L);
+    return new ResultRow(p.key(), experiment, "perf", rep, ResultRow.OK, null, "2026-01-01T00:00:00Z", 900,
+        p.parameters(), o, null, null);
+  }
+
   static ResultRow failed(String experiment, Map<String, String> overrides, int rep) {
     RunPoint p = point(experiment, PointKind.MIGRATION, overrides, rep);
     return ResultRow.failed(p, "2026-01-01T00:00:00Z", 10, "boom, \"quoted\"\nsecond line", Map.of("effectiveSeed", 1L));
