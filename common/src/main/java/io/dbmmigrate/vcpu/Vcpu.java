@@ -128,11 +128,19 @@ public final class Vcpu implements Runnable {
     ctx.creditNanos(System.nanoTime() - t0 - debt);
   }
 
+  /**
+   * CPU throttle as QEMU's cpu-throttle does it: after each timeslice of {@link
+   * #THROTTLE_PERIOD_NANOS} the vCPU sleeps {@code percent / (100 - percent)} of a timeslice (99 ms
+   * at 99 %). The slice counts at most one period, however long ago the last sleep was: time the
+   * vCPU spent waiting for its rate limit or its cost-model debt is not running time (counting it
+   * made one sleep at 99 % as long as 99 times a guest's idle spell). The sleep ends early when the
+   * VM stops running ({@link VcpuControl#throttleSleep}), so a pause never waits for it.
+   */
   private void throttle(int percent) {
     long now = System.nanoTime();
     long active = now - activeSinceNanos;
     if (active < THROTTLE_PERIOD_NANOS) return;
-    LockSupport.parkNanos(active * percent / (100 - percent));
+    control.throttleSleep(THROTTLE_PERIOD_NANOS * percent / (100 - percent));
     activeSinceNanos = System.nanoTime();
   }
 

@@ -8,7 +8,8 @@ package io.dbmmigrate.vcpu;
  * state other than RUNNING parks in {@link #awaitRunnable} (between two stores, never inside a store
  * window); {@link #pause} returns when every started vCPU has parked, so all their stores and
  * workload state happen-before the return (monitor hand-off). Throttle percent is volatile, read
- * racily by vCPUs.
+ * racily by vCPUs. Throttle sleeps wait on this monitor too ({@link #throttleSleep}), and every
+ * state change notifies it, so a pause or close ends them at once.
  */
 public final class VcpuControl {
   private static final int RUNNING = 0;
@@ -59,10 +60,32 @@ public final class VcpuControl {
     notifyAll();
   }
 
+  /**
+   * A throttled vCPU's sleep between two stores: returns after {@code nanos}, or as soon as the VM
+   * stops running (pause or close notify this monitor), so that {@link #pause} never waits for a
+   * throttle sleep to run out.
+   */
+  void throttleSleep(long nanos) {
+    final long deadline = System.nanoTime() + nanos;
+    synchronized (this) {
+      long left = nanos;
+      while (state == RUNNING && left > 0) {
+        try {
+          java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        left = deadline - System.nanoTime();
+      }
+    }
+  }
+
   /** Returns when no started vCPU runs (all parked between stores). */
   public synchronized void pause() {
     if (state == CLOSED) return;
     state = PAUSED;
+    notifyAll(); // wakes vCPUs in a throttle sleep, so that they park at once
     boolean interrupted = false;
     while (parked < started) {
       try {

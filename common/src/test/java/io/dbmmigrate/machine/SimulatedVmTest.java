@@ -69,7 +69,7 @@ class SimulatedVmTest {
 
   @Test
   void vcpuStatesMoveToAnotherVmWhichContinuesWhereTheFirstStopped() throws Exception {
-    VmSpec spec = spec("once:rate=40", 8L << 20);
+    VmSpec spec = spec("once:rate=4", 8L << 20); // ~1 s for all pages: the pause lands mid-way even on a loaded host
     long pages = 2048;
     try (SimulatedVm a = (SimulatedVm) SimulatedVms.create(spec);
         SimulatedVm b = (SimulatedVm) SimulatedVms.create(spec)) {
@@ -96,7 +96,7 @@ class SimulatedVmTest {
         for (int off = 0; off < GuestMemory.PAGE_SIZE; off += 8) if (b.memory().readLong(g, off) != 0) nonZero++;
         assertThat(nonZero).as("page %d", g).isEqualTo(1);
       }
-      assertThat(b.captureVcpuStates().get(1).workloadSpec()).isEqualTo("once:rate=40");
+      assertThat(b.captureVcpuStates().get(1).workloadSpec()).isEqualTo("once:rate=4");
     }
   }
 
@@ -121,5 +121,27 @@ class SimulatedVmTest {
   @Test
   void aBadWorkloadFailsAtCreation() {
     assertThatThrownBy(() -> SimulatedVms.create(spec("zigzag", 8L << 20))).hasMessageContaining("zigzag");
+  }
+
+  /**
+   * A pause must not wait for a throttled vCPU's sleep. At 0.01 MB/s a vCPU stores every 410 ms;
+   * the old throttle counted those 410 ms as running time and slept 99 times as long (40 s) at
+   * 99 %, so pause() blocked for that long (a migration's forced stop "hung"). The timeout below
+   * detects that hang; it is no performance threshold (the pause itself takes microseconds).
+   */
+  @Test
+  void aPauseNeverWaitsForAThrottledVcpusSleep() throws Exception {
+    try (SimulatedVm vm = (SimulatedVm) SimulatedVms.create(spec("random:rate=0.01", 8L << 20))) {
+      vm.setThrottlePercent(99);
+      vm.resume();
+      awaitAtLeast(vm::storesRetired, 4); // the second store of each vCPU starts a throttle sleep
+      Thread.sleep(50);
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+          java.time.Duration.ofSeconds(10), vm::pause, "pause() waited for a throttle sleep");
+      assertThat(vm.isRunning()).isFalse();
+      long stores = vm.storesRetired();
+      Thread.sleep(20);
+      assertThat(vm.storesRetired()).as("paused: no store after pause() returned").isEqualTo(stores);
+    }
   }
 }
