@@ -104,6 +104,8 @@ final class RoundLoop {
   private final BandwidthEstimator bandwidth = new BandwidthEstimator();
   private final DowntimePredictor predictor = new DowntimePredictor();
   private DowntimePredictor.Prediction lastPrediction;
+  /** The same prediction with no pages left: the part that throttling cannot lower. */
+  private DowntimePredictor.Prediction lastFloor;
   private final List<RoundRecord> rounds = new ArrayList<>();
   private final HarvestBitmap harvest;
   private final SyncTimeHistogram syncTimes = new SyncTimeHistogram();
@@ -169,6 +171,7 @@ final class RoundLoop {
           governor.decide(
               last.round(),
               decisionEstimate(last),
+              decisionEstimate(last) >= 0 && lastFloor != null ? lastFloor.upperMillis() : Double.NaN,
               live.downtimeLimitMillis(),
               live.maxRounds(),
               guard.throttlePercent());
@@ -287,6 +290,7 @@ final class RoundLoop {
       remaining = Math.min(writablePages(mem), Math.round(dirtyRate * (t2 - t1) / 1e9));
       lastPrediction =
           predictor.predict(logMode, remaining, BandwidthEstimator.bytesPerPage(), bandwidth.bytesPerSec());
+      lastFloor = predictor.predict(logMode, 0, BandwidthEstimator.bytesPerPage(), bandwidth.bytesPerSec());
       estimate = Double.isFinite(lastPrediction.millis()) ? lastPrediction.millis() : -1;
     }
     RoundRecord rec =

@@ -52,4 +52,18 @@ class ConvergenceGovernorTest {
   void throttledMigrationStillStopsWhenItConverges() {
     assertThat(throttle.decide(12, 100, 300, 5, 50).action()).isEqualTo(Action.STOP);
   }
+
+  @Test
+  void throttlingStopsAtOnceWhenTheFloorAloneIsAboveTheLimit() {
+    // 1000 ms estimated, of which 450 ms remain with nothing left to send: no throttle reaches 300.
+    ConvergenceDecision d = throttle.decide(4, 1000, 450, 300, 5, 0);
+    assertThat(d.action()).isEqualTo(Action.FORCE_STOP);
+    assertThat(d.reason()).contains("throttling cannot help").contains("450.0 ms");
+    // A floor under the limit leaves QEMU's steps alone, and so does an unknown floor.
+    assertThat(throttle.decide(4, 1000, 120, 300, 5, 0).action()).isEqualTo(Action.THROTTLE);
+    assertThat(throttle.decide(4, 1000, Double.NaN, 300, 5, 0).action()).isEqualTo(Action.THROTTLE);
+    // Before the last round the floor changes nothing, and FORCE/ABORT policies are unchanged.
+    assertThat(throttle.decide(2, 1000, 450, 300, 5, 0).action()).isEqualTo(Action.CONTINUE);
+    assertThat(abort.decide(29, 1000, 450, 300, 30, 0).action()).isEqualTo(Action.ABORT);
+  }
 }
