@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -37,6 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Seeded: each run prints its seed; {@code -Ddbm.postcopy.seeds=1,2,3} reproduces. Every wait is
  * bounded; a stuck vCPU is one that waited {@value #QUIET_MILLIS} ms with no request served.
  */
+@Tag("stress")
 class PostcopyStateConcurrentTest {
   static final int PAGES = 256;
   static final List<MemorySlotSpec> SLOTS = List.of(new MemorySlotSpec(0, "ram", 0, PAGES, false));
