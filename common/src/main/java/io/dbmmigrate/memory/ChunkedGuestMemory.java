@@ -373,15 +373,20 @@ public final class ChunkedGuestMemory implements GuestMemory {
    */
   @Override
   public void writePage(long gfn, ByteBuffer src, int srcIndex) {
-    final long p = filePage(gfn);
-    final boolean fresh = !isWrittenPage(p);
-    if (fresh && isZero(src, srcIndex)) return; // keep never-written pages unbacked
-    if (src.isDirect() && place(p, 1, src, srcIndex)) {
-      if (fresh) markWritten(p);
+    if (src.isDirect()) {
+      writePages(gfn, 1, src, srcIndex);
       return;
     }
-    if (fresh) markWrittenThroughMapping(p);
-    region(p).put(offsetInRegion(p), src, srcIndex, PAGE_SIZE);
+    final long p = filePage(gfn);
+    if (!isWrittenPage(p) && isZero(src, srcIndex)) return; // keep never-written pages unbacked
+    copyThroughMapping(p, src, srcIndex);
+  }
+
+  /** Host copy of one page through the mapping (heap sources, or when the channel is closed). */
+  private void copyThroughMapping(long filePage, ByteBuffer src, int srcIndex) {
+    markWritten(filePage);
+    markMapped(filePage);
+    region(filePage).put(offsetInRegion(filePage), src, srcIndex, PAGE_SIZE);
   }
 
   /**
@@ -413,13 +418,9 @@ public final class ChunkedGuestMemory implements GuestMemory {
         continue;
       }
       if (place(first, n, src, srcIndex + k * PAGE_SIZE)) {
-        for (int j = 0; j < n; j++) if (!isWrittenPage(first + j)) markWritten(first + j);
+        for (int j = 0; j < n; j++) markWritten(first + j);
       } else {
-        for (int j = 0; j < n; j++) {
-          final long p = first + j;
-          if (!isWrittenPage(p)) markWrittenThroughMapping(p);
-          region(p).put(offsetInRegion(p), src, srcIndex + (k + j) * PAGE_SIZE, PAGE_SIZE);
-        }
+        for (int j = 0; j < n; j++) copyThroughMapping(first + j, src, srcIndex + (k + j) * PAGE_SIZE);
       }
       k += n;
     }

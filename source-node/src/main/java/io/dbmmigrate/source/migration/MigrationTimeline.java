@@ -40,6 +40,24 @@ final class MigrationTimeline {
   private volatile long destVerifyFrom;
   private volatile long destVerifyTo;
 
+  /** The rounds begin now ({@code now} on this clock); also reads the JIT's compile time. */
+  void roundsStartAt(long now) {
+    roundsStart = now;
+    jitAtRoundsStart = io.dbmmigrate.jvm.JitClock.compileMillis();
+  }
+
+  /** The VM is paused now; also reads the JIT's compile time. */
+  void pauseAt(long now) {
+    pause = now;
+    jitAtPause = io.dbmmigrate.jvm.JitClock.compileMillis();
+  }
+
+  /** The destination's commit answer (or its loss) arrived now; also reads the JIT's compile time. */
+  void answerAt(long now) {
+    answer = now;
+    jitAtAnswer = io.dbmmigrate.jvm.JitClock.compileMillis();
+  }
+
   /** The destination's hashing window, as offsets from commit receipt. */
   void destVerify(long fromOffsetNanos, long toOffsetNanos) {
     destVerifyFrom = commitSent + fromOffsetNanos;

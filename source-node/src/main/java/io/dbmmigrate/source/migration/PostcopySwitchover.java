@@ -57,8 +57,7 @@ final class PostcopySwitchover {
       throws TransferException, InterruptedException, MigrationFailure {
     observer.phase("paused");
     final MigrationTimeline t = timeline;
-    t.pause = clock.nanoTime();
-    t.jitAtPause = io.dbmmigrate.jvm.JitClock.compileMillis();
+    t.pauseAt(clock.nanoTime());
     guard.pause();
     t.paused = clock.nanoTime();
     List<long[]> missing = loop == null ? allRuns() : loop.harvestMissing();
@@ -74,8 +73,7 @@ final class PostcopySwitchover {
     } catch (TransferException | RuntimeException e) {
       return startLost(e, s);
     }
-    t.answer = clock.nanoTime();
-    t.jitAtAnswer = io.dbmmigrate.jvm.JitClock.compileMillis();
+    t.answerAt(clock.nanoTime());
     observer.stopSampling();
     double downtime = (t.answer - t.pause) / 1e6;
     report.downtime(downtime, 0);

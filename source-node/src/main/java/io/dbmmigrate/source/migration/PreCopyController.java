@@ -2,7 +2,6 @@ package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.digest.MemoryDigester;
 import io.dbmmigrate.jvm.GcPauseRecorder;
-import io.dbmmigrate.jvm.JitClock;
 import io.dbmmigrate.report.JitReport;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.net.NanoClock;
@@ -275,8 +274,7 @@ public final class PreCopyController {
 
       setPhase(MigrationPhase.ROUNDS, "pre-copy with dirty log " + settings.dirtyLog().label());
       observer.roundsStarted();
-      timeline.roundsStart = clock.nanoTime();
-      timeline.jitAtRoundsStart = JitClock.compileMillis();
+      timeline.roundsStartAt(clock.nanoTime());
       RoundLoop.Converged converged = loop.runUntilConverged();
       observer.roundsEnded();
       report.predictedDowntimeMillis(converged.predictedDowntimeMillis());

@@ -171,7 +171,7 @@ final class RoundLoop {
           governor.decide(
               last.round(),
               decisionEstimate(last),
-              decisionEstimate(last) >= 0 && lastFloor != null ? lastFloor.upperMillis() : Double.NaN,
+              floorEstimate(last),
               live.downtimeLimitMillis(),
               live.maxRounds(),
               guard.throttlePercent());
@@ -217,6 +217,12 @@ final class RoundLoop {
   private double decisionEstimate(RoundRecord last) {
     if (last.estimatedDowntimeMillis() < 0 || lastPrediction == null) return Double.NaN;
     return lastPrediction.upperMillis();
+  }
+
+  /** The same estimate with no pages left (what throttling cannot lower); NaN while unknown. */
+  private double floorEstimate(RoundRecord last) {
+    if (last.estimatedDowntimeMillis() < 0 || lastFloor == null) return Double.NaN;
+    return lastFloor.upperMillis();
   }
 
   private boolean isHwOfHwSw() {

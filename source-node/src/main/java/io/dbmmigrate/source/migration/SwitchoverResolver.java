@@ -87,8 +87,7 @@ final class SwitchoverResolver {
       throws TransferException, InterruptedException, MigrationFailure {
     observer.phase("paused");
     final MigrationTimeline t = timeline;
-    t.pause = clock.nanoTime();
-    t.jitAtPause = io.dbmmigrate.jvm.JitClock.compileMillis();
+    t.pauseAt(clock.nanoTime());
     guard.pause();
     t.paused = clock.nanoTime();
     RoundRecord fin = loop.runRound(finalRound, RoundLoop.Kind.FINAL);
@@ -110,12 +109,10 @@ final class SwitchoverResolver {
     try {
       out = s.commit(vcpus, sourceDigest, !settings.verifyOnly(), verification.mode());
     } catch (TransferException | RuntimeException e) {
-      t.answer = clock.nanoTime();
-      t.jitAtAnswer = io.dbmmigrate.jvm.JitClock.compileMillis();
+      t.answerAt(clock.nanoTime());
       return answerLost(e, s, verification.sourceHex());
     }
-    t.answer = clock.nanoTime();
-    t.jitAtAnswer = io.dbmmigrate.jvm.JitClock.compileMillis();
+    t.answerAt(clock.nanoTime());
     observer.stopSampling(); // the source's guest no longer runs here; "after" comes from the destination
     DestCommitTimings d = out.dest();
     t.dest = d;
