@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Binds a service so that its {@code SendPages} method receives {@link InboundBatch} holders through
+ * Binds a service so that its {@code SendPages} and {@code WarmUpPages} methods receive {@link InboundBatch} holders through
  * {@link InboundBatchMarshaller} (gRPC's network buffers read in place) when the service is a
  * {@link PageBatchReceiver}; other services and methods are bound as generated. The service
  * descriptor keeps its schema, so reflection still describes {@code SendPages(stream PageBatch)}:
@@ -26,26 +26,31 @@ public final class PageStreamBinding {
     ServerServiceDefinition def = service.bindService();
     if (!(service instanceof PageBatchReceiver receiver)) return def;
     String sendPages = MigrationTargetGrpc.getSendPagesMethod().getFullMethodName();
+    String warmUpPages = MigrationTargetGrpc.getWarmUpPagesMethod().getFullMethodName();
     ServiceDescriptor old = def.getServiceDescriptor();
     ServiceDescriptor.Builder sd =
         ServiceDescriptor.newBuilder(old.getName()).setSchemaDescriptor(old.getSchemaDescriptor());
     List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
     for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
-      if (!m.getMethodDescriptor().getFullMethodName().equals(sendPages)) {
-        methods.add(m);
-        continue;
-      }
-      MethodDescriptor<InboundBatch, StreamSummary> md =
-          MigrationTargetGrpc.getSendPagesMethod()
-              .toBuilder(
-                  InboundBatchMarshaller.instance(),
-                  MigrationTargetGrpc.getSendPagesMethod().getResponseMarshaller())
-              .build();
-      methods.add(ServerMethodDefinition.create(md, ServerCalls.asyncClientStreamingCall(receiver::receivePages)));
+      String name = m.getMethodDescriptor().getFullMethodName();
+      if (name.equals(sendPages))
+        methods.add(inPlace(MigrationTargetGrpc.getSendPagesMethod(), receiver::receivePages));
+      else if (name.equals(warmUpPages))
+        methods.add(inPlace(MigrationTargetGrpc.getWarmUpPagesMethod(), receiver::receiveWarmUpPages));
+      else methods.add(m);
     }
     for (ServerMethodDefinition<?, ?> m : methods) sd.addMethod(m.getMethodDescriptor());
     ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(sd.build());
     for (ServerMethodDefinition<?, ?> m : methods) out.addMethod(m);
     return out.build();
+  }
+
+  /** A client-streaming page-batch method whose requests are parsed in place. */
+  private static ServerMethodDefinition<InboundBatch, StreamSummary> inPlace(
+      MethodDescriptor<io.dbmmigrate.proto.v1.PageBatch, StreamSummary> generated,
+      ServerCalls.ClientStreamingMethod<InboundBatch, StreamSummary> handler) {
+    MethodDescriptor<InboundBatch, StreamSummary> md =
+        generated.toBuilder(InboundBatchMarshaller.instance(), generated.getResponseMarshaller()).build();
+    return ServerMethodDefinition.create(md, ServerCalls.asyncClientStreamingCall(handler));
   }
 }

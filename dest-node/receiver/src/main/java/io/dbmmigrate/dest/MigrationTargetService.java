@@ -62,7 +62,16 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
   /** The generated binding (used when not bound by PageStreamBinding): parsed batches as holders. */
   @Override
   public StreamObserver<PageBatch> sendPages(StreamObserver<StreamSummary> responseObserver) {
-    final StreamObserver<InboundBatch> in = receivePages(responseObserver);
+    return parsed(receivePages(responseObserver));
+  }
+
+  /** The generated binding of WarmUpPages (when not bound by PageStreamBinding). */
+  @Override
+  public StreamObserver<PageBatch> warmUpPages(StreamObserver<StreamSummary> responseObserver) {
+    return parsed(receiveWarmUpPages(responseObserver));
+  }
+
+  private static StreamObserver<PageBatch> parsed(StreamObserver<InboundBatch> in) {
     return new StreamObserver<>() {
       @Override
       public void onNext(PageBatch batch) {
@@ -88,19 +97,33 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
    */
   @Override
   public StreamObserver<InboundBatch> receivePages(StreamObserver<StreamSummary> responseObserver) {
+    return batchCall(responseObserver, receiver.openStream());
+  }
+
+  /** WarmUpPages as {@code PageStreamBinding} routes it: as SendPages, into scratch memory. */
+  @Override
+  public StreamObserver<InboundBatch> receiveWarmUpPages(StreamObserver<StreamSummary> responseObserver) {
+    return batchCall(responseObserver, receiver.openWarmUp());
+  }
+
+  /**
+   * One client-streaming call of page batches into a sink; each message holds gRPC's network
+   * buffers, is decoded and applied in place, and is released here on every path (applied,
+   * refused, stream already closed).
+   */
+  private static StreamObserver<InboundBatch> batchCall(StreamObserver<StreamSummary> responseObserver, BatchSink sink) {
     ServerCallStreamObserver<StreamSummary> out =
         (ServerCallStreamObserver<StreamSummary>) responseObserver;
     // Manual flow control: at most STREAM_WINDOW batches delivered ahead of the one being applied,
     // so a fast sender cannot fill this node's memory; HTTP/2 flow control pushes back on it.
     out.disableAutoRequest();
     out.request(STREAM_WINDOW);
-    PageStream stream = receiver.openStream();
     return new StreamObserver<>() {
       @Override
       public void onNext(InboundBatch batch) {
         try {
-          if (stream.isClosed()) return;
-          stream.apply(batch);
+          if (sink.isClosed()) return;
+          sink.apply(batch);
           out.request(1);
         } catch (TargetException e) {
           out.onError(TargetStatuses.of(e).asRuntimeException());
@@ -111,13 +134,13 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
 
       @Override
       public void onError(Throwable t) {
-        stream.broken(Status.fromThrowable(t).getCode().toString());
+        sink.broken(Status.fromThrowable(t).getCode().toString());
       }
 
       @Override
       public void onCompleted() {
-        if (stream.isClosed()) return;
-        reply(out, stream.complete());
+        if (sink.isClosed()) return;
+        reply(out, sink.complete());
       }
     };
   }

@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Threading: the transport delivers one callback at a time (not thread-safe otherwise).
  */
-public final class PageStream {
+public final class PageStream implements BatchSink {
   private final Receiver receiver;
   private final InboundBudget budget;
   private final LongSupplier nanoClock;
@@ -37,6 +37,7 @@ public final class PageStream {
     this.nanoClock = nanoClock;
   }
 
+  @Override
   public boolean isClosed() {
     return closed;
   }
@@ -51,6 +52,7 @@ public final class PageStream {
    * caller releases the holder afterwards); on refusal the stream is closed and its session
    * discarded. A batch whose bytes are not a PageBatch is refused as INVALID_ARGUMENT.
    */
+  @Override
   public void apply(InboundBatch inbound) throws TargetException {
     if (closed) throw new TargetException(ReceiveError.ENDED, "page stream already closed");
     boolean ok = false;
@@ -103,6 +105,7 @@ public final class PageStream {
   }
 
   /** The source half-closed: the call's summary. */
+  @Override
   public StreamSummary complete() {
     if (!closed) {
       closed = true;
@@ -113,6 +116,7 @@ public final class PageStream {
   }
 
   /** The call broke (cancelled, transport lost): the session cannot be complete, discard it. */
+  @Override
   public void broken(String reason) {
     if (!closed) close("page stream broken: " + reason);
   }

@@ -74,6 +74,12 @@ final class ReceiveSession {
     this.receipt = options.getPostcopy() ? new io.dbmmigrate.digest.ReceiptDigest(vm.memory().slots()) : null;
   }
 
+  /** Page-path warm-up allowed per session (WarmUpPages). */
+  static final long MAX_WARM_UP_BYTES = 1L << 30;
+
+  /** Warm-up payload bytes received so far (any thread; atomic). */
+  private final java.util.concurrent.atomic.AtomicLong warmUpBytes = new java.util.concurrent.atomic.AtomicLong();
+
   /**
    * Checks and applies one batch: decode (CRC, format), every gfn inside a slot and writable in
    * this round, in sequence; only then are pages written, so a refused batch changes nothing.
@@ -82,29 +88,10 @@ final class ReceiveSession {
     lastActivityNanos = nowNanos;
     lock.readLock().lock();
     try {
-      if (ended) throw new TargetException(ReceiveError.ENDED, "session " + id + " has ended");
-      final PageBatch batch;
-      try {
-        batch = inbound.decode();
-        decoder.decode(inbound); // CRC and record index over the received buffers, in place
-      } catch (BatchFormatException e) {
-        throw TargetException.invalid(
-            "stream " + inboundStream(inbound) + ": " + e.getMessage());
-      }
+      final PageBatch batch = decodeChecked(decoder, inbound);
       final GuestMemory mem = vm.memory();
       final int n = decoder.count();
       final int round = batch.getRound();
-      for (int i = 0; i < n; i++) {
-        final long gfn = decoder.gfn(i);
-        final MemorySlotSpec slot = mem.slotOf(gfn);
-        if (slot == null)
-          throw TargetException.invalid(
-              "page gfn 0x" + Long.toHexString(gfn) + " is outside every memory slot of the guest");
-        if (slot.readOnly() && round != 0)
-          throw TargetException.invalid(
-              "page gfn 0x" + Long.toHexString(gfn) + " is in read-only slot '" + slot.name()
-                  + "', which is sent in round 0 only (got round " + round + ")");
-      }
       ledger.accept(batch.getStream(), round, batch.getSequence());
       try {
         decoder.applyTo(mem); // one copy per page, from the batch's buffers into guest memory
@@ -128,6 +115,64 @@ final class ReceiveSession {
       lock.readLock().unlock();
     }
     lastAppliedNanos = nowNanos; // a stream's own clock reading; racing streams: either is fine
+  }
+
+  /**
+   * Decodes a batch in place (header, CRC, record index) and checks every page against the
+   * guest's slots; the session must not have ended. Caller holds the read lock.
+   */
+  private PageBatch decodeChecked(PageBatchDecoder decoder, InboundBatch inbound) throws TargetException {
+    if (ended) throw new TargetException(ReceiveError.ENDED, "session " + id + " has ended");
+    final PageBatch batch;
+    try {
+      batch = inbound.decode();
+      decoder.decode(inbound); // CRC and record index over the received buffers, in place
+    } catch (BatchFormatException e) {
+      throw TargetException.invalid("stream " + inboundStream(inbound) + ": " + e.getMessage());
+    }
+    final GuestMemory mem = vm.memory();
+    final int round = batch.getRound();
+    for (int i = 0, n = decoder.count(); i < n; i++) {
+      final long gfn = decoder.gfn(i);
+      final MemorySlotSpec slot = mem.slotOf(gfn);
+      if (slot == null)
+        throw TargetException.invalid(
+            "page gfn 0x" + Long.toHexString(gfn) + " is outside every memory slot of the guest");
+      if (slot.readOnly() && round != 0)
+        throw TargetException.invalid(
+            "page gfn 0x" + Long.toHexString(gfn) + " is in read-only slot '" + slot.name()
+                + "', which is sent in round 0 only (got round " + round + ")");
+    }
+    return batch;
+  }
+
+  /**
+   * A warm-up batch (WarmUpPages): checked and decoded as {@link #apply} does, then placed into
+   * {@code scratch} (a memory of the guest's layout that the warm-up call owns), never into the
+   * VM; no ledger. Counts against the session's warm-up allowance.
+   */
+  void warmUp(PageBatchDecoder decoder, InboundBatch inbound, GuestMemory scratch, long nowNanos)
+      throws TargetException {
+    lastActivityNanos = nowNanos;
+    lock.readLock().lock();
+    try {
+      decodeChecked(decoder, inbound);
+      if (warmUpBytes.addAndGet(inbound.payloadBytes()) > MAX_WARM_UP_BYTES)
+        throw new TargetException(
+            ReceiveError.NO_CAPACITY, "page-path warm-up beyond " + (MAX_WARM_UP_BYTES >> 20) + " MiB per session");
+      try {
+        decoder.applyTo(scratch);
+      } catch (GuestMemoryExhaustedException e) {
+        throw new TargetException(ReceiveError.NO_CAPACITY, "no room for the warm-up's scratch pages: " + e.getMessage());
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The memory layout of the guest being received (a warm-up's scratch memory copies it). */
+  java.util.List<MemorySlotSpec> slots() {
+    return vm.memory().slots();
   }
 
   /** Start of the apply of the latest batch (0 before any); the commit reports its distance. */

@@ -234,6 +234,11 @@ public final class Receiver {
     return new PageStream(this, budget, nanoClock);
   }
 
+  /** A WarmUpPages call: checked like a page stream, placed into scratch memory (see WarmUpStream). */
+  BatchSink openWarmUp() {
+    return new WarmUpStream(this, budget, nanoClock);
+  }
+
   ReceiveSession sessionForStream(String id) throws TargetException {
     return session(id);
   }

@@ -136,6 +136,17 @@ public final class MigrationOptions {
   long rpcTimeoutMillis = MigrationSettings.DEFAULT_RPC_TIMEOUT_MILLIS;
 
   @Option(
+      names = "--jit-warm-up",
+      paramLabel = "SIZE",
+      converter = ByteSize.class,
+      description =
+          "Before round 0, stream up to SIZE of guest pages through the page path into a scratch"
+              + " memory on the destination (never into the VM), at most 3 s, so that both JVMs"
+              + " compile the page path before the measured rounds; counted in setup. 0 = off."
+              + " Default: 1g.")
+  long jitWarmUpBytes = MigrationSettings.DEFAULT_JIT_WARM_UP_BYTES;
+
+  @Option(
       names = "--stream-stall-ms",
       paramLabel = "MS",
       description = "Fail when a page stream makes no progress this long (watchdog). Default: ${DEFAULT-VALUE}.")
@@ -195,7 +206,7 @@ public final class MigrationOptions {
           dirtyLog, switchPolicy, downtimeLimitMillis, maxRounds, onNoConvergence, streams,
           (int) batchBytes, compress, maxBandwidth, scanThreads, scanChunkBytes, verifyOnly,
           testCorruptGfn, warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis,
-          verify);
+          verify, jitWarmUpBytes);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid migration option: " + e.getMessage(), e);
     }

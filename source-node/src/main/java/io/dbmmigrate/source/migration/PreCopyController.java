@@ -8,6 +8,9 @@ import io.dbmmigrate.net.NanoClock;
 import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.report.GcPhaseStats;
 import io.dbmmigrate.report.LostWork;
+import io.dbmmigrate.machine.VmSpec;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.jvm.JitClock;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.TimelineSample;
 import java.util.List;
@@ -243,6 +246,7 @@ public final class PreCopyController {
         session = s;
       }
       checkCancelled();
+      warmUpPagePath(s);
       final long tOpened = clock.nanoTime();
       if (postcopy.mode() == MigrationMode.POSTCOPY) {
         // Pure post-copy: no rounds, no dirty log; every writable page follows the VM.
@@ -432,6 +436,29 @@ public final class PreCopyController {
       phase = p;
     }
     listener.onPhase(p, detail);
+  }
+
+  /**
+   * The page-path warm-up ({@link MigrationSettings#jitWarmUpBytes}), part of setup: guest pages
+   * from the start of RAM stream into the destination's scratch memory so that both JVMs compile
+   * the page path before round 0 (see WarmUpPages in target.proto). A failed warm-up is logged and
+   * the migration goes on without it: it moved no state.
+   */
+  private void warmUpPagePath(TargetSession s) throws InterruptedException {
+    if (settings.jitWarmUpBytes() == 0) return;
+    final GuestMemory mem = vm.memory();
+    final long jit0 = JitClock.compileMillis();
+    try {
+      TargetSession.WarmUp w =
+          s.warmUp(mem, VmSpec.RAM_BASE_GFN, settings.jitWarmUpBytes(), MigrationSettings.JIT_WARM_UP_MAX_MILLIS);
+      if (w.bytes() > 0)
+        log.info(
+            "{}: page-path warm-up: {} MiB in {} ms ({} ms of JIT compilation meanwhile)",
+            migrationId, w.bytes() >> 20, w.nanos() / 1_000_000,
+            jit0 < 0 ? "?" : Long.toString(JitClock.compileMillis() - jit0));
+    } catch (TransferException e) {
+      log.warn("{}: page-path warm-up failed, going on without it: {}", migrationId, e.getMessage());
+    }
   }
 
   private void checkCancelled() throws MigrationFailure {

@@ -25,6 +25,20 @@ public interface TargetSession extends AutoCloseable {
       int round, HarvestBitmap.Round harvest, GuestMemory memory, ProgressSink progress)
       throws TransferException, InterruptedException;
 
+  /** What a page-path warm-up sent (uncompressed payload bytes) and how long it took. */
+  record WarmUp(long bytes, long nanos) {}
+
+  /**
+   * Page-path warm-up before round 0: streams up to {@code bytes} of guest pages from the start of
+   * RAM ({@code ramBaseGfn}) over all streams into the destination's scratch memory (never into the
+   * VM; WarmUpPages in target.proto), stopping after {@code maxMillis}, so that both nodes' JIT
+   * compile the page path before the measured rounds. Transports without one send nothing.
+   */
+  default WarmUp warmUp(GuestMemory memory, long ramBaseGfn, long bytes, long maxMillis)
+      throws TransferException, InterruptedException {
+    return new WarmUp(0, 0);
+  }
+
   /**
    * Commits: the destination checks that every batch arrived, compares digests and, on a match
    * and {@code resume}, resumes the VM. After it returns, the session is over.

@@ -131,6 +131,7 @@ final class GrpcTargetSession implements TargetSession {
               MigrationTargetGrpc.newStub(ch)
                   .withOnReadyThreshold(ON_READY_BATCHES * options.batchBytes())
                   .withInterceptors(new BatchSendTimer(batchLatency.stream(i), System::nanoTime)),
+              MigrationTargetGrpc.newStub(ch).withOnReadyThreshold(ON_READY_BATCHES * options.batchBytes()),
               options.batchBytes(),
               options.compress(),
               limiter,
@@ -200,6 +201,40 @@ final class GrpcTargetSession implements TargetSession {
             StreamManifest.newBuilder().setStream(r.stream()).setRound(round).setBatchCount(r.batches()).build());
     }
     return new RoundTransfer(pages, zero, raw, wire, batches, System.nanoTime() - t0);
+  }
+
+  @Override
+  public WarmUp warmUp(GuestMemory memory, long ramBaseGfn, long bytes, long maxMillis)
+      throws TransferException, InterruptedException {
+    final long t0 = System.nanoTime();
+    final long pages = Math.max(1, bytes / GuestMemory.PAGE_SIZE);
+    HarvestBitmap range = HarvestBitmap.forMemory(memory);
+    range.setRange(ramBaseGfn, Math.min(ramBaseGfn + pages, memory.gfnLimit()));
+    final HarvestBitmap.Round harvest = range.publish();
+    final BitmapCursor cursor = new BitmapCursor(harvest);
+    final long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+    List<Future<PageStreamSender.Result>> futures = new ArrayList<>(senders.size());
+    for (PageStreamSender s : senders) futures.add(pool.submit(() -> s.warmUp(sessionId, cursor, memory, deadline)));
+    long sent = 0;
+    Throwable failure = null;
+    try {
+      // Every stream ends by itself (its pages run out or the deadline passes): wait for all, so
+      // that no warm-up call is still open when round 0 starts; never cancel the senders (a
+      // cancel would also fail their later rounds).
+      for (Future<PageStreamSender.Result> f : futures) {
+        try {
+          sent += f.get().rawBytes();
+        } catch (ExecutionException e) {
+          if (failure == null) failure = e.getCause();
+        }
+      }
+    } finally {
+      range.clear();
+    }
+    if (failure != null)
+      throw new TransferException(
+          "page-path warm-up: " + (failure.getMessage() == null ? failure.toString() : failure.getMessage()), failure);
+    return new WarmUp(sent, System.nanoTime() - t0);
   }
 
   @Override

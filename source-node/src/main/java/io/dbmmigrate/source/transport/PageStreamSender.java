@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicReference;
 final class PageStreamSender {
   private final int stream;
   private final MigrationTargetGrpc.MigrationTargetStub stub;
+  /** The same channel without the batch-latency timer: warm-up batches are not measured. */
+  private final MigrationTargetGrpc.MigrationTargetStub warmUpStub;
   private final PageBatchEncoder encoder;
   private final RateLimiter limiter;
   private final long stallNanos;
@@ -47,12 +49,14 @@ final class PageStreamSender {
   PageStreamSender(
       int stream,
       MigrationTargetGrpc.MigrationTargetStub stub,
+      MigrationTargetGrpc.MigrationTargetStub warmUpStub,
       int batchBytes,
       boolean compress,
       RateLimiter limiter,
       long stallMillis) {
     this.stream = stream;
     this.stub = stub;
+    this.warmUpStub = warmUpStub;
     this.encoder = new PageBatchEncoder(batchBytes, compress, PageBatchEncoder.DEFAULT_BUFFERS);
     this.limiter = limiter;
     this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMillis);
@@ -62,11 +66,27 @@ final class PageStreamSender {
   private final class Call {
     final ReadinessGate gate = new ReadinessGate();
     final CompletableFuture<StreamSummary> summary = new CompletableFuture<>();
+    final boolean warmUp;
     ClientCallStreamObserver<PageBatch> requests;
 
+    Call(boolean warmUp) {
+      this.warmUp = warmUp;
+    }
+
     void open() throws StreamFailedException {
-      stub.sendPages(
-          new ClientResponseObserver<PageBatch, StreamSummary>() {
+      ClientResponseObserver<PageBatch, StreamSummary> observer = observer();
+      if (warmUp) warmUpStub.warmUpPages(observer);
+      else stub.sendPages(observer);
+      current.set(requests);
+      String reason = cancelReason;
+      if (reason != null) {
+        requests.cancel(reason, null);
+        throw new StreamFailedException("cancelled: " + reason, null);
+      }
+    }
+
+    private ClientResponseObserver<PageBatch, StreamSummary> observer() {
+      return new ClientResponseObserver<PageBatch, StreamSummary>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<PageBatch> r) {
               requests = r;
@@ -89,13 +109,7 @@ final class PageStreamSender {
               summary.completeExceptionally(
                   new IllegalStateException("SendPages completed without a summary"));
             }
-          });
-      current.set(requests);
-      String reason = cancelReason;
-      if (reason != null) {
-        requests.cancel(reason, null);
-        throw new StreamFailedException("cancelled: " + reason, null);
-      }
+          };
     }
   }
 
@@ -106,7 +120,28 @@ final class PageStreamSender {
       GuestMemory mem,
       ProgressSink progress)
       throws StreamFailedException, InterruptedException {
-    final Call call = new Call();
+    return send(sessionId, round, cursor, mem, progress, false, 0);
+  }
+
+  /**
+   * Streams the cursor's pages as a WarmUpPages call (see target.proto), stopping early at
+   * {@code deadlineNanos} (System.nanoTime) after the batch in hand.
+   */
+  Result warmUp(String sessionId, BitmapCursor cursor, GuestMemory mem, long deadlineNanos)
+      throws StreamFailedException, InterruptedException {
+    return send(sessionId, 0, cursor, mem, ProgressSink.NONE, true, deadlineNanos);
+  }
+
+  private Result send(
+      String sessionId,
+      int round,
+      BitmapCursor cursor,
+      GuestMemory mem,
+      ProgressSink progress,
+      boolean warmUp,
+      long deadlineNanos)
+      throws StreamFailedException, InterruptedException {
+    final Call call = new Call(warmUp);
     int sequence = 0;
     long pages = 0;
     long zeroPages = 0;
@@ -130,6 +165,7 @@ final class PageStreamSender {
           }
         }
         if (cancelReason != null) throw new StreamFailedException("cancelled: " + cancelReason, null);
+        if (warmUp && System.nanoTime() - deadlineNanos > 0) break;
       }
       if (!encoder.isEmpty()) {
         pages += encoder.pageCount();

@@ -1,0 +1,108 @@
+package io.dbmmigrate.dest;
+
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.proto.v1.PageBatch;
+import io.dbmmigrate.proto.v1.StreamSummary;
+import io.dbmmigrate.wire.BatchFormatException;
+import io.dbmmigrate.wire.InboundBatch;
+import io.dbmmigrate.wire.PageBatchDecoder;
+import java.util.function.LongSupplier;
+
+/**
+ * One WarmUpPages call: batches checked and decoded exactly as a {@link PageStream}'s, through the
+ * same code ({@link ReceiveSession#warmUp}, {@link PageBatchDecoder#applyTo}), placed into a
+ * scratch memory of the guest's layout (sparse, created at the first batch, released when the call
+ * ends), never into the VM. Its purpose is to have the JIT compile the receive path before the
+ * measured rounds.
+ *
+ * <p>A refusal ends this call only: the session is unaffected (no VM state changed). The stream's
+ * working memory is reserved from the {@link InboundBudget} as a page stream's is.
+ *
+ * <p>Threading: the transport delivers one callback at a time (not thread-safe otherwise).
+ */
+final class WarmUpStream implements BatchSink {
+  private final Receiver receiver;
+  private final InboundBudget budget;
+  private final LongSupplier nanoClock;
+  private ReceiveSession session;
+  private GuestMemory scratch;
+  private PageBatchDecoder decoder;
+  private long reservedBytes;
+  private boolean closed;
+  private long batches;
+  private long pages;
+  private long bytes;
+
+  WarmUpStream(Receiver receiver, InboundBudget budget, LongSupplier nanoClock) {
+    this.receiver = receiver;
+    this.budget = budget;
+    this.nanoClock = nanoClock;
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public void apply(InboundBatch inbound) throws TargetException {
+    if (closed) throw new TargetException(ReceiveError.ENDED, "warm-up stream already closed");
+    boolean ok = false;
+    try {
+      final PageBatch batch;
+      try {
+        batch = inbound.decode();
+      } catch (BatchFormatException e) {
+        throw TargetException.invalid("malformed page batch: " + e.getMessage());
+      }
+      if (session == null) bind(batch);
+      else if (!session.id.equals(batch.getSessionId()))
+        throw TargetException.invalid("a warm-up stream must carry one session only");
+      session.warmUp(decoder, inbound, scratch, nanoClock.getAsLong());
+      batches++;
+      pages += batch.getPageCount();
+      bytes += inbound.payloadBytes();
+      ok = true;
+    } finally {
+      if (!ok) release();
+    }
+  }
+
+  private void bind(PageBatch first) throws TargetException {
+    ReceiveSession s = receiver.sessionForStream(first.getSessionId());
+    long need = ReceiveFootprint.workingBytes(s.maxBatchBytes);
+    if (!budget.tryReserve(need))
+      throw new TargetException(
+          ReceiveError.NO_CAPACITY,
+          "this node's inbound buffers are in use (" + budget.capacityBytes() + " bytes, --max-inflight-bytes)");
+    reservedBytes = need;
+    session = s;
+    decoder = new PageBatchDecoder(s.maxBatchBytes);
+    scratch = new ChunkedGuestMemory(s.slots());
+  }
+
+  @Override
+  public StreamSummary complete() {
+    release();
+    return StreamSummary.newBuilder().setBatches(batches).setPages(pages).setBytes(bytes).build();
+  }
+
+  @Override
+  public void broken(String reason) {
+    release();
+  }
+
+  private void release() {
+    closed = true;
+    decoder = null;
+    if (scratch != null) {
+      scratch.close(); // nobody else ever saw it; this call's thread is the only one touching it
+      scratch = null;
+    }
+    if (reservedBytes > 0) {
+      budget.release(reservedBytes);
+      reservedBytes = 0;
+    }
+  }
+}
