@@ -164,6 +164,16 @@ final class GrpcPostcopy implements PostcopyTransfer {
       connected = true;
       background.onNext(
           PostcopyUp.newBuilder().setSessionId(sessionId).setChannel(PostcopyChannel.POSTCOPY_CHANNEL_BACKGROUND).build());
+      // The requests the first answer carried (vCPUs blocked since resume) go out before the
+      // background push claims its first page: otherwise the pusher, already running while the
+      // urgent thread starts, claims them into its batches and they wait behind the rate limiter.
+      byte[] buf = new byte[GuestMemory.PAGE_SIZE];
+      try {
+        for (Long gfn = requests.poll(); gfn != null && broken == null; gfn = requests.poll()) serve(gfn, buf);
+      } catch (RuntimeException e) {
+        fail("urgent sender: " + e);
+        return;
+      }
       urgentSender = new Thread(this::serveRequests, "postcopy-urgent");
       urgentSender.setDaemon(true);
       urgentSender.start();
@@ -245,18 +255,23 @@ final class GrpcPostcopy implements PostcopyTransfer {
       try {
         while (!complete && broken == null) {
           Long gfn = requests.poll(20, TimeUnit.MILLISECONDS);
-          if (gfn == null || gfn < 0 || (gfn >>> 6) >= toSend.length()) continue; // outside: ignored
-          if (!claim(gfn)) continue; // already sent on this connection (in flight)
-          PostcopyPage p = page(memory, gfn, buf);
-          urgent.onNext(PostcopyUp.newBuilder().addPages(p).build());
-          requested.incrementAndGet();
-          bytes.addAndGet(p.getSerializedSize());
+          if (gfn != null) serve(gfn, buf);
         }
       } catch (InterruptedException e) {
         // cancelled: the connection is being torn down
       } catch (RuntimeException e) {
         fail("urgent sender: " + e);
       }
+    }
+
+    /** One requested page on the URGENT call, unless already sent on this connection. */
+    private void serve(long gfn, byte[] buf) {
+      if (gfn < 0 || (gfn >>> 6) >= toSend.length()) return; // outside the guest: ignored
+      if (!claim(gfn)) return; // already sent on this connection (in flight)
+      PostcopyPage p = page(memory, gfn, buf);
+      urgent.onNext(PostcopyUp.newBuilder().addPages(p).build());
+      requested.incrementAndGet();
+      bytes.addAndGet(p.getSerializedSize());
     }
 
     /** Every page still to send, in gfn order, PAGES_PER_MESSAGE per message, under flow control. */
