@@ -36,10 +36,12 @@ final class PostcopySwitchover {
   private final GuestRateObserver observer;
   private final MigrationReportBuilder report;
   private final MigrationTimeline timeline;
+  private final long observeAfterMillis;
 
   PostcopySwitchover(
       String migrationId, VirtualMachine vm, SourceVmGuard guard, PostcopySettings settings, NanoClock clock,
-      GuestRateObserver observer, MigrationReportBuilder report, MigrationTimeline timeline) {
+      GuestRateObserver observer, MigrationReportBuilder report, MigrationTimeline timeline, long observeAfterMillis) {
+    this.observeAfterMillis = observeAfterMillis;
     this.migrationId = migrationId;
     this.vm = vm;
     this.guard = guard;
@@ -120,6 +122,12 @@ final class PostcopySwitchover {
       return new SwitchoverResolver.Resolution(SourceVmFate.PAUSED_OUTCOME_UNKNOWN, MigrationPhase.FAILED, error);
     }
     guard.handOver();
+    // The destination sampled its guest from resume to its answer; the source's "after" samples
+    // (as for pre-copy) follow. Lost work then spans rounds, stop and post-copy (PreCopyController.finish).
+    t.postcopyRate = c.guestRate();
+    if (c.guestRate() == null)
+      log.warn("{}: the destination sent no write-rate samples: no lost work for this post-copy", migrationId);
+    observer.observeAfter(s, observeAfterMillis);
     String receiptHex = receiptHex(sums);
     report.verification(true, true, receiptHex, receiptHex);
     report.outcome(MigrationReport.COMPLETED, null);

@@ -3,9 +3,11 @@ package io.dbmmigrate.source.transport;
 import com.google.protobuf.ByteString;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.net.RateLimiter;
+import io.dbmmigrate.report.PostcopyTimeline;
 import io.dbmmigrate.proto.v1.CompletePostcopyRequest;
 import io.dbmmigrate.proto.v1.CompletePostcopyResponse;
 import io.dbmmigrate.proto.v1.GpaRange;
+import io.dbmmigrate.proto.v1.GuestRateSample;
 import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.PostcopyChannel;
 import io.dbmmigrate.proto.v1.PostcopyDown;
@@ -351,6 +353,19 @@ final class GrpcPostcopy implements PostcopyTransfer {
     return new Completion(
         r.getMatch(), ranges, per, r.getBlocktimeMicrosTotal() / 1000.0, r.getPagesRequested(), r.getPagesReceived(),
         r.getDuplicatePages(), r.getRequestLatencyP50Micros() / 1000.0, r.getRequestLatencyP99Micros() / 1000.0,
-        r.getRequestLatencyMaxMicros() / 1000.0, r.getLastPageMillis(), r.getRecoveries(), r.getDetail());
+        r.getRequestLatencyMaxMicros() / 1000.0, r.getLastPageMillis(), r.getRecoveries(), r.getDetail(),
+        guestRate(r));
+  }
+
+  /** The destination's write-rate samples since resume; null when absent or cut at its cap. */
+  static List<PostcopyTimeline.DestSample> guestRate(CompletePostcopyResponse r) {
+    if (!r.getGuestRateReported()) return null;
+    if (r.getGuestRateTruncated()) {
+      log.warn("the destination stopped sampling its guest's write rate at its cap: no lost work for this run");
+      return null;
+    }
+    List<PostcopyTimeline.DestSample> out = new ArrayList<>(r.getGuestRateCount());
+    for (GuestRateSample g : r.getGuestRateList()) out.add(new PostcopyTimeline.DestSample(g.getEndMicros(), g.getStoresPerSec()));
+    return out;
   }
 }
