@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrency contract: {@code toSend} holds the pages not yet sent on the current connection;
  * a page is sent only by the thread that clears its bit (CAS), so it is sent once per connection,
- * by the urgent sender or by the background pusher, whichever claims it first. The urgent sender
- * runs on its own thread; the pusher on the caller's. {@code complete} and {@code broken} are
+ * by the urgent sender or by the background pusher, whichever claims it first. The requests the
+ * URGENT call's first answer carries are served on the caller's thread before the pusher starts
+ * (so the pusher never claims them); later requests on the urgent sender's own thread, started
+ * after that (Thread.start orders the two writers of the URGENT call); the pusher on the caller's. {@code complete} and {@code broken} are
  * volatile flags that end both loops.
  */
 final class GrpcPostcopy implements PostcopyTransfer {
