@@ -59,8 +59,13 @@ build_common_test_classpath() {
 # transfer: environment RAM (default 4g), STREAMS (default "1 2 4"), BATCHES (--batch-bytes values,
 # default "1m"; e.g. "256k 1m 4m" sweeps batch size x streams), COMPRESS (none|lz4, default none), BENCH_HEAP (default "-Xms1g -Xmx1g -XX:+AlwaysPreTouch": guest memory is off the heap, and
 # the heaps are committed before the measurement, so round 0 does not time the kernel faulting in
-# fresh heap), PROFILE=1 (JFR
+# fresh heap), PREALLOC (1, the default: the destination backs the guest's memory before it
+# listens, dest-node --prealloc-ram, so round 0 does not time the host backing fresh pages; 0:
+# sparse memory, as a default destination), PROFILE=1 (JFR
 # recordings of the 1-stream run into results/bench-transfer/).
+# Baselines, each measured right before its migration: raw TCP (the sink discards; the issue's
+# baseline) and raw TCP whose sink places every MiB into tmpfs memory of the same kind as the
+# destination's (preallocated with PREALLOC=1, sparse with 0): the ceiling of a receiver that places.
 # Guest memory: every RAM page is prefilled with non-zero, incompressible content (no zero pages)
 # and the guest is idle, so round 0 moves RAM bytes of real pages (plus 8 bytes of header each).
 # The raw TCP baseline (one connection, 1 MiB direct buffers, a sink that discards) is measured
@@ -69,6 +74,8 @@ bench_transfer() {
   local ram=${RAM:-4g} streams_list=${STREAMS:-"1 2 4"} compress=${COMPRESS:-none}
   local batches=${BATCHES:-1m}
   local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
+  local prealloc=${PREALLOC:-1} place_sink=backed dest_args=()
+  if [[ "$prealloc" == 1 ]]; then dest_args=(--prealloc-ram "$ram"); else place_sink=fresh; fi
   local out=results/bench-transfer
   mkdir -p "$out"
   dbm_need_tool jq jq "reading the reports"
@@ -77,7 +84,7 @@ bench_transfer() {
   local work=$BENCH_WORK
   trap 'dbm_stop_dest; rm -rf "$BENCH_WORK"' EXIT
 
-  declare -A mbps raw jit
+  declare -A mbps raw place jit
   local s b key configs=()
   for b in $batches; do
     for s in $streams_list; do configs+=("$s:$b"); done
@@ -85,15 +92,19 @@ bench_transfer() {
   for key in "${configs[@]}"; do
     s=${key%%:*}
     b=${key#*:}
-    raw[$key]=$(${JAVA:-java} -cp "$SOURCE_JAR" io.dbmmigrate.source.bench.RawTcpThroughput "$ram" | sed -n 's/^RAW_TCP_MBPS=//p')
-    echo "raw TCP loopback ($ram): ${raw[$key]} MB/s" >&2
+    local baselines
+    baselines=$(${JAVA:-java} -cp "$SOURCE_JAR" io.dbmmigrate.source.bench.RawTcpThroughput "$ram" discard "$place_sink")
+    raw[$key]=$(sed -n 's/^RAW_TCP_MBPS=//p' <<<"$baselines")
+    place[$key]=$(sed -n 's/^RAW_TCP_PLACE_[A-Z]*_MBPS=//p' <<<"$baselines")
+    echo "raw TCP loopback ($ram): ${raw[$key]} MB/s; placing into $place_sink tmpfs: ${place[$key]} MB/s" >&2
     echo "== migration round 0, $ram guest, $s stream(s), batch $b, compress $compress" >&2
     local src_opts="$heap" dst_opts="$heap"
     if [[ "${PROFILE:-0}" == 1 && "$key" == "${configs[0]}" ]]; then
       src_opts="$src_opts -XX:StartFlightRecording=filename=$out/source-s1.jfr,settings=profile"
       dst_opts="$dst_opts -XX:StartFlightRecording=filename=$out/dest-s1.jfr,settings=profile"
     fi
-    DEST_JAVA_OPTS="$dst_opts" dbm_start_dest "$work/dest-s$s.log"
+    DEST_JAVA_OPTS="$dst_opts" dbm_start_dest "$work/dest-s$s.log" "${dest_args[@]}"
+    grep -o 'preallocated .*' "$work/dest-s$s.log" >&2 || true
     # shellcheck disable=SC2086
     ${JAVA:-java} $src_opts -jar "$SOURCE_JAR" migrate --target "127.0.0.1:$DEST_PORT" \
       --ram "$ram" --vcpus 1 --workload idle --prefill 1 --dirty-log sw --warmup-ms 0 \
@@ -108,10 +119,12 @@ bench_transfer() {
     echo "round 0 with $s stream(s), batch $b: ${mbps[$key]} MB/s (source JIT ${jit[$key]} ms in the round)" >&2
   done
 
-  printf '\n%-30s %10s %14s %8s %14s\n' "round 0, $ram" "MB/s" "raw TCP MB/s" "ratio" "src JIT ms"
+  printf '\n%-30s %10s %14s %8s %16s %8s %14s\n' "round 0, $ram, dest ${dest_args[*]:-sparse}" "MB/s" "raw TCP MB/s" "ratio" \
+    "placing MB/s" "ratio" "src JIT ms"
   for key in "${configs[@]}"; do
-    printf '%-30s %10s %14s %8s %14s\n' "gRPC, ${key%%:*} stream(s), batch ${key#*:}" "${mbps[$key]}" "${raw[$key]}" \
-      "$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')" "${jit[$key]}"
+    printf '%-30s %10s %14s %8s %16s %8s %14s\n' "gRPC, ${key%%:*} stream(s), batch ${key#*:}" "${mbps[$key]}" "${raw[$key]}" \
+      "$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')" "${place[$key]} ($place_sink)" \
+      "$(awk -v a="${mbps[$key]}" -v r="${place[$key]}" 'BEGIN { printf "%.3f", a / r }')" "${jit[$key]}"
   done
   echo
   # RESULT lines name the stream count for the first batch size (the default sweep has one).
@@ -119,8 +132,13 @@ bench_transfer() {
   first_b=$(echo "$batches" | awk '{ print $1 }')
   for s in $streams_list; do echo "RESULT transfer_mbps_s$s=${mbps[$s:$first_b]}"; done
   echo "RESULT raw_tcp_mbps=${raw[${configs[0]}]}"
+  echo "RESULT raw_tcp_place_${place_sink}_mbps=${place[${configs[0]}]}"
+  echo "RESULT transfer_prealloc=$prealloc"
   for s in $streams_list; do
     echo "RESULT transfer_ratio_s$s=$(awk -v a="${mbps[$s:$first_b]}" -v r="${raw[$s:$first_b]}" 'BEGIN { printf "%.3f", a / r }')"
+  done
+  for s in $streams_list; do
+    echo "RESULT transfer_place_ratio_s$s=$(awk -v a="${mbps[$s:$first_b]}" -v r="${place[$s:$first_b]}" 'BEGIN { printf "%.3f", a / r }')"
   done
   for key in "${configs[@]}"; do
     [[ "${key#*:}" == "$first_b" ]] && continue

@@ -53,10 +53,10 @@ public final class SimulatedVm implements VirtualMachine {
 
   SimulatedVm(
       VmSpec spec, StorePattern pattern, MmuVariant variant, ScanVariant scanVariant,
-      WorkloadFactory workloads, double deviceWriteMbps) {
+      WorkloadFactory workloads, double deviceWriteMbps, java.nio.channels.FileChannel backing) {
     this.spec = spec;
     this.workloads = workloads;
-    this.memory = new ChunkedGuestMemory(spec.slots());
+    this.memory = backing == null ? new ChunkedGuestMemory(spec.slots()) : new ChunkedGuestMemory(spec.slots(), backing);
     MachineTuning t = spec.tuning();
     this.mmu = new Stage2Mmu(memory, spec.vcpuCount(), t.mmuTuning(), spec.backing(), variant);
     this.dirtyLog = new Stage2DirtyLog(mmu, t.splitPolicy(), scanVariant);

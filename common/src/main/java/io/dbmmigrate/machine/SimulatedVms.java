@@ -34,6 +34,7 @@ public final class SimulatedVms {
     private int ringEntries = io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_RING_ENTRIES;
     private int hdbssEntries = io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_HDBSS_ENTRIES;
     private double dirtyLimitMbps;
+    private java.nio.channels.FileChannel backing; // null: a fresh sparse file
 
     private Builder(VmSpec spec) {
       if (spec == null) throw new IllegalArgumentException("spec missing");
@@ -97,6 +98,15 @@ public final class SimulatedVms {
       return this;
     }
 
+    /**
+     * The file behind guest memory ({@link io.dbmmigrate.memory.BackingFile}, e.g. preallocated),
+     * owned by the VM from {@link #build}; null (the default) for a fresh sparse file.
+     */
+    public Builder backing(java.nio.channels.FileChannel file) {
+      this.backing = file;
+      return this;
+    }
+
     /** The options of a machine command line: prefault, device, trackers. */
     public Builder options(MachineOptions o) {
       return prefaultRam(o.prefault())
@@ -106,7 +116,7 @@ public final class SimulatedVms {
 
     public SimulatedVm build() {
       SimulatedVm vm =
-          new SimulatedVm(spec, storePattern, mmuVariant, scanVariant, workloads, deviceWriteMbps);
+          new SimulatedVm(spec, storePattern, mmuVariant, scanVariant, workloads, deviceWriteMbps, backing);
       vm.stage2DirtyLog().setTrackerDefaults(ringEntries, hdbssEntries, dirtyLimitMbps);
       if (prefaultRam) vm.mmu().populate(vm.ram().baseGfn(), vm.ram().endGfn());
       return vm;

@@ -1,7 +1,6 @@
 package io.dbmmigrate.memory;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.io.UncheckedIOException;
@@ -10,7 +9,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -24,10 +22,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Backing file and release</h2>
  *
- * One file per memory in {@code dir} (default: {@code /dev/shm} when it is a writable directory,
- * else {@code java.io.tmpdir}), sized with ftruncate (sparse), mapped region by region and
- * <b>unlinked right after mapping</b>: no name is left behind even if the process dies, and the
- * kernel frees the pages when the last mapping goes. {@link #close()} unmaps at once ({@link
+ * One file per memory ({@link BackingFile}), in {@code dir} (default: {@code /dev/shm} when it is
+ * a writable directory, else {@code java.io.tmpdir}), sized with ftruncate (sparse) or handed in
+ * preallocated ({@link BackingFile#preallocated}, a destination's {@code --prealloc-ram}), mapped
+ * region by region and <b>unlinked at creation</b>: no name is left behind even if the process
+ * dies, and the kernel frees the pages when the last mapping goes. {@link #close()} unmaps at once ({@link
  * Unmapper}: on JDK 22+ by closing the regions' shared arenas; on JDK 17, which has no public
  * unmap, through the buffers' cleaner, {@code sun.misc.Unsafe.invokeCleaner}). The caller must
  * guarantee that nobody touches the memory from then on (on JDK 17 an access after unmap would
@@ -137,19 +136,28 @@ public final class ChunkedGuestMemory implements GuestMemory {
 
   /** A memory backed by a sparse, unlinked file created in dir. */
   public ChunkedGuestMemory(List<MemorySlotSpec> slots, Path dir) {
+    this(slots, dir, null);
+  }
+
+  /**
+   * A memory backed by the given file ({@link BackingFile}: open read-write, unlinked), which it
+   * owns from now on and closes with itself. A file shorter than the layout needs is extended
+   * (sparse); a longer one keeps its length. The file must read as zeros: a preallocated file
+   * ({@link BackingFile#preallocated}) that nobody wrote.
+   */
+  public ChunkedGuestMemory(List<MemorySlotSpec> slots, FileChannel backing) {
+    this(slots, null, backing);
+  }
+
+  private ChunkedGuestMemory(List<MemorySlotSpec> slots, Path dir, FileChannel backing) {
     this.slots = List.copyOf(slots);
     this.slotArray = this.slots.toArray(new MemorySlotSpec[0]);
-    this.filePageBase = new long[slotArray.length];
+    final long[] bases = fileLayout(this.slots);
+    this.filePageBase = java.util.Arrays.copyOf(bases, slotArray.length);
+    final long filePages = bases[slotArray.length];
     long total = 0;
     long limit = 0;
-    long prevEnd = -1;
-    long filePages = 0;
-    for (int i = 0; i < slotArray.length; i++) {
-      MemorySlotSpec s = slotArray[i];
-      if (s.baseGfn() < prevEnd) throw new IllegalArgumentException("slots overlap or are unsorted");
-      prevEnd = s.endGfn();
-      filePageBase[i] = filePages;
-      filePages += roundUp(s.pageCount(), 1L << REGION_PAGES_SHIFT);
+    for (MemorySlotSpec s : slotArray) {
       total += s.pageCount();
       limit = Math.max(limit, s.endGfn());
     }
@@ -159,53 +167,72 @@ public final class ChunkedGuestMemory implements GuestMemory {
     if (words > Integer.MAX_VALUE) throw new IllegalArgumentException("guest memory too large");
     this.written = new long[(int) words];
     this.mappedBlocks = new long[(int) ((((filePages + BLOCK_PAGES - 1) >>> BLOCK_SHIFT) + 63) >>> 6)];
-    this.file = open(dir, filePages);
+    this.file = backing != null ? extendTo(backing, filePages) : BackingFile.sparse(dir, filePages << PAGE_SHIFT);
     try {
       this.mappings = map(file, filePages);
     } catch (IOException e) {
       closeQuietly(file);
-      throw new UncheckedIOException("cannot map guest memory in " + dir, e);
+      throw new UncheckedIOException("cannot map guest memory" + (dir == null ? "" : " in " + dir), e);
     }
     this.regions = new ByteBuffer[mappings.length];
     for (int r = 0; r < mappings.length; r++)
       regions[r] = mappings[r].buffer().order(ByteOrder.LITTLE_ENDIAN);
   }
 
+  /**
+   * Where each slot lives in the backing file: element i is slot i's first file page (each slot
+   * starts on a region boundary), the last element the file's length in pages.
+   *
+   * @throws IllegalArgumentException when the slots overlap or are not sorted by gfn
+   */
+  public static long[] fileLayout(List<MemorySlotSpec> slots) {
+    long[] out = new long[slots.size() + 1];
+    long prevEnd = -1;
+    long filePages = 0;
+    for (int i = 0; i < slots.size(); i++) {
+      MemorySlotSpec s = slots.get(i);
+      if (s.baseGfn() < prevEnd) throw new IllegalArgumentException("slots overlap or are unsorted");
+      prevEnd = s.endGfn();
+      out[i] = filePages;
+      filePages += roundUp(s.pageCount(), 1L << REGION_PAGES_SHIFT);
+    }
+    out[slots.size()] = filePages;
+    return out;
+  }
+
+  /**
+   * A backing file for a memory of these slots with every slot page backed ({@link
+   * BackingFile#preallocated}); the region padding after each slot stays a hole.
+   */
+  public static FileChannel preallocatedBacking(List<MemorySlotSpec> slots, Path dir, int threads) {
+    long[] bases = fileLayout(slots);
+    long[] ranges = new long[2 * slots.size()];
+    for (int i = 0; i < slots.size(); i++) {
+      ranges[2 * i] = bases[i] << PAGE_SHIFT;
+      ranges[2 * i + 1] = slots.get(i).pageCount() << PAGE_SHIFT;
+    }
+    return BackingFile.preallocated(dir, bases[slots.size()] << PAGE_SHIFT, ranges, threads);
+  }
+
   private static long roundUp(long v, long unit) {
     return (v + unit - 1) / unit * unit;
   }
 
-  /** {@code /dev/shm} when it is a writable directory (tmpfs: never written back to a disk), else the temp dir. */
+  /** {@code /dev/shm} when it is a writable directory, else the temp dir ({@link BackingFile#defaultDir}). */
   public static Path defaultBackingDir() {
-    Path shm = Path.of("/dev/shm");
-    if (Files.isDirectory(shm) && Files.isWritable(shm)) return shm;
-    return Path.of(System.getProperty("java.io.tmpdir"));
+    return BackingFile.defaultDir();
   }
 
-  /** A fresh sparse file of filePages pages in dir, open read-write and already unlinked. */
-  private static FileChannel open(Path dir, long filePages) {
-    Path path = null;
+  /** The given backing file, extended (sparse) to filePages pages when it is shorter. */
+  private static FileChannel extendTo(FileChannel ch, long filePages) {
     try {
-      path = Files.createTempFile(dir, "dbm-guest-", ".ram");
-      RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw");
-      FileChannel ch = raf.getChannel(); // closing the channel closes raf
-      try {
-        raf.setLength(filePages << PAGE_SHIFT); // ftruncate: a sparse file, no block allocated
-      } catch (IOException e) {
-        closeQuietly(ch);
-        throw e;
-      }
+      // One zero byte at the new end extends the file (the channel has no setLength); the page it
+      // lands in is allocated, its content stays zeros.
+      if (ch.size() < (filePages << PAGE_SHIFT)) ch.write(ByteBuffer.allocate(1), (filePages << PAGE_SHIFT) - 1);
       return ch;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create guest memory in " + dir, e);
-    } finally {
-      if (path != null) {
-        try {
-          Files.deleteIfExists(path); // unlink now: the pages live as long as the file is open or mapped
-        } catch (IOException e) {
-          // the file is valid either way; a leftover name only wastes a directory entry
-        }
-      }
+      closeQuietly(ch);
+      throw new UncheckedIOException("cannot size the guest memory's backing file", e);
     }
   }
 
@@ -227,11 +254,7 @@ public final class ChunkedGuestMemory implements GuestMemory {
   }
 
   private static void closeQuietly(FileChannel ch) {
-    try {
-      ch.close();
-    } catch (IOException e) {
-      // nothing to save: the file is unlinked
-    }
+    BackingFile.closeQuietly(ch);
   }
 
   @Override

@@ -79,9 +79,20 @@ public final class Receiver {
   private volatile boolean lastResumed;
   private final GcPauseRecorder gc; // this JVM's collector pauses, reported with each commit
 
+  /** Memory backed at node start for the first incoming VM ({@code --prealloc-ram}). */
+  private final PreallocatedRam preallocated;
+
   public Receiver(
       VmHost host, TargetConfig config, InboundBudget budget, GuestCapacity guestCapacity,
       LongSupplier nanoClock) {
+    this(host, config, budget, guestCapacity, nanoClock, PreallocatedRam.none());
+  }
+
+  /** With memory backed before any migration for the first incoming VM that fits it. */
+  public Receiver(
+      VmHost host, TargetConfig config, InboundBudget budget, GuestCapacity guestCapacity,
+      LongSupplier nanoClock, PreallocatedRam preallocated) {
+    this.preallocated = preallocated;
     this.host = host;
     this.config = config;
     this.budget = budget;
@@ -132,7 +143,9 @@ public final class Receiver {
     if (refusal != null) throw new TargetException(ReceiveError.WRONG_STATE, refusal);
     VirtualMachine vm;
     try {
-      vm = SimulatedVms.create(spec);
+      java.nio.channels.FileChannel backing = preallocated.takeFor(spec.slots());
+      vm = SimulatedVms.builder(spec).backing(backing).build();
+      if (backing != null) log.info("the incoming VM's memory is the one preallocated at start (--prealloc-ram)");
     } catch (RuntimeException | OutOfMemoryError e) {
       host.abortReceive();
       log.warn("cannot create the incoming VM ({} bytes of RAM): {}", spec.ramBytes(), e.toString());

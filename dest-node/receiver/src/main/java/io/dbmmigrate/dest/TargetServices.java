@@ -28,8 +28,15 @@ public final class TargetServices {
   public static Target create(
       VmHost host, TargetConfig config, GuestCapacity guestCapacity, ScheduledExecutorService scheduler,
       LongSupplier nanoClock) {
+    return create(host, config, guestCapacity, scheduler, nanoClock, PreallocatedRam.none());
+  }
+
+  /** As above, with memory backed at node start for the first incoming VM that fits it. */
+  public static Target create(
+      VmHost host, TargetConfig config, GuestCapacity guestCapacity, ScheduledExecutorService scheduler,
+      LongSupplier nanoClock, PreallocatedRam preallocated) {
     InboundBudget budget = new InboundBudget(config.maxInflightBytes());
-    Receiver receiver = new Receiver(host, config, budget, guestCapacity, nanoClock);
+    Receiver receiver = new Receiver(host, config, budget, guestCapacity, nanoClock, preallocated);
     scheduler.scheduleWithFixedDelay(receiver::reapIdleSession, 1, 1, TimeUnit.SECONDS);
     InboundGuard guard = new InboundGuard(budget, config.maxInboundMessageBytes(), nanoClock);
     BindableService target = new MigrationTargetService(receiver);

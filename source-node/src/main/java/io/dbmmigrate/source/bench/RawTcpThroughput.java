@@ -1,37 +1,82 @@
 package io.dbmmigrate.source.bench;
 
+import io.dbmmigrate.memory.BackingFile;
 import io.dbmmigrate.util.ByteSize;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Raw TCP loopback baseline for {@code deploy/bench.sh transfer}: one connection, a sender writing
- * 1 MiB direct buffers and a sink reading and discarding them, as fast as the kernel and one core
- * each allow. Prints {@code RAW_TCP_MBPS=<MB/s>} (MB = 10^6 bytes).
+ * Raw TCP loopback baselines for {@code deploy/bench.sh transfer}: one connection, a sender writing
+ * 1 MiB direct buffers and a sink reading them, as fast as the kernel and one core each allow.
  *
- * <p>Usage: {@code java -cp source-node-all.jar io.dbmmigrate.source.bench.RawTcpThroughput [SIZE]}
- * (default 4g).
+ * <ul>
+ *   <li>{@code RAW_TCP_MBPS}: the sink discards what it reads (the issue's baseline: the network
+ *       path alone).
+ *   <li>{@code RAW_TCP_PLACE_FRESH_MBPS}: the sink also places each MiB with a positional write
+ *       into a sparse tmpfs file, as a destination places guest pages into memory it backs on the
+ *       way; on a host that charges for fresh pages this is the ceiling of any receiver that does.
+ *   <li>{@code RAW_TCP_PLACE_BACKED_MBPS}: the same into a file preallocated before the clock
+ *       starts ({@code dest-node --prealloc-ram}).
+ * </ul>
+ *
+ * MB = 10^6 bytes. Usage: {@code java -cp source-node-all.jar
+ * io.dbmmigrate.source.bench.RawTcpThroughput [SIZE] [discard|fresh|backed...]} (default 4g, all
+ * three).
  */
 public final class RawTcpThroughput {
   private static final int BUFFER_BYTES = 1 << 20;
 
   private RawTcpThroughput() {}
 
-  public static void main(String[] args) throws Exception {
-    long total = args.length > 0 ? ByteSize.parse(args[0]) : 4L << 30;
-    double mbps = measure(total);
-    System.out.printf(Locale.ROOT, "RAW_TCP_MBPS=%.1f%n", mbps);
+  /** What the sink does with each MiB it reads. */
+  enum Sink {
+    DISCARD("RAW_TCP_MBPS"),
+    FRESH("RAW_TCP_PLACE_FRESH_MBPS"),
+    BACKED("RAW_TCP_PLACE_BACKED_MBPS");
+
+    final String line;
+
+    Sink(String line) {
+      this.line = line;
+    }
   }
 
-  /** Sends {@code total} bytes over loopback; MB/s from connect until the sink saw EOF. */
+  public static void main(String[] args) throws Exception {
+    long total = args.length > 0 ? ByteSize.parse(args[0]) : 4L << 30;
+    List<Sink> sinks = new ArrayList<>();
+    for (int i = 1; i < args.length; i++) sinks.add(Sink.valueOf(args[i].toUpperCase(Locale.ROOT)));
+    if (sinks.isEmpty()) sinks.addAll(List.of(Sink.values()));
+    for (Sink sink : sinks) System.out.printf(Locale.ROOT, "%s=%.1f%n", sink.line, measure(total, sink));
+  }
+
   static double measure(long total) throws IOException, InterruptedException {
-    try (ServerSocketChannel server = ServerSocketChannel.open()) {
+    return measure(total, Sink.DISCARD);
+  }
+
+  /**
+   * Sends {@code total} bytes over loopback; MB/s from connect until the sink saw EOF (and placed
+   * the last MiB). A placing sink's file is created (and, for BACKED, preallocated) before.
+   */
+  static double measure(long total, Sink kind) throws IOException, InterruptedException {
+    FileChannel file =
+        switch (kind) {
+          case DISCARD -> null;
+          case FRESH -> BackingFile.sparse(BackingFile.defaultDir(), total);
+          case BACKED ->
+              BackingFile.preallocated(
+                  BackingFile.defaultDir(), total, new long[] {0, total}, Runtime.getRuntime().availableProcessors());
+        };
+    try (ServerSocketChannel server = ServerSocketChannel.open();
+        FileChannel placed = file) {
       server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       AtomicLong received = new AtomicLong();
       Thread sink =
@@ -42,9 +87,15 @@ public final class RawTcpThroughput {
                   long n = 0;
                   while (true) {
                     buf.clear();
-                    int r = c.read(buf);
+                    int r = 0;
+                    while (buf.hasRemaining() && (r = c.read(buf)) >= 0) {}
+                    buf.flip();
+                    if (placed != null) {
+                      long at = n;
+                      while (buf.hasRemaining()) at += placed.write(buf, at);
+                    }
+                    n += buf.limit();
                     if (r < 0) break;
-                    n += r;
                   }
                   received.set(n);
                 } catch (IOException e) {

@@ -148,4 +148,31 @@ class MigrationEndToEndIT {
     assertThat(r0.sendMillis()).isGreaterThan(2000); // a run of a few seconds
     assertThat(r0.throughputBytesPerSec()).isBetween(0.9 * cap, 1.1 * cap);
   }
+
+  /**
+   * A destination started with --prealloc-ram backs the incoming VM's memory before it listens and
+   * gives it to the VM of that layout (the source's default 2m ROM): the migration completes with
+   * matching digests on the preallocated file.
+   */
+  @Test
+  void aDestinationWithPreallocatedRamReceivesIntoIt() throws Exception {
+    try (NodeProcess pre =
+        NodeProcess.start(LOGS, "dest-prealloc", "512m", NodeProcess.DEST_MAIN, List.of("--port", "0", "--prealloc-ram", "48m"))) {
+      int port = pre.awaitPort(60);
+      assertThat(pre.logContains("preallocated 50 MiB of guest memory")).as(pre.diagnostics()).isTrue();
+      Path report = LOGS.resolve("prealloc.json");
+      Files.deleteIfExists(report);
+      NodeProcess src =
+          NodeProcess.start(
+              LOGS, "prealloc-source", "512m", NodeProcess.SOURCE_MAIN,
+              List.of("migrate", "--target", "127.0.0.1:" + port, "--no-progress", "--report", report.toString(),
+                  "--ram", "48m", "--prefill", "0.5", "--warmup-ms", "200", "--observe-after-ms", "500"));
+      assertThat(src.awaitExit(120)).as(src.diagnostics()).isZero();
+      MigrationReport r = new ReportJson().read(report);
+      assertThat(r.outcome()).isEqualTo(MigrationReport.COMPLETED);
+      assertThat(r.match()).isTrue();
+      assertThat(pre.logContains("the incoming VM's memory is the one preallocated at start"))
+          .as("the VM got the preallocated file" + pre.diagnostics()).isTrue();
+    }
+  }
 }
