@@ -5,6 +5,10 @@ package io.dbmmigrate.report;
  *
  * @param tMillis time since the migration started (negative: during warm-up)
  * @param guestWritesPerSec guest stores per second over the sample interval
- * @param phase "warmup", "setup", "full", "hw", "sw", "paused", "commit" or "after" (destination)
+ * @param phase "warmup", "setup", "full", "hw", "sw", "paused", "commit", "postcopy" (measured on
+ *     the destination between a post-copy resume and its last page) or "after" (destination)
  */
-public record TimelineSample(double tMillis, double guestWritesPerSec, String phase) {}
+public record TimelineSample(double tMillis, double guestWritesPerSec, String phase) {
+  /** Sampling period of the guest's write rate, on the source and on a post-copy destination. */
+  public static final long SAMPLE_PERIOD_MILLIS = 100;
+}

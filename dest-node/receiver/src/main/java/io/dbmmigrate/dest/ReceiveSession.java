@@ -57,6 +57,8 @@ final class ReceiveSession {
   final io.dbmmigrate.digest.ReceiptDigest receipt;
   /** Set once by StartPostcopy (under the write lock, after end()); null before. */
   volatile PostcopyState postcopy;
+  /** The guest's write rate since the post-copy resume (set with {@link #postcopy}); null before. */
+  volatile GuestRateRecorder postcopyRate;
   private volatile long lastAppliedNanos; // when the latest batch finished applying (downtime parts)
 
   ReceiveSession(

@@ -6,6 +6,7 @@ import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
 import io.dbmmigrate.proto.v1.CompletePostcopyResponse;
 import io.dbmmigrate.proto.v1.CompletePostcopyRequest;
+import io.dbmmigrate.proto.v1.GuestRateSample;
 import io.dbmmigrate.proto.v1.StartPostcopyResponse;
 import io.dbmmigrate.proto.v1.StartPostcopyRequest;
 import io.dbmmigrate.digest.ReceiptDigest;
@@ -549,13 +550,18 @@ public final class Receiver {
       s.vm.setMissingPageHook(pc);
       s.postcopy = pc;
       s.touch(nanoClock.getAsLong());
+      s.postcopyRate =
+          GuestRateRecorder.start(s.vm::storesRetired, nanoClock, io.dbmmigrate.report.TimelineSample.SAMPLE_PERIOD_MILLIS);
       s.vm.resume();
       started = true;
       log.info(
           "session {}: post-copy started, VM resumed with {} pages missing", s.id, pc.missingCount());
       return StartPostcopyResponse.newBuilder().setResumed(true).setMissingPages(pc.missingCount()).build();
     } finally {
-      if (!started) dispose(s, "post-copy start failed");
+      if (!started) {
+        if (s.postcopyRate != null) s.postcopyRate.stop();
+        dispose(s, "post-copy start failed");
+      }
     }
   }
 
@@ -615,6 +621,7 @@ public final class Receiver {
       throw new TargetException(ReceiveError.UNKNOWN_SESSION, "post-copy session " + s.id + " already completed");
     s.vm.setMissingPageHook(null);
     pc.close();
+    GuestRateRecorder.Samples rate = s.postcopyRate.stop();
     long[] dest = s.receipt.chunkSums();
     long[] source = new long[req.getSource().getChunkSumsCount()];
     for (int i = 0; i < source.length; i++) source[i] = req.getSource().getChunkSums(i);
@@ -633,6 +640,9 @@ public final class Receiver {
             .setLastPageMillis(st.lastPageMillis())
             .setRecoveries(st.recoveries());
     for (long b : st.blockedMicrosPerVcpu()) r.addBlocktimeMicrosPerVcpu(b);
+    for (int i = 0; i < rate.endMicros().length; i++)
+      r.addGuestRate(GuestRateSample.newBuilder().setEndMicros(rate.endMicros()[i]).setStoresPerSec(rate.storesPerSec()[i]));
+    r.setGuestRateReported(true).setGuestRateTruncated(rate.truncated());
     if (!differing.isEmpty()) {
       List<String> names = new java.util.ArrayList<>();
       for (int chunk : differing) {

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * own thread (see {@link GuestWriteSampler} for that contract).
  */
 public final class GuestRateObserver implements AutoCloseable {
-  static final long SAMPLE_PERIOD_MILLIS = 100;
+  static final long SAMPLE_PERIOD_MILLIS = TimelineSample.SAMPLE_PERIOD_MILLIS;
 
   private final VirtualMachine vm;
   private final NanoClock clock;

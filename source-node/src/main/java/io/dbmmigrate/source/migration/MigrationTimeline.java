@@ -35,6 +35,12 @@ final class MigrationTimeline {
   long jitAtRoundsStart = -1;
   long jitAtPause = -1;
   long jitAtAnswer = -1;
+  /**
+   * Post-copy: the destination's samples of its guest's write rate from resume to its
+   * CompletePostcopy answer (merged into the report's timeline at {@link #answer}, see {@link
+   * io.dbmmigrate.report.PostcopyTimeline}); null for pre-copy and for a post-copy without them.
+   */
+  java.util.List<io.dbmmigrate.report.PostcopyTimeline.DestSample> postcopyRate;
   /** The destination's own timings, once its commit answer arrived. */
   DestCommitTimings dest = DestCommitTimings.UNKNOWN;
   private volatile long destVerifyFrom;

@@ -1,6 +1,7 @@
 package io.dbmmigrate.source.migration;
 
 import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.report.PostcopyTimeline;
 import java.util.List;
 
 /**
@@ -26,7 +27,11 @@ public interface PostcopyTransfer {
    */
   record Pushed(long pagesPushed, long pagesRequested, long bytes, int reconnects) {}
 
-  /** The destination's verdict and its statistics (target.proto CompletePostcopyResponse). */
+  /**
+   * The destination's verdict and its statistics (target.proto CompletePostcopyResponse); {@code
+   * guestRate} is its guest's write rate since resume, or null when it sent none (an older
+   * destination) or stopped at its cap before the last page: the run then reports no lost work.
+   */
   record Completion(
       boolean match,
       List<String> mismatchedRanges,
@@ -40,5 +45,6 @@ public interface PostcopyTransfer {
       double maxMillis,
       double lastPageMillis,
       int recoveries,
-      String detail) {}
+      String detail,
+      List<PostcopyTimeline.DestSample> guestRate) {}
 }

@@ -11,6 +11,7 @@ import io.dbmmigrate.report.LostWork;
 import io.dbmmigrate.machine.VmSpec;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.jvm.JitClock;
+import io.dbmmigrate.report.PostcopyTimeline;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.TimelineSample;
 import java.util.List;
@@ -253,7 +254,8 @@ public final class PreCopyController {
         report.setupMillis((tOpened - tStart) / 1e6);
         setPhase(MigrationPhase.PAUSED, "post-copy: switching over at once");
         SwitchoverResolver.Resolution res =
-            new PostcopySwitchover(migrationId, vm, guard, postcopy, clock, observer, report, timeline)
+            new PostcopySwitchover(
+                    migrationId, vm, guard, postcopy, clock, observer, report, timeline, settings.observeAfterMillis())
                 .switchOver(s, null, "postcopy mode", this::enterPostcopy);
         return finish(res.end(), res.detail(), res.fate(), report, loop, observer, timeline, gc);
       }
@@ -286,7 +288,8 @@ public final class PreCopyController {
       setPhase(MigrationPhase.PAUSED, converged.stopReason());
       if (converged.postcopy()) {
         SwitchoverResolver.Resolution res =
-            new PostcopySwitchover(migrationId, vm, guard, postcopy, clock, observer, report, timeline)
+            new PostcopySwitchover(
+                    migrationId, vm, guard, postcopy, clock, observer, report, timeline, settings.observeAfterMillis())
                 .switchOver(s, loop, converged.stopReason(), this::enterPostcopy);
         return finish(res.end(), res.detail(), res.fate(), report, loop, observer, timeline, gc);
       }
@@ -372,11 +375,17 @@ public final class PreCopyController {
       report.downtimeParts(
           report.downtimeParts().withGc(g.source().millis(), g.source().count(), g.dest().millis(), g.dest().count()));
     List<TimelineSample> samples = observer.timeline(tStart);
+    // Post-copy: the guest ran on the destination from the StartPostcopy answer on; its samples
+    // from there to the last page join the source's (clock alignment: PostcopyTimeline).
+    if (timeline.postcopyRate != null)
+      samples = PostcopyTimeline.merge(samples, (timeline.answer - tStart) / 1e6, timeline.postcopyRate);
     double steady = LostWork.steadyRate(samples);
     if (!(steady > 0)) steady = observer.before();
     // Lost work needs a migration that reached the commit answer (a run that failed before it lost
-    // no guest time to a downtime; its slowdown shows in the timeline).
-    if (report.downtimeParts() != null)
+    // no guest time to a downtime; its slowdown shows in the timeline), or a completed post-copy
+    // whose destination sampled its guest up to the last page (without those samples the
+    // post-copy phase, blocked vCPUs included, would be missing from the sum).
+    if (report.downtimeParts() != null || timeline.postcopyRate != null)
       report
           .lostWorkSeconds(LostWork.seconds(samples, steady))
           .lostWorkNoiseSeconds(LostWork.noiseSeconds(samples, steady));

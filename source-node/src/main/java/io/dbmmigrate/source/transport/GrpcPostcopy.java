@@ -3,9 +3,11 @@ package io.dbmmigrate.source.transport;
 import com.google.protobuf.ByteString;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.net.RateLimiter;
+import io.dbmmigrate.report.PostcopyTimeline;
 import io.dbmmigrate.proto.v1.CompletePostcopyRequest;
 import io.dbmmigrate.proto.v1.CompletePostcopyResponse;
 import io.dbmmigrate.proto.v1.GpaRange;
+import io.dbmmigrate.proto.v1.GuestRateSample;
 import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.PostcopyChannel;
 import io.dbmmigrate.proto.v1.PostcopyDown;
@@ -39,8 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrency contract: {@code toSend} holds the pages not yet sent on the current connection;
  * a page is sent only by the thread that clears its bit (CAS), so it is sent once per connection,
- * by the urgent sender or by the background pusher, whichever claims it first. The urgent sender
- * runs on its own thread; the pusher on the caller's. {@code complete} and {@code broken} are
+ * by the urgent sender or by the background pusher, whichever claims it first. The requests the
+ * URGENT call's first answer carries are served on the caller's thread before the pusher starts
+ * (so the pusher never claims them); later requests on the urgent sender's own thread, started
+ * after that (Thread.start orders the two writers of the URGENT call); the pusher on the caller's. {@code complete} and {@code broken} are
  * volatile flags that end both loops.
  */
 final class GrpcPostcopy implements PostcopyTransfer {
@@ -164,6 +168,16 @@ final class GrpcPostcopy implements PostcopyTransfer {
       connected = true;
       background.onNext(
           PostcopyUp.newBuilder().setSessionId(sessionId).setChannel(PostcopyChannel.POSTCOPY_CHANNEL_BACKGROUND).build());
+      // The requests the first answer carried (vCPUs blocked since resume) go out before the
+      // background push claims its first page: otherwise the pusher, already running while the
+      // urgent thread starts, claims them into its batches and they wait behind the rate limiter.
+      byte[] buf = new byte[GuestMemory.PAGE_SIZE];
+      try {
+        for (Long gfn = requests.poll(); gfn != null && broken == null; gfn = requests.poll()) serve(gfn, buf);
+      } catch (RuntimeException e) {
+        fail("urgent sender: " + e);
+        return;
+      }
       urgentSender = new Thread(this::serveRequests, "postcopy-urgent");
       urgentSender.setDaemon(true);
       urgentSender.start();
@@ -245,18 +259,23 @@ final class GrpcPostcopy implements PostcopyTransfer {
       try {
         while (!complete && broken == null) {
           Long gfn = requests.poll(20, TimeUnit.MILLISECONDS);
-          if (gfn == null || gfn < 0 || (gfn >>> 6) >= toSend.length()) continue; // outside: ignored
-          if (!claim(gfn)) continue; // already sent on this connection (in flight)
-          PostcopyPage p = page(memory, gfn, buf);
-          urgent.onNext(PostcopyUp.newBuilder().addPages(p).build());
-          requested.incrementAndGet();
-          bytes.addAndGet(p.getSerializedSize());
+          if (gfn != null) serve(gfn, buf);
         }
       } catch (InterruptedException e) {
         // cancelled: the connection is being torn down
       } catch (RuntimeException e) {
         fail("urgent sender: " + e);
       }
+    }
+
+    /** One requested page on the URGENT call, unless already sent on this connection. */
+    private void serve(long gfn, byte[] buf) {
+      if (gfn < 0 || (gfn >>> 6) >= toSend.length()) return; // outside the guest: ignored
+      if (!claim(gfn)) return; // already sent on this connection (in flight)
+      PostcopyPage p = page(memory, gfn, buf);
+      urgent.onNext(PostcopyUp.newBuilder().addPages(p).build());
+      requested.incrementAndGet();
+      bytes.addAndGet(p.getSerializedSize());
     }
 
     /** Every page still to send, in gfn order, PAGES_PER_MESSAGE per message, under flow control. */
@@ -336,6 +355,19 @@ final class GrpcPostcopy implements PostcopyTransfer {
     return new Completion(
         r.getMatch(), ranges, per, r.getBlocktimeMicrosTotal() / 1000.0, r.getPagesRequested(), r.getPagesReceived(),
         r.getDuplicatePages(), r.getRequestLatencyP50Micros() / 1000.0, r.getRequestLatencyP99Micros() / 1000.0,
-        r.getRequestLatencyMaxMicros() / 1000.0, r.getLastPageMillis(), r.getRecoveries(), r.getDetail());
+        r.getRequestLatencyMaxMicros() / 1000.0, r.getLastPageMillis(), r.getRecoveries(), r.getDetail(),
+        guestRate(r));
+  }
+
+  /** The destination's write-rate samples since resume; null when absent or cut at its cap. */
+  static List<PostcopyTimeline.DestSample> guestRate(CompletePostcopyResponse r) {
+    if (!r.getGuestRateReported()) return null;
+    if (r.getGuestRateTruncated()) {
+      log.warn("the destination stopped sampling its guest's write rate at its cap: no lost work for this run");
+      return null;
+    }
+    List<PostcopyTimeline.DestSample> out = new ArrayList<>(r.getGuestRateCount());
+    for (GuestRateSample g : r.getGuestRateList()) out.add(new PostcopyTimeline.DestSample(g.getEndMicros(), g.getStoresPerSec()));
+    return out;
   }
 }

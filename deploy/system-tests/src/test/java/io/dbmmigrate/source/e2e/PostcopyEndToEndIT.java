@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dbmmigrate.proto.v1.DigestResponse;
 import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.PostcopyReport;
+import io.dbmmigrate.report.PostcopyTimeline;
 import io.dbmmigrate.report.ReportJson;
 import io.dbmmigrate.source.nodes.NodeProcess;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ class PostcopyEndToEndIT {
         new ArrayList<>(
             List.of(
                 "migrate", "--target", "127.0.0.1:" + destPort, "--no-progress", "--report", report.toString(),
-                "--warmup-ms", "200", "--observe-after-ms", "0", "--vcpus", "2", "--streams", "2", "--ram", "16m"));
+                "--warmup-ms", "400", "--observe-after-ms", "0", "--vcpus", "2", "--streams", "2", "--ram", "16m"));
     args.addAll(List.of(extra));
     NodeProcess p = NodeProcess.start(LOGS, name, "384m", NodeProcess.SOURCE_MAIN, args);
     int code = p.awaitExit(120);
@@ -71,7 +72,13 @@ class PostcopyEndToEndIT {
     // every missing page arrived exactly once, pushed or requested (duplicates are dropped)
     assertThat(pc.pagesPushed() + pc.pagesRequested()).isGreaterThanOrEqualTo(pc.missingAtSwitchover());
     assertThat(pc.blocktimeMillisPerVcpu()).hasSize(2);
-    assertThat(run.process().stdout()).contains("blocktime").contains("request latency");
+    assertThat(run.process().stdout()).contains("blocktime").contains("request latency").contains("lost work");
+    // Lost work spans the post-copy phase: the destination sampled its guest from resume to its
+    // answer and the source merged those samples (a destination that stops sampling fails here).
+    assertThat(r.timeline()).as("the destination's post-copy samples in the timeline")
+        .anyMatch(x -> x.phase().equals(PostcopyTimeline.PHASE) && x.tMillis() > 0);
+    assertThat(r.lostWorkSeconds()).as("lost work of a post-copy run").isNotNull().isFinite();
+    assertThat(r.lostWorkNoiseSeconds()).as("its noise bound").isNotNull().isFinite().isNotNegative();
     try (Inspect d = new Inspect(destPort)) {
       DigestResponse now = d.progress();
       assertThat(now.getHasVm()).isTrue();
