@@ -231,6 +231,12 @@ public final class Receiver {
   // ---- pages ----
 
   /** A new page stream (one SendPages call); it binds to its session with its first batch. */
+  /** The VM of the session being received, if any (tests: what a call changed in it). */
+  java.util.Optional<io.dbmmigrate.machine.VirtualMachine> receivingVm() {
+    ReceiveSession s = current.get();
+    return s == null ? java.util.Optional.empty() : java.util.Optional.of(s.vm);
+  }
+
   public PageStream openStream() {
     return new PageStream(this, budget, nanoClock);
   }

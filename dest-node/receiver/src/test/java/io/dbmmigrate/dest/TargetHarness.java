@@ -231,11 +231,19 @@ final class TargetHarness implements AutoCloseable {
 
   /** One SendPages call carrying these batches, then half-close; waits for the outcome. */
   StreamResult send(List<PageBatch> batches) {
+    return call(batches, false);
+  }
+
+  /** One WarmUpPages call carrying these batches, then half-close; waits for the outcome. */
+  StreamResult warmUp(List<PageBatch> batches) {
+    return call(batches, true);
+  }
+
+  private StreamResult call(List<PageBatch> batches, boolean warmUp) {
     CompletableFuture<StreamResult> done = new CompletableFuture<>();
-    StreamObserver<PageBatch> out =
-        MigrationTargetGrpc.newStub(channel)
-            .withDeadlineAfter(30, TimeUnit.SECONDS)
-            .sendPages(
+    MigrationTargetGrpc.MigrationTargetStub stub =
+        MigrationTargetGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    StreamObserver<StreamSummary> in =
                 new StreamObserver<>() {
                   @Override
                   public void onNext(StreamSummary s) {
@@ -251,7 +259,8 @@ final class TargetHarness implements AutoCloseable {
                   public void onCompleted() {
                     done.complete(new StreamResult(null, Status.INTERNAL.withDescription("completed without summary")));
                   }
-                });
+                };
+    StreamObserver<PageBatch> out = warmUp ? stub.warmUpPages(in) : stub.sendPages(in);
     try {
       for (PageBatch b : batches) {
         if (done.isDone()) break; // refused: the server has closed the call

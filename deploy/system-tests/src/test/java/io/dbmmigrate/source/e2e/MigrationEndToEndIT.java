@@ -82,6 +82,8 @@ class MigrationEndToEndIT {
     assertThat(r.resumed()).isTrue();
     assertThat(r.dirtyLogMode()).isEqualTo(mode);
     assertThat(r.vm().backing()).isEqualTo(backing);
+    // the page path was warmed up before round 0 (--jit-warm-up's default), into scratch memory
+    assertThat(run.process().logContains("page-path warm-up: ")).as(run.process().diagnostics()).isTrue();
     assertThat(r.rounds()).isGreaterThanOrEqualTo(3); // full, at least one dirty round, final
     // the vCPUs made progress in every pre-copy round (the final round runs paused)
     List<RoundRecord> precopy = r.roundStats().subList(0, r.roundStats().size() - 1);

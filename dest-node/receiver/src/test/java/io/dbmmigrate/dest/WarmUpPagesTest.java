@@ -1,0 +1,97 @@
+package io.dbmmigrate.dest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dbmmigrate.machine.VirtualMachine;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
+import io.dbmmigrate.proto.v1.CommitResponse;
+import io.dbmmigrate.proto.v1.PageBatch;
+import io.grpc.Status.Code;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * WarmUpPages (target.proto): batches checked like SendPages' but placed into a scratch memory,
+ * never into the VM; refusals end the warm-up call only, and the session then receives, commits
+ * and resumes as without a warm-up.
+ */
+class WarmUpPagesTest {
+  static TargetHarness h;
+  static VirtualMachine vm;
+
+  @BeforeAll
+  static void start() throws Exception {
+    h = TargetHarness.inProcess(TargetHarness.config(false));
+    vm = TargetHarness.sourceVm(7, 300);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (vm != null) vm.close();
+    if (h != null) h.close();
+  }
+
+  /** Every RAM page of the source VM as one stream's batches of a warm-up. */
+  static List<PageBatch> allRam(String session) {
+    MemorySlotSpec ram = TargetHarness.ram(vm);
+    return TargetHarness.batches(
+        vm, session, 0, 0, LongStream.range(ram.baseGfn(), ram.endGfn()).toArray(), false);
+  }
+
+  private static long pagesInTheVm() {
+    VirtualMachine receiving = h.receiver.receivingVm().orElseThrow();
+    return ((ChunkedGuestMemory) receiving.memory()).pagesAllocated();
+  }
+
+  private static void migrateAndMatch(String session) {
+    List<List<PageBatch>> r0 = TargetHarness.round0(vm, session);
+    for (List<PageBatch> stream : r0) assertThat(h.send(stream).ok()).isTrue();
+    CommitResponse c = h.blocking().commit(h.commitRequest(vm, session, TargetHarness.manifest(r0, 0)).build());
+    assertThat(c.getMatch()).isTrue();
+    assertThat(c.getResumed()).isTrue();
+  }
+
+  @Test
+  void aWarmUpPlacesNothingInTheVmAndTheMigrationStillMatches() {
+    String s = h.begin();
+    final long before = pagesInTheVm(); // the ROM the destination fills at creation
+    List<PageBatch> warm = allRam(s);
+    TargetHarness.StreamResult r = h.warmUp(warm);
+    assertThat(r.ok()).as("%s", r.status()).isTrue();
+    assertThat(r.summary().getBatches()).isEqualTo(warm.size());
+    assertThat(r.summary().getPages()).isEqualTo(TargetHarness.ram(vm).pageCount());
+    assertThat(pagesInTheVm()).as("the VM's memory after a warm-up").isEqualTo(before);
+    assertThat(h.receiver.receivingNow()[2]).as("pages applied to the session").isZero();
+    migrateAndMatch(s);
+  }
+
+  @Test
+  void aHostileWarmUpEndsItsCallOnlyAndTheSessionGoesOn() {
+    String s = h.begin();
+    final long before = pagesInTheVm();
+    // A page outside every slot: INVALID_ARGUMENT, as in SendPages.
+    PageBatch outside =
+        HostileInputTest.rawBatch(s, 0, 0, 0, HostileInputTest.zeroRecords(TargetHarness.ram(vm).endGfn() + 5), 1);
+    assertThat(h.warmUp(List.of(outside)).code()).isEqualTo(Code.INVALID_ARGUMENT);
+    // A session this node does not know: NOT_FOUND.
+    assertThat(h.warmUp(allRam("no-such-session").subList(0, 1)).code()).isEqualTo(Code.NOT_FOUND);
+    // More than the guest's size plus 1 MiB in one session: RESOURCE_EXHAUSTED.
+    final long allowed = vm.memory().totalPages() * GuestMemory.PAGE_SIZE + (1 << 20);
+    List<PageBatch> tooMuch = new ArrayList<>();
+    long bytes = 0;
+    while (bytes <= allowed)
+      for (PageBatch b : allRam(s)) {
+        tooMuch.add(b);
+        bytes += b.getPayload().size();
+      }
+    assertThat(h.warmUp(tooMuch).code()).isEqualTo(Code.RESOURCE_EXHAUSTED);
+    assertThat(pagesInTheVm()).isEqualTo(before);
+    migrateAndMatch(s);
+  }
+}
