@@ -61,7 +61,8 @@ build_common_test_classpath() {
 # the heaps are committed before the measurement, so round 0 does not time the kernel faulting in
 # fresh heap), PREALLOC (1, the default: the destination backs the guest's memory before it
 # listens, dest-node --prealloc-ram, so round 0 does not time the host backing fresh pages; 0:
-# sparse memory, as a default destination), PROFILE=1 (JFR
+# sparse memory, as a default destination), JIT_WARM_UP_MS (default 10000: the page path is
+# warmed up for that long before round 0, --jit-warm-up; 0 = none), PROFILE=1 (JFR
 # recordings of the 1-stream run into results/bench-transfer/).
 # Baselines, each measured right before its migration: raw TCP (the sink discards; the issue's
 # baseline) and raw TCP whose sink places every MiB into tmpfs memory of the same kind as the
@@ -76,6 +77,8 @@ bench_transfer() {
   local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
   local prealloc=${PREALLOC:-1} place_sink=backed dest_args=()
   if [[ "$prealloc" == 1 ]]; then dest_args=(--prealloc-ram "$ram"); else place_sink=fresh; fi
+  local warm_ms=${JIT_WARM_UP_MS:-10000} warm_args=(--jit-warm-up 0)
+  [[ "$warm_ms" != 0 ]] && warm_args=(--jit-warm-up "$ram" --jit-warm-up-ms "$warm_ms")
   local out=results/bench-transfer
   mkdir -p "$out"
   dbm_need_tool jq jq "reading the reports"
@@ -109,6 +112,7 @@ bench_transfer() {
     ${JAVA:-java} $src_opts -jar "$SOURCE_JAR" migrate --target "127.0.0.1:$DEST_PORT" \
       --ram "$ram" --vcpus 1 --workload idle --prefill 1 --dirty-log sw --warmup-ms 0 \
       --observe-after-ms 0 --streams "$s" --batch-bytes "$b" --compress "$compress" --no-progress \
+      "${warm_args[@]}" \
       --report "$out/transfer-s$s-b$b.json" >"$work/source-s$s.out" 2>"$work/source-s$s.err" \
       || { echo "migration with $s streams failed:" >&2; tail -n 30 "$work/source-s$s.err" "$work/source-s$s.out" >&2; exit 1; }
     dbm_stop_dest
@@ -134,6 +138,7 @@ bench_transfer() {
   echo "RESULT raw_tcp_mbps=${raw[${configs[0]}]}"
   echo "RESULT raw_tcp_place_${place_sink}_mbps=${place[${configs[0]}]}"
   echo "RESULT transfer_prealloc=$prealloc"
+  echo "RESULT transfer_jit_warm_up_ms=$warm_ms"
   for s in $streams_list; do
     echo "RESULT transfer_ratio_s$s=$(awk -v a="${mbps[$s:$first_b]}" -v r="${raw[$s:$first_b]}" 'BEGIN { printf "%.3f", a / r }')"
   done

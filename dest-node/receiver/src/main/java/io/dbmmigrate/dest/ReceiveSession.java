@@ -76,9 +76,6 @@ final class ReceiveSession {
     this.receipt = options.getPostcopy() ? new io.dbmmigrate.digest.ReceiptDigest(vm.memory().slots()) : null;
   }
 
-  /** Page-path warm-up allowed per session at most (WarmUpPages; less for a smaller guest). */
-  static final long MAX_WARM_UP_BYTES = 1L << 30;
-
   /** Warm-up payload bytes received so far (any thread; atomic). */
   private final java.util.concurrent.atomic.AtomicLong warmUpBytes = new java.util.concurrent.atomic.AtomicLong();
 
@@ -151,8 +148,8 @@ final class ReceiveSession {
   /**
    * A warm-up batch (WarmUpPages): checked and decoded as {@link #apply} does, then placed into
    * {@code scratch} (a memory of the guest's layout that the warm-up call owns), never into the
-   * VM; no ledger. Counts against the session's warm-up allowance: 1 GiB, or the guest's size plus
-   * 1 MiB (a warm-up longer than the guest has no use).
+   * VM; no ledger. Counts against the session's warm-up allowance: the guest's size plus 1 MiB (one
+   * pass over the guest; the headroom covers the record index of its zero pages).
    */
   void warmUp(PageBatchDecoder decoder, InboundBatch inbound, GuestMemory scratch, long nowNanos)
       throws TargetException {
@@ -160,11 +157,11 @@ final class ReceiveSession {
     lock.readLock().lock();
     try {
       decodeChecked(decoder, inbound);
-      final long allowed = Math.min(MAX_WARM_UP_BYTES, vm.memory().totalPages() * GuestMemory.PAGE_SIZE + (1 << 20));
+      final long allowed = vm.memory().totalPages() * GuestMemory.PAGE_SIZE + (1 << 20);
       if (warmUpBytes.addAndGet(inbound.payloadBytes()) > allowed)
         throw new TargetException(
             ReceiveError.NO_CAPACITY,
-            "page-path warm-up beyond " + allowed + " bytes in this session (1 GiB, or the guest's size plus 1 MiB)");
+            "page-path warm-up beyond " + allowed + " bytes in this session (the guest's size plus 1 MiB)");
       try {
         decoder.applyTo(scratch);
       } catch (GuestMemoryExhaustedException e) {

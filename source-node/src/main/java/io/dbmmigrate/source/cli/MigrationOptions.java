@@ -4,6 +4,7 @@ import io.dbmmigrate.source.migration.MigrationMode;
 import io.dbmmigrate.source.migration.PostcopySettings;
 import io.dbmmigrate.dirty.DirtyLogOptions;
 import io.dbmmigrate.source.migration.DirtyLogStrategy;
+import io.dbmmigrate.source.migration.JitWarmUp;
 import io.dbmmigrate.source.migration.MigrationSettings;
 import io.dbmmigrate.source.migration.NoConvergenceAction;
 import io.dbmmigrate.source.migration.SwitchPolicy;
@@ -141,10 +142,16 @@ public final class MigrationOptions {
       converter = ByteSize.class,
       description =
           "Before round 0, stream up to SIZE of guest pages through the page path into a scratch"
-              + " memory on the destination (never into the VM), at most 3 s, so that both JVMs"
-              + " compile the page path before the measured rounds; counted in setup. 0 = off."
-              + " Default: 1g.")
-  long jitWarmUpBytes = MigrationSettings.DEFAULT_JIT_WARM_UP_BYTES;
+              + " memory on the destination (never into the VM), for at most --jit-warm-up-ms, so"
+              + " that both JVMs compile the page path before the measured rounds; counted in"
+              + " setup; the destination takes at most the guest's size. 0 = off. Default: 1g.")
+  long jitWarmUpBytes = JitWarmUp.DEFAULT.bytes();
+
+  @Option(
+      names = "--jit-warm-up-ms",
+      paramLabel = "MS",
+      description = "The longest the page-path warm-up (--jit-warm-up) runs. Default: ${DEFAULT-VALUE}.")
+  long jitWarmUpMillis = JitWarmUp.DEFAULT.maxMillis();
 
   @Option(
       names = "--stream-stall-ms",
@@ -206,7 +213,7 @@ public final class MigrationOptions {
           dirtyLog, switchPolicy, downtimeLimitMillis, maxRounds, onNoConvergence, streams,
           (int) batchBytes, compress, maxBandwidth, scanThreads, scanChunkBytes, verifyOnly,
           testCorruptGfn, warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis,
-          verify, jitWarmUpBytes);
+          verify, new JitWarmUp(jitWarmUpBytes, jitWarmUpMillis));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid migration option: " + e.getMessage(), e);
     }

@@ -26,9 +26,7 @@ import java.util.Map;
  * @param rpcTimeoutMillis deadline of short unary calls (begin, abort, probes)
  * @param streamStallMillis a page stream that makes no progress this long fails the migration
  * @param verify how the destination verifies the memory (strict, background, off)
- * @param jitWarmUpBytes page-path warm-up before round 0: up to this many bytes of guest pages
- *     streamed into the destination's scratch memory (WarmUpPages) so that both JVMs compile the
- *     page path before the measured rounds; at most {@link #JIT_WARM_UP_MAX_MILLIS}; 0 = none
+ * @param jitWarmUp the page-path warm-up before round 0 ({@link JitWarmUp})
  */
 public record MigrationSettings(
     DirtyLogStrategy dirtyLog,
@@ -49,7 +47,7 @@ public record MigrationSettings(
     long rpcTimeoutMillis,
     long streamStallMillis,
     VerifyMode verify,
-    long jitWarmUpBytes) {
+    JitWarmUp jitWarmUp) {
 
   public static final long DEFAULT_DOWNTIME_LIMIT_MILLIS = 300;
   public static final int DEFAULT_MAX_ROUNDS = 30;
@@ -59,13 +57,6 @@ public record MigrationSettings(
   public static final long DEFAULT_OBSERVE_AFTER_MILLIS = 500;
   public static final long DEFAULT_RPC_TIMEOUT_MILLIS = 10_000;
   public static final long DEFAULT_STREAM_STALL_MILLIS = 30_000;
-  /**
-   * 1 GiB (or 3 s, whichever comes first): in a 2 GiB transfer on the 2-core test machine the source's C2 compiler ran for 4–7 s
-   * inside round 0 without it (JIT line of the report; README, Benchmarks).
-   */
-  public static final long DEFAULT_JIT_WARM_UP_BYTES = 1L << 30;
-  /** The longest a page-path warm-up runs (a slow or shaped link stops it early). */
-  public static final long JIT_WARM_UP_MAX_MILLIS = 3_000;
 
   public MigrationSettings {
     if (dirtyLog == null) throw new IllegalArgumentException("dirty-log mode missing");
@@ -87,7 +78,7 @@ public record MigrationSettings(
     if (rpcTimeoutMillis < 1) throw new IllegalArgumentException("rpc timeout must be >= 1 ms");
     if (streamStallMillis < 1) throw new IllegalArgumentException("stream stall timeout must be >= 1 ms");
     if (verify == null) verify = VerifyMode.STRICT;
-    if (jitWarmUpBytes < 0) throw new IllegalArgumentException("JIT warm-up must be >= 0 bytes");
+    if (jitWarmUp == null) jitWarmUp = JitWarmUp.NONE;
   }
 
   /** Settings without a page-path warm-up (the parameters before it existed). */
@@ -99,7 +90,7 @@ public record MigrationSettings(
       long streamStallMillis, VerifyMode verify) {
     this(dirtyLog, switchPolicy, downtimeLimitMillis, maxRounds, onNoConvergence, streams, batchBytes,
         compress, maxBandwidthBytesPerSec, scanThreads, scanChunkBytes, verifyOnly, testCorruptGfn,
-        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, verify, 0);
+        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, verify, JitWarmUp.NONE);
   }
 
   /** Settings verified strictly (the parameters before verification modes existed). */
@@ -118,14 +109,14 @@ public record MigrationSettings(
     return new MigrationSettings(
         dirtyLog, switchPolicy, downtimeLimitMillis, maxRounds, onNoConvergence, streams,
         batchBytes, compress, maxBandwidthBytesPerSec, scanThreads, scanChunkBytes, verifyOnly, testCorruptGfn,
-        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, mode, jitWarmUpBytes);
+        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, mode, jitWarmUp);
   }
 
-  public MigrationSettings withJitWarmUp(long bytes) {
+  public MigrationSettings withJitWarmUp(JitWarmUp w) {
     return new MigrationSettings(
         dirtyLog, switchPolicy, downtimeLimitMillis, maxRounds, onNoConvergence, streams,
         batchBytes, compress, maxBandwidthBytesPerSec, scanThreads, scanChunkBytes, verifyOnly, testCorruptGfn,
-        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, verify, bytes);
+        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, verify, w);
   }
 
   /** Defaults of the command line (hw-sw, cost, 300 ms, 30 rounds, force, 2 streams, 1 MiB). */
@@ -175,7 +166,7 @@ public record MigrationSettings(
     m.put("rpcTimeoutMillis", rpcTimeoutMillis);
     m.put("streamStallMillis", streamStallMillis);
     m.put("verify", verify.label());
-    m.put("jitWarmUpBytes", jitWarmUpBytes);
+    m.put("jitWarmUpBytes", jitWarmUp);
     return m;
   }
 
@@ -183,6 +174,6 @@ public record MigrationSettings(
     return new MigrationSettings(
         dirtyLog, switchPolicy, downtimeLimitMillis, maxRounds, onNoConvergence, streams,
         batchBytes, compress, bytesPerSec, scanThreads, scanChunkBytes, verifyOnly, testCorruptGfn,
-        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, verify, jitWarmUpBytes);
+        warmupMillis, observeAfterMillis, rpcTimeoutMillis, streamStallMillis, verify, jitWarmUp);
   }
 }

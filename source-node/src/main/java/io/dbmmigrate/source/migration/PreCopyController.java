@@ -448,18 +448,19 @@ public final class PreCopyController {
   }
 
   /**
-   * The page-path warm-up ({@link MigrationSettings#jitWarmUpBytes}), part of setup: guest pages
+   * The page-path warm-up ({@link MigrationSettings#jitWarmUp}), part of setup: guest pages
    * from the start of RAM stream into the destination's scratch memory so that both JVMs compile
    * the page path before round 0 (see WarmUpPages in target.proto). A failed warm-up is logged and
    * the migration goes on without it: it moved no state.
    */
   private void warmUpPagePath(TargetSession s) throws InterruptedException {
-    if (settings.jitWarmUpBytes() == 0) return;
+    final JitWarmUp warmUp = settings.jitWarmUp();
+    if (!warmUp.enabled()) return;
     final GuestMemory mem = vm.memory();
     final long jit0 = JitClock.compileMillis();
     try {
       TargetSession.WarmUp w =
-          s.warmUp(mem, VmSpec.RAM_BASE_GFN, settings.jitWarmUpBytes(), MigrationSettings.JIT_WARM_UP_MAX_MILLIS);
+          s.warmUp(mem, VmSpec.RAM_BASE_GFN, warmUp.bytes(), warmUp.maxMillis());
       if (w.bytes() > 0)
         log.info(
             "{}: page-path warm-up: {} MiB in {} ms ({} ms of JIT compilation meanwhile)",
