@@ -20,11 +20,10 @@ import java.util.function.LongSupplier;
  */
 public final class PageStream implements BatchSink {
   private final Receiver receiver;
-  private final InboundBudget budget;
+  private final StreamWorkingMemory working;
   private final LongSupplier nanoClock;
   private ReceiveSession session;
   private int stream = -1;
-  private long reservedBytes;
   private PageBatchDecoder decoder;
   private boolean closed;
   private long batches;
@@ -33,7 +32,7 @@ public final class PageStream implements BatchSink {
 
   PageStream(Receiver receiver, InboundBudget budget, LongSupplier nanoClock) {
     this.receiver = receiver;
-    this.budget = budget;
+    this.working = new StreamWorkingMemory(budget);
     this.nanoClock = nanoClock;
   }
 
@@ -95,12 +94,7 @@ public final class PageStream implements BatchSink {
       throw new TargetException(
           ReceiveError.WRONG_STATE, "stream " + st + " already has an open SendPages call (one per stream)");
     stream = st;
-    long need = ReceiveFootprint.workingBytes(s.maxBatchBytes);
-    if (!budget.tryReserve(need))
-      throw new TargetException(
-          ReceiveError.NO_CAPACITY,
-          "this node's inbound buffers are in use (" + budget.capacityBytes() + " bytes, --max-inflight-bytes)");
-    reservedBytes = need;
+    working.reserveFor(s.maxBatchBytes);
     decoder = new PageBatchDecoder(s.maxBatchBytes);
   }
 
@@ -129,10 +123,7 @@ public final class PageStream implements BatchSink {
 
   private void release() {
     decoder = null;
-    if (reservedBytes > 0) {
-      budget.release(reservedBytes);
-      reservedBytes = 0;
-    }
+    working.release();
     if (session != null && stream >= 0) {
       session.releaseStream(stream);
       stream = -1;

@@ -23,12 +23,11 @@ import java.util.function.LongSupplier;
  */
 final class WarmUpStream implements BatchSink {
   private final Receiver receiver;
-  private final InboundBudget budget;
+  private final StreamWorkingMemory working;
   private final LongSupplier nanoClock;
   private ReceiveSession session;
   private GuestMemory scratch;
   private PageBatchDecoder decoder;
-  private long reservedBytes;
   private boolean closed;
   private long batches;
   private long pages;
@@ -36,7 +35,7 @@ final class WarmUpStream implements BatchSink {
 
   WarmUpStream(Receiver receiver, InboundBudget budget, LongSupplier nanoClock) {
     this.receiver = receiver;
-    this.budget = budget;
+    this.working = new StreamWorkingMemory(budget);
     this.nanoClock = nanoClock;
   }
 
@@ -71,12 +70,7 @@ final class WarmUpStream implements BatchSink {
 
   private void bind(PageBatch first) throws TargetException {
     ReceiveSession s = receiver.sessionForStream(first.getSessionId());
-    long need = ReceiveFootprint.workingBytes(s.maxBatchBytes);
-    if (!budget.tryReserve(need))
-      throw new TargetException(
-          ReceiveError.NO_CAPACITY,
-          "this node's inbound buffers are in use (" + budget.capacityBytes() + " bytes, --max-inflight-bytes)");
-    reservedBytes = need;
+    working.reserveFor(s.maxBatchBytes);
     session = s;
     decoder = new PageBatchDecoder(s.maxBatchBytes);
     scratch = new ChunkedGuestMemory(s.slots());
@@ -100,9 +94,6 @@ final class WarmUpStream implements BatchSink {
       scratch.close(); // nobody else ever saw it; this call's thread is the only one touching it
       scratch = null;
     }
-    if (reservedBytes > 0) {
-      budget.release(reservedBytes);
-      reservedBytes = 0;
-    }
+    working.release();
   }
 }
