@@ -148,8 +148,9 @@ final class ReceiveSession {
   /**
    * A warm-up batch (WarmUpPages): checked and decoded as {@link #apply} does, then placed into
    * {@code scratch} (a memory of the guest's layout that the warm-up call owns), never into the
-   * VM; no ledger. Counts against the session's warm-up allowance: the guest's size plus 1 MiB (one
-   * pass over the guest; the headroom covers the record index of its zero pages).
+   * VM; no ledger. Counts against the session's warm-up allowance: twice the guest's size plus 1
+   * MiB of payload (a source asks for at most the guest's size, and its last pass may overshoot
+   * by up to one pass; the MiB covers a pass's record index of zero pages).
    */
   void warmUp(PageBatchDecoder decoder, InboundBatch inbound, GuestMemory scratch, long nowNanos)
       throws TargetException {
@@ -157,11 +158,11 @@ final class ReceiveSession {
     lock.readLock().lock();
     try {
       decodeChecked(decoder, inbound);
-      final long allowed = vm.memory().totalPages() * GuestMemory.PAGE_SIZE + (1 << 20);
+      final long allowed = 2 * vm.memory().totalPages() * GuestMemory.PAGE_SIZE + (1 << 20);
       if (warmUpBytes.addAndGet(inbound.payloadBytes()) > allowed)
         throw new TargetException(
             ReceiveError.NO_CAPACITY,
-            "page-path warm-up beyond " + allowed + " bytes in this session (the guest's size plus 1 MiB)");
+            "page-path warm-up beyond " + allowed + " bytes in this session (twice the guest's size plus 1 MiB)");
       try {
         decoder.applyTo(scratch);
       } catch (GuestMemoryExhaustedException e) {

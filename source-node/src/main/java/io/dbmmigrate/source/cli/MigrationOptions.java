@@ -144,7 +144,7 @@ public final class MigrationOptions {
           "Before round 0, stream up to SIZE of guest pages through the page path into a scratch"
               + " memory on the destination (never into the VM), for at most --jit-warm-up-ms, so"
               + " that both JVMs compile the page path before the measured rounds; counted in"
-              + " setup; the destination takes at most the guest's size. 0 = off. Default: 1g.")
+              + " setup; the destination takes at most the guest's size. 0 = off. Default: 256m.")
   long jitWarmUpBytes = JitWarmUp.DEFAULT.bytes();
 
   @Option(

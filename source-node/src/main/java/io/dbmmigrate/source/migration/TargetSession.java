@@ -25,14 +25,15 @@ public interface TargetSession extends AutoCloseable {
       int round, HarvestBitmap.Round harvest, GuestMemory memory, ProgressSink progress)
       throws TransferException, InterruptedException;
 
-  /** What a page-path warm-up sent (uncompressed payload bytes) and how long it took. */
+  /** What a page-path warm-up sent (payload bytes as sent) and how long it took. */
   record WarmUp(long bytes, long nanos) {}
 
   /**
-   * Page-path warm-up before round 0: streams up to {@code bytes} of guest pages from the start of
-   * RAM ({@code ramBaseGfn}) over all streams into the destination's scratch memory (never into the
-   * VM; WarmUpPages in target.proto), stopping after {@code maxMillis}, so that both nodes' JIT
-   * compile the page path before the measured rounds. Transports without one send nothing.
+   * Page-path warm-up before round 0: streams the guest pages of the first {@code bytes} of RAM
+   * ({@code ramBaseGfn} on) over all streams into the destination's scratch memory (never into the
+   * VM; WarmUpPages in target.proto), pass after pass, until {@code bytes} of payload went out or
+   * {@code maxMillis} passed, so that both nodes' JIT compile the page path before the measured
+   * rounds. Transports without one send nothing.
    */
   default WarmUp warmUp(GuestMemory memory, long ramBaseGfn, long bytes, long maxMillis)
       throws TransferException, InterruptedException {

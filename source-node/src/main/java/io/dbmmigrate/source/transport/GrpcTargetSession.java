@@ -211,37 +211,48 @@ final class GrpcTargetSession implements TargetSession {
     return new RoundTransfer(pages, zero, raw, wire, batches, System.nanoTime() - t0);
   }
 
+  /**
+   * Passes over the first {@code bytes} of RAM, again and again, until {@code bytes} of payload
+   * went out or {@code maxMillis} passed: a guest of mostly zero pages sends little payload per
+   * pass (8-byte markers), and its few real pages are what the copy path needs.
+   */
   @Override
   public WarmUp warmUp(GuestMemory memory, long ramBaseGfn, long bytes, long maxMillis)
       throws TransferException, InterruptedException {
     final long t0 = System.nanoTime();
+    bytes = Math.min(bytes, memory.totalPages() * GuestMemory.PAGE_SIZE); // what the destination allows
     final long pages = Math.max(1, bytes / GuestMemory.PAGE_SIZE);
     HarvestBitmap range = HarvestBitmap.forMemory(memory);
     range.setRange(ramBaseGfn, Math.min(ramBaseGfn + pages, memory.gfnLimit()));
     final HarvestBitmap.Round harvest = range.publish();
-    final BitmapCursor cursor = new BitmapCursor(harvest);
     final long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(maxMillis);
-    List<Future<PageStreamSender.Result>> futures = new ArrayList<>(senders.size());
-    for (PageStreamSender s : senders) futures.add(pool.submit(() -> s.warmUp(sessionId, cursor, memory, deadline)));
     long sent = 0;
-    Throwable failure = null;
     try {
-      // Every stream ends by itself (its pages run out or the deadline passes): wait for all, so
-      // that no warm-up call is still open when round 0 starts; never cancel the senders (a
-      // cancel would also fail their later rounds).
-      for (Future<PageStreamSender.Result> f : futures) {
-        try {
-          sent += f.get().rawBytes();
-        } catch (ExecutionException e) {
-          if (failure == null) failure = e.getCause();
+      while (sent < bytes && System.nanoTime() - deadline < 0) {
+        final BitmapCursor cursor = new BitmapCursor(harvest);
+        List<Future<PageStreamSender.Result>> futures = new ArrayList<>(senders.size());
+        for (PageStreamSender s : senders) futures.add(pool.submit(() -> s.warmUp(sessionId, cursor, memory, deadline)));
+        long pass = 0;
+        Throwable failure = null;
+        // Every stream ends by itself (its pages run out or the deadline passes): wait for all, so
+        // that no warm-up call is still open when round 0 starts; never cancel the senders (a
+        // cancel would also fail their later rounds).
+        for (Future<PageStreamSender.Result> f : futures) {
+          try {
+            pass += f.get().wireBytes();
+          } catch (ExecutionException e) {
+            if (failure == null) failure = e.getCause();
+          }
         }
+        if (failure != null)
+          throw new TransferException(
+              "page-path warm-up: " + (failure.getMessage() == null ? failure.toString() : failure.getMessage()), failure);
+        if (pass == 0) break;
+        sent += pass;
       }
     } finally {
       range.clear();
     }
-    if (failure != null)
-      throw new TransferException(
-          "page-path warm-up: " + (failure.getMessage() == null ? failure.toString() : failure.getMessage()), failure);
     return new WarmUp(sent, System.nanoTime() - t0);
   }
 
