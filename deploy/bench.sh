@@ -61,7 +61,8 @@ build_common_test_classpath() {
 # the heaps are committed before the measurement, so round 0 does not time the kernel faulting in
 # fresh heap), PREALLOC (1, the default: the destination backs the guest's memory before it
 # listens, dest-node --prealloc-ram, so round 0 does not time the host backing fresh pages; 0:
-# sparse memory, as a default destination), JIT_WARM_UP_MS (default 10000: the page path is
+# sparse memory, as a default destination), WINDOW (the destination's HTTP/2 flow-control window,
+# dest-node --flow-control-window; default: the node's 4m), JIT_WARM_UP_MS (default 10000: the page path is
 # warmed up for that long before round 0, --jit-warm-up; 0 = none), PROFILE=1 (JFR
 # recordings of the 1-stream run into results/bench-transfer/).
 # Baselines, each measured right before its migration: raw TCP (the sink discards; the issue's
@@ -77,6 +78,7 @@ bench_transfer() {
   local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
   local prealloc=${PREALLOC:-1} place_sink=backed dest_args=()
   if [[ "$prealloc" == 1 ]]; then dest_args=(--prealloc-ram "$ram"); else place_sink=fresh; fi
+  [[ -n "${WINDOW:-}" ]] && dest_args+=(--flow-control-window "$WINDOW")
   local warm_ms=${JIT_WARM_UP_MS:-10000} warm_args=(--jit-warm-up 0)
   [[ "$warm_ms" != 0 ]] && warm_args=(--jit-warm-up "$ram" --jit-warm-up-ms "$warm_ms")
   local out=results/bench-transfer
@@ -139,6 +141,7 @@ bench_transfer() {
   echo "RESULT raw_tcp_place_${place_sink}_mbps=${place[${configs[0]}]}"
   echo "RESULT transfer_prealloc=$prealloc"
   echo "RESULT transfer_jit_warm_up_ms=$warm_ms"
+  echo "RESULT transfer_window=${WINDOW:-4m}"
   for s in $streams_list; do
     echo "RESULT transfer_ratio_s$s=$(awk -v a="${mbps[$s:$first_b]}" -v r="${raw[$s:$first_b]}" 'BEGIN { printf "%.3f", a / r }')"
   done

@@ -40,6 +40,16 @@ public record TransportTuning(
           16 << 20,
           64 << 10);
 
+  /**
+   * The same with another flow-control window (a receiver's setting: the window a node advertises
+   * bounds what its peer may have in flight to it; {@code dest-node --flow-control-window}).
+   */
+  public TransportTuning withFlowControlWindow(int bytes) {
+    return new TransportTuning(
+        bytes, clientKeepAlive, keepAliveTimeout, serverKeepAlive, permitKeepAlive, clientMaxInboundMessageBytes,
+        maxInboundMetadataBytes);
+  }
+
   public TransportTuning {
     if (flowControlWindowBytes <= 0 || clientMaxInboundMessageBytes <= 0 || maxInboundMetadataBytes <= 0)
       throw new IllegalArgumentException("sizes must be positive");

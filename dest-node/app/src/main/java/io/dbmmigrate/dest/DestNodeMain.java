@@ -13,6 +13,8 @@ import io.dbmmigrate.net.tls.TransportSecurity;
 import io.dbmmigrate.process.ListeningLine;
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.wire.GrpcServers;
+import io.dbmmigrate.wire.ServerTransport;
+import io.dbmmigrate.wire.TransportTuning;
 import java.util.ArrayList;
 import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.metrics.MetricsOptions;
@@ -92,6 +94,16 @@ public final class DestNodeMain implements Callable<Integer> {
   long maxVerifyMillis = TargetConfig.DEFAULT_MAX_VERIFY_MILLIS;
 
   @Option(
+      names = "--flow-control-window",
+      paramLabel = "SIZE",
+      converter = ByteSize.class,
+      description = {
+        "HTTP/2 flow-control window this node advertises per stream: what a source may have in flight",
+        "to it on one page stream (default: ${DEFAULT-VALUE} bytes = 4m; 64k..256m)."
+      })
+  long flowControlWindowBytes = TransportTuning.DEFAULT.flowControlWindowBytes();
+
+  @Option(
       names = "--prealloc-ram",
       paramLabel = "SIZE",
       converter = ByteSize.class,
@@ -141,6 +153,8 @@ public final class DestNodeMain implements Callable<Integer> {
     if (sessionIdleTimeoutMillis < 100) throw usage("--session-idle-timeout-ms must be >= 100");
     if (maxInflightBytes < (1L << 20)) throw usage("--max-inflight-bytes must be at least 1m, not " + maxInflightBytes);
     if (maxVerifyMillis < 1) throw usage("--max-verify-millis must be positive");
+    if (flowControlWindowBytes < (64 << 10) || flowControlWindowBytes > (256 << 20))
+      throw usage("--flow-control-window must be between 64k and 256m, not " + flowControlWindowBytes);
     if (preallocRamBytes < 0 || preallocRamBytes % GuestMemory.PAGE_SIZE != 0 || preallocRamBytes > maxGuestBytes)
       throw usage("--prealloc-ram must be a multiple of 4k up to --max-guest-bytes, not " + preallocRamBytes);
     ServerSecurity security;
@@ -169,6 +183,7 @@ public final class DestNodeMain implements Callable<Integer> {
     List<io.grpc.BindableService> services = target.services();
     GrpcServers.Running server =
         GrpcServers.start(
+            ServerTransport.netty(TransportTuning.DEFAULT.withFlowControlWindow((int) flowControlWindowBytes)),
             new GrpcServers.Settings(
                 bind, port, config.maxInboundMessageBytes(), security.credentials(), security.interceptors()),
             services);
