@@ -121,12 +121,12 @@ bench_transfer() {
     local bps
     bps=$(dbm_json "$out/transfer-s$s-b$b.json" '.roundStats[0].throughputBytesPerSec')
     mbps[$key]=$(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }')
-    jit[$key]=$(dbm_json "$out/transfer-s$s-b$b.json" '.jit.roundsMillis // "-"')
-    echo "round 0 with $s stream(s), batch $b: ${mbps[$key]} MB/s (source JIT ${jit[$key]} ms in the round)" >&2
+    jit[$key]="$(dbm_json "$out/transfer-s$s-b$b.json" '.jit.roundsMillis // "-"')/$(dbm_json "$out/transfer-s$s-b$b.json" '.jit.destRoundsMillis // "-"')"
+    echo "round 0 with $s stream(s), batch $b: ${mbps[$key]} MB/s (JIT source/dest ${jit[$key]} ms in the rounds)" >&2
   done
 
   printf '\n%-30s %10s %14s %8s %16s %8s %14s\n' "round 0, $ram, dest ${dest_args[*]:-sparse}" "MB/s" "raw TCP MB/s" "ratio" \
-    "placing MB/s" "ratio" "src JIT ms"
+    "placing MB/s" "ratio" "JIT src/dst ms"
   for key in "${configs[@]}"; do
     printf '%-30s %10s %14s %8s %16s %8s %14s\n' "gRPC, ${key%%:*} stream(s), batch ${key#*:}" "${mbps[$key]}" "${raw[$key]}" \
       "$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')" "${place[$key]} ($place_sink)" \

@@ -115,6 +115,15 @@ public final class ReportConsole {
               r.jit().roundsMillis(),
               100 * r.jit().roundsShare(),
               r.jit().downtimeMillis()));
+    if (r.jit() != null && r.jit().destRoundsMillis() != null && r.jit().destCommitMillis() != null)
+      line(
+          sb,
+          "JIT (dest)",
+          String.format(
+              Locale.ROOT,
+              "%.0f ms compiling from its first batch to the commit, %.0f ms from the commit to its answer",
+              r.jit().destRoundsMillis(),
+              r.jit().destCommitMillis()));
     if (r.postcopy() != null) postcopy(sb, r.postcopy());
     if (r.maxThrottlePercent() > 0) line(sb, "max throttle", r.maxThrottlePercent() + " %");
     line(sb, "source digest", r.sourceDigest());

@@ -24,7 +24,10 @@ final class DowntimeTimings {
     if (lastApplied != 0) r.setLastBatchToCommitMicros(micros(tCommit - lastApplied));
   }
 
-  /** Just before the answer: resume (or discard) duration and the session's GC pauses. */
+  /**
+   * Just before the answer: resume (or discard) duration, the session's GC pauses, and this JVM's
+   * JIT compile time from the first batch to commit receipt and from there to now.
+   */
   static void finish(
       CommitResponse.Builder r, GcPauseRecorder gc, ReceiveSession s, long tCommit, long tHashed, long now) {
     r.setResumeMicros(micros(now - tHashed));
@@ -36,6 +39,13 @@ final class DowntimeTimings {
               .setStartOffsetMicros((p.startNanos() - tCommit) / 1000)
               .setDurationMicros(p.durationNanos() / 1000));
     r.setGcReported(true);
+    long jitCommit = s.jitAtCommit;
+    long jitFirst = s.jitAtFirstBatch.get();
+    long jitNow = io.dbmmigrate.jvm.JitClock.compileMillis();
+    if (jitCommit >= 0 && jitNow >= 0) {
+      r.setJitCommitMillis(Math.max(0, jitNow - jitCommit));
+      if (jitFirst >= 0) r.setJitRoundsMillis(Math.max(0, jitCommit - jitFirst));
+    }
   }
 
   private static long micros(long nanos) {

@@ -1,5 +1,6 @@
 package io.dbmmigrate.dest;
 
+import io.dbmmigrate.jvm.JitClock;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.memory.GuestMemoryExhaustedException;
 import io.dbmmigrate.memory.MemorySlotSpec;
@@ -76,6 +77,16 @@ final class ReceiveSession {
     this.receipt = options.getPostcopy() ? new io.dbmmigrate.digest.ReceiptDigest(vm.memory().slots()) : null;
   }
 
+  /**
+   * This JVM's JIT compile time ({@link JitClock}, ms, all compiler threads) when the first page
+   * batch was applied (the first stream to get there sets it; -1 before, or when the JVM does not
+   * report it) and when Commit arrived (set by the committing thread before the session's end is
+   * published to anyone else).
+   */
+  final java.util.concurrent.atomic.AtomicLong jitAtFirstBatch = new java.util.concurrent.atomic.AtomicLong(-1);
+
+  volatile long jitAtCommit = -1;
+
   /** Warm-up payload bytes received so far (any thread; atomic). */
   private final java.util.concurrent.atomic.AtomicLong warmUpBytes = new java.util.concurrent.atomic.AtomicLong();
 
@@ -114,6 +125,7 @@ final class ReceiveSession {
       lock.readLock().unlock();
     }
     lastAppliedNanos = nowNanos; // a stream's own clock reading; racing streams: either is fine
+    if (jitAtFirstBatch.get() < 0) jitAtFirstBatch.compareAndSet(-1, JitClock.compileMillis());
   }
 
   /**

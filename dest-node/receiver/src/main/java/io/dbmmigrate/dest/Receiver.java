@@ -264,7 +264,9 @@ public final class Receiver {
    */
   public CommitResponse commit(CommitRequest req, BooleanSupplier callerGone) throws TargetException {
     final long t0 = nanoClock.getAsLong();
+    final long jit0 = io.dbmmigrate.jvm.JitClock.compileMillis();
     ReceiveSession s = session(req.getSessionId());
+    s.jitAtCommit = jit0;
     if (s.openStreams() > 0)
       throw new TargetException(
           ReceiveError.WRONG_STATE, s.openStreams() + " page streams are still open; finish them before Commit");

@@ -9,6 +9,9 @@ import java.util.List;
  *
  * @param reported false for a destination that does not fill the fields (then every duration is 0)
  * @param gcReported whether {@code gcPauses} is meaningful (an empty list then means none)
+ * @param jitRoundsMillis the destination JVM's JIT compile time from its first applied batch to
+ *     commit receipt; null when not reported
+ * @param jitCommitMillis the same from commit receipt to its answer; null when not reported
  */
 public record DestCommitTimings(
     boolean reported,
@@ -18,8 +21,18 @@ public record DestCommitTimings(
     double resumeMillis,
     double lastBatchToCommitMillis,
     boolean gcReported,
-    List<GcPauseOffset> gcPauses) {
+    List<GcPauseOffset> gcPauses,
+    Double jitRoundsMillis,
+    Double jitCommitMillis) {
   public static final DestCommitTimings UNKNOWN = new DestCommitTimings(false, 0, 0, 0, 0, 0, false, List.of());
+
+  /** Without the destination's JIT times. */
+  public DestCommitTimings(
+      boolean reported, double completenessMillis, double restoreMillis, double verifyMillis, double resumeMillis,
+      double lastBatchToCommitMillis, boolean gcReported, List<GcPauseOffset> gcPauses) {
+    this(reported, completenessMillis, restoreMillis, verifyMillis, resumeMillis, lastBatchToCommitMillis,
+        gcReported, gcPauses, null, null);
+  }
 
   public DestCommitTimings {
     gcPauses = List.copyOf(gcPauses);

@@ -487,6 +487,7 @@ public final class PreCopyController {
     double rounds = t.jitAtPause - t.jitAtRoundsStart;
     double downtime = t.jitAtAnswer >= t.jitAtPause ? t.jitAtAnswer - t.jitAtPause : 0;
     double wallMillis = (t.pause - t.roundsStart) / 1e6;
-    return new JitReport(rounds, downtime, wallMillis > 0 ? rounds / wallMillis : 0);
+    return new JitReport(
+        rounds, downtime, wallMillis > 0 ? rounds / wallMillis : 0, t.dest.jitRoundsMillis(), t.dest.jitCommitMillis());
   }
 }

@@ -336,7 +336,9 @@ final class GrpcTargetSession implements TargetSession {
         resp.getResumeMicros() / 1000.0,
         resp.getLastBatchToCommitMicros() / 1000.0,
         resp.getGcReported(),
-        pauses);
+        pauses,
+        resp.hasJitRoundsMillis() ? (double) resp.getJitRoundsMillis() : null,
+        resp.hasJitCommitMillis() ? (double) resp.getJitCommitMillis() : null);
   }
 
   @Override

@@ -297,6 +297,11 @@ class PreCopyControllerTest {
     assertThat(j.roundsMillis()).isEqualTo(500);
     assertThat(j.downtimeMillis()).isEqualTo(50);
     assertThat(j.roundsShare()).isEqualTo(0.25);
+    assertThat(j.destRoundsMillis()).as("a destination that did not report").isNull();
+    t.dest = new DestCommitTimings(true, 1, 1, 1, 1, 1, true, java.util.List.of(), 1200.0, 80.0);
+    j = PreCopyController.jitReport(t);
+    assertThat(j.destRoundsMillis()).isEqualTo(1200.0);
+    assertThat(j.destCommitMillis()).isEqualTo(80.0);
     t.jitAtRoundsStart = -1; // the JVM does not report compile time
     assertThat(PreCopyController.jitReport(t)).isNull();
   }

@@ -84,6 +84,10 @@ class MigrationEndToEndIT {
     assertThat(r.vm().backing()).isEqualTo(backing);
     // the page path was warmed up before round 0 (--jit-warm-up's default), into scratch memory
     assertThat(run.process().logContains("page-path warm-up: ")).as(run.process().diagnostics()).isTrue();
+    // both JVMs' compile time is in the report (HotSpot reports it)
+    assertThat(r.jit()).isNotNull();
+    assertThat(r.jit().destRoundsMillis()).as("the destination's JIT in the rounds").isNotNull().isNotNegative();
+    assertThat(r.jit().destCommitMillis()).isNotNull().isNotNegative();
     assertThat(r.rounds()).isGreaterThanOrEqualTo(3); // full, at least one dirty round, final
     // the vCPUs made progress in every pre-copy round (the final round runs paused)
     List<RoundRecord> precopy = r.roundStats().subList(0, r.roundStats().size() - 1);
