@@ -23,29 +23,17 @@ final class PerfBackend implements ScanBackend {
   public Map<String, Object> parse(RunPoint p, List<String> lines) {
     Map<String, String> v = ScanPointRunner.resultValues(lines);
     Map<String, Object> o = new LinkedHashMap<>();
-    o.put("populateMillis", number(v, "populate_ms"));
-    o.put("enableMillis", number(v, "enable_ms"));
-    o.put("dirtyMemoryMillisFirst", number(v, "dirty_memory_ms_first"));
-    o.put("dirtyMemoryMillisMean", number(v, "dirty_memory_ms_mean"));
-    o.put("getLogMillisFirst", number(v, "get_log_ms_first"));
-    o.put("getLogMillisMean", number(v, "get_log_ms_mean"));
-    o.put("clearLogMillisFirst", number(v, "clear_log_ms_first"));
-    o.put("clearLogMillisMean", number(v, "clear_log_ms_mean"));
-    o.put("harvestedPagesMean", number(v, "harvested_pages_mean"));
-    Double lost = number(v, "lost_pages");
-    o.put("lostPages", lost == null ? null : lost.longValue());
-    Double device = number(v, "device_writes");
-    o.put("deviceWrites", device == null ? null : device.longValue());
+    o.put("populateMillis", ScanPointRunner.resultNumber(v, "populate_ms"));
+    o.put("enableMillis", ScanPointRunner.resultNumber(v, "enable_ms"));
+    o.put("dirtyMemoryMillisFirst", ScanPointRunner.resultNumber(v, "dirty_memory_ms_first"));
+    o.put("dirtyMemoryMillisMean", ScanPointRunner.resultNumber(v, "dirty_memory_ms_mean"));
+    o.put("getLogMillisFirst", ScanPointRunner.resultNumber(v, "get_log_ms_first"));
+    o.put("getLogMillisMean", ScanPointRunner.resultNumber(v, "get_log_ms_mean"));
+    o.put("clearLogMillisFirst", ScanPointRunner.resultNumber(v, "clear_log_ms_first"));
+    o.put("clearLogMillisMean", ScanPointRunner.resultNumber(v, "clear_log_ms_mean"));
+    o.put("harvestedPagesMean", ScanPointRunner.resultNumber(v, "harvested_pages_mean"));
+    o.put("lostPages", ScanPointRunner.resultWhole(v, "lost_pages"));
+    o.put("deviceWrites", ScanPointRunner.resultWhole(v, "device_writes"));
     return o;
-  }
-
-  private static Double number(Map<String, String> v, String key) {
-    String s = v.get(key);
-    if (s == null) return null;
-    try {
-      return Double.parseDouble(s);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("RESULT " + key + "=" + s + " is not a number");
-    }
   }
 }

@@ -39,28 +39,16 @@ final class ScanBackends {
       public Map<String, Object> parse(RunPoint p, List<String> lines) {
         Map<String, String> v = ScanPointRunner.resultValues(lines);
         Map<String, Object> o = new LinkedHashMap<>();
-        Double median = number(v, "sync_ms_median");
+        Double median = ScanPointRunner.resultNumber(v, "sync_ms_median");
         o.put("syncMillis", median);
-        o.put("syncMillisMin", number(v, "sync_ms_min"));
-        o.put("syncMillisMax", number(v, "sync_ms_max"));
+        o.put("syncMillisMin", ScanPointRunner.resultNumber(v, "sync_ms_min"));
+        o.put("syncMillisMax", ScanPointRunner.resultNumber(v, "sync_ms_max"));
         o.put("syncMillisPer64GiB", median == null ? null : median * (64.0 * (1L << 30)) / p.getBytes(Param.RAM));
-        o.put("swSyncMillis", number(v, "sw_sync_ms"));
-        Double ptes = number(v, "ptes_visited");
-        o.put("ptesVisited", ptes == null ? null : ptes.longValue());
-        Double dirty = number(v, "dirty_pages");
-        o.put("dirtyPages", dirty == null ? null : dirty.longValue());
+        o.put("swSyncMillis", ScanPointRunner.resultNumber(v, "sw_sync_ms"));
+        o.put("ptesVisited", ScanPointRunner.resultWhole(v, "ptes_visited"));
+        o.put("dirtyPages", ScanPointRunner.resultWhole(v, "dirty_pages"));
         return o;
       }
     };
-  }
-
-  private static Double number(Map<String, String> v, String key) {
-    String s = v.get(key);
-    if (s == null) return null;
-    try {
-      return Double.parseDouble(s);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("RESULT " + key + "=" + s + " is not a number");
-    }
   }
 }

@@ -72,4 +72,21 @@ final class ScanPointRunner implements PointRunner {
     }
     return values;
   }
+
+  /** The value of a RESULT key as a number; null when absent, an error naming it when malformed. */
+  static Double resultNumber(Map<String, String> v, String key) {
+    String s = v.get(key);
+    if (s == null) return null;
+    try {
+      return Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("RESULT " + key + "=" + s + " is not a number");
+    }
+  }
+
+  /** {@link #resultNumber} as a whole number (a count printed as a double). */
+  static Long resultWhole(Map<String, String> v, String key) {
+    Double d = resultNumber(v, key);
+    return d == null ? null : d.longValue();
+  }
 }
