@@ -26,9 +26,7 @@ public final class PageStream implements BatchSink {
   private int stream = -1;
   private PageBatchDecoder decoder;
   private boolean closed;
-  private long batches;
-  private long pages;
-  private long bytes;
+  private final StreamTally tally = new StreamTally();
 
   PageStream(Receiver receiver, InboundBudget budget, LongSupplier nanoClock) {
     this.receiver = receiver;
@@ -71,9 +69,7 @@ public final class PageStream implements BatchSink {
             "a page stream must carry one stream index only (" + stream + ", then "
                 + Integer.toUnsignedString(batch.getStream()) + ")");
       session.apply(decoder, inbound, nanoClock.getAsLong());
-      batches++;
-      pages += batch.getPageCount();
-      bytes += inbound.payloadBytes();
+      tally.applied(batch, inbound);
       ok = true;
     } catch (TargetException e) {
       failure = e.getMessage();
@@ -106,7 +102,7 @@ public final class PageStream implements BatchSink {
       release();
       if (session != null) session.touch(nanoClock.getAsLong());
     }
-    return StreamSummary.newBuilder().setBatches(batches).setPages(pages).setBytes(bytes).build();
+    return tally.summary();
   }
 
   /** The call broke (cancelled, transport lost): the session cannot be complete, discard it. */

@@ -29,9 +29,7 @@ final class WarmUpStream implements BatchSink {
   private GuestMemory scratch;
   private PageBatchDecoder decoder;
   private boolean closed;
-  private long batches;
-  private long pages;
-  private long bytes;
+  private final StreamTally tally = new StreamTally();
 
   WarmUpStream(Receiver receiver, InboundBudget budget, LongSupplier nanoClock) {
     this.receiver = receiver;
@@ -59,9 +57,7 @@ final class WarmUpStream implements BatchSink {
       else if (!session.id.equals(batch.getSessionId()))
         throw TargetException.invalid("a warm-up stream must carry one session only");
       session.warmUp(decoder, inbound, scratch, nanoClock.getAsLong());
-      batches++;
-      pages += batch.getPageCount();
-      bytes += inbound.payloadBytes();
+      tally.applied(batch, inbound);
       ok = true;
     } finally {
       if (!ok) release();
@@ -79,7 +75,7 @@ final class WarmUpStream implements BatchSink {
   @Override
   public StreamSummary complete() {
     release();
-    return StreamSummary.newBuilder().setBatches(batches).setPages(pages).setBytes(bytes).build();
+    return tally.summary();
   }
 
   @Override
