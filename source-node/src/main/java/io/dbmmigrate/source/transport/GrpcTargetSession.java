@@ -196,7 +196,7 @@ final class GrpcTargetSession implements TargetSession {
     }
     if (failure != null)
       throw new TransferException(
-          "round " + round + ": " + (failure.getMessage() == null ? failure.toString() : failure.getMessage()),
+          "round " + round + ": " + messageOf(failure),
           failure);
     for (PageStreamSender.Result r : results) {
       pages += r.pages();
@@ -246,7 +246,7 @@ final class GrpcTargetSession implements TargetSession {
         }
         if (failure != null)
           throw new TransferException(
-              "page-path warm-up: " + (failure.getMessage() == null ? failure.toString() : failure.getMessage()), failure);
+              "page-path warm-up: " + messageOf(failure), failure);
         if (pass == 0) break;
         sent += pass;
       }
@@ -320,6 +320,11 @@ final class GrpcTargetSession implements TargetSession {
     return new GrpcPostcopy(
         sessionId, control, urgentChannel, streamChannels.get(0), limiter, shape.gfnLimit(), rpcTimeoutMillis,
         streamStallMillis, recoverMillis);
+  }
+
+  /** A stream's failure for a message: its own message, or what it is when it has none. */
+  private static String messageOf(Throwable failure) {
+    return failure.getMessage() == null ? failure.toString() : failure.getMessage();
   }
 
   /** The optional destination timings (absent from destinations that predate them). */

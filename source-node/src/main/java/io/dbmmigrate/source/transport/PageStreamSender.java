@@ -87,29 +87,29 @@ final class PageStreamSender {
 
     private ClientResponseObserver<PageBatch, StreamSummary> observer() {
       return new ClientResponseObserver<PageBatch, StreamSummary>() {
-            @Override
-            public void beforeStart(ClientCallStreamObserver<PageBatch> r) {
-              requests = r;
-              r.setOnReadyHandler(gate::signal);
-            }
+        @Override
+        public void beforeStart(ClientCallStreamObserver<PageBatch> r) {
+          requests = r;
+          r.setOnReadyHandler(gate::signal);
+        }
 
-            @Override
-            public void onNext(StreamSummary s) {
-              summary.complete(s);
-            }
+        @Override
+        public void onNext(StreamSummary s) {
+          summary.complete(s);
+        }
 
-            @Override
-            public void onError(Throwable t) {
-              summary.completeExceptionally(t);
-              gate.fail(t);
-            }
+        @Override
+        public void onError(Throwable t) {
+          summary.completeExceptionally(t);
+          gate.fail(t);
+        }
 
-            @Override
-            public void onCompleted() {
-              summary.completeExceptionally(
-                  new IllegalStateException("SendPages completed without a summary"));
-            }
-          };
+        @Override
+        public void onCompleted() {
+          summary.completeExceptionally(
+              new IllegalStateException("SendPages completed without a summary"));
+        }
+      };
     }
   }
 
@@ -124,8 +124,8 @@ final class PageStreamSender {
   }
 
   /**
-   * Streams the cursor's pages as a WarmUpPages call (see target.proto), stopping early at
-   * {@code deadlineNanos} (System.nanoTime) after the batch in hand.
+   * Streams the cursor's pages as a WarmUpPages call (see target.proto), stopping early once
+   * {@code deadlineNanos} (System.nanoTime) has passed, at the end of the chunk in hand.
    */
   Result warmUp(String sessionId, BitmapCursor cursor, GuestMemory mem, long deadlineNanos)
       throws StreamFailedException, InterruptedException {
