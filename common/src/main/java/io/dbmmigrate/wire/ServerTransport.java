@@ -19,7 +19,8 @@ public interface ServerTransport {
   static ServerTransport netty(TransportTuning tuning) {
     return settings ->
         NettyServerBuilder.forAddress(
-                new InetSocketAddress(settings.bindAddress(), settings.port()), settings.credentials())
+                new InetSocketAddress(settings.bindAddress(), settings.port()),
+                BulkInboundCredentials.wrap(settings.credentials(), tuning.maxFrameBytes()))
             .maxInboundMessageSize(settings.maxInboundMessageBytes())
             .maxInboundMetadataSize(tuning.maxInboundMetadataBytes())
             .flowControlWindow(tuning.flowControlWindowBytes())

@@ -19,6 +19,8 @@ import java.time.Duration;
  *     digests with per-chunk hashes (32 bytes + framing per 2 MiB: about 1.1 MiB for 64 GiB). The
  *     server's limit is a node setting ({@code GrpcServers.Settings}), sized for a page batch.
  * @param maxInboundMetadataBytes largest header block accepted (server)
+ * @param maxFrameBytes largest HTTP/2 frame a server accepts and announces to its clients
+ *     (SETTINGS_MAX_FRAME_SIZE; HTTP/2's default is 16 KiB): see {@link BulkInboundCredentials}
  */
 public record TransportTuning(
     int flowControlWindowBytes,
@@ -27,7 +29,8 @@ public record TransportTuning(
     Duration serverKeepAlive,
     Duration permitKeepAlive,
     int clientMaxInboundMessageBytes,
-    int maxInboundMetadataBytes) {
+    int maxInboundMetadataBytes,
+    int maxFrameBytes) {
 
   /** What the nodes use. */
   public static final TransportTuning DEFAULT =
@@ -38,7 +41,8 @@ public record TransportTuning(
           Duration.ofSeconds(15),
           Duration.ofSeconds(5),
           16 << 20,
-          64 << 10);
+          64 << 10,
+          1 << 20);
 
   /**
    * The same with another flow-control window (a receiver's setting: the window a node advertises
@@ -47,12 +51,21 @@ public record TransportTuning(
   public TransportTuning withFlowControlWindow(int bytes) {
     return new TransportTuning(
         bytes, clientKeepAlive, keepAliveTimeout, serverKeepAlive, permitKeepAlive, clientMaxInboundMessageBytes,
-        maxInboundMetadataBytes);
+        maxInboundMetadataBytes, maxFrameBytes);
+  }
+
+  /** The same with another announced HTTP/2 frame size (a receiver's setting). */
+  public TransportTuning withMaxFrameBytes(int bytes) {
+    return new TransportTuning(
+        flowControlWindowBytes, clientKeepAlive, keepAliveTimeout, serverKeepAlive, permitKeepAlive,
+        clientMaxInboundMessageBytes, maxInboundMetadataBytes, bytes);
   }
 
   public TransportTuning {
     if (flowControlWindowBytes <= 0 || clientMaxInboundMessageBytes <= 0 || maxInboundMetadataBytes <= 0)
       throw new IllegalArgumentException("sizes must be positive");
+    if (maxFrameBytes < 16 << 10 || maxFrameBytes > (1 << 24) - 1)
+      throw new IllegalArgumentException("HTTP/2 max frame size must be in [16 KiB, 16 MiB - 1], not " + maxFrameBytes);
     for (Duration d : new Duration[] {clientKeepAlive, keepAliveTimeout, serverKeepAlive, permitKeepAlive})
       if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("keepalive durations must be positive");
     if (permitKeepAlive.compareTo(clientKeepAlive) > 0)

@@ -11,7 +11,7 @@ class TransportTuningTest {
     TransportTuning d = TransportTuning.DEFAULT;
     return new TransportTuning(
         d.flowControlWindowBytes(), d.clientKeepAlive(), d.keepAliveTimeout(), d.serverKeepAlive(), permit,
-        d.clientMaxInboundMessageBytes(), d.maxInboundMetadataBytes());
+        d.clientMaxInboundMessageBytes(), d.maxInboundMetadataBytes(), d.maxFrameBytes());
   }
 
   @Test
@@ -33,5 +33,17 @@ class TransportTuningTest {
   void theWindowHoldsAtLeastOneDefaultPageBatch() {
     // grpc-java starts at 1 MiB: a 1 MiB batch would wait for a window update on every message.
     assertThat(TransportTuning.DEFAULT.flowControlWindowBytes()).isGreaterThan(1 << 20);
+  }
+
+  @Test
+  void theFrameSizeStaysWithinWhatHttp2Allows() {
+    assertThat(TransportTuning.DEFAULT.withMaxFrameBytes(16 << 10).maxFrameBytes()).isEqualTo(16 << 10);
+    assertThat(TransportTuning.DEFAULT.withMaxFrameBytes((1 << 24) - 1).maxFrameBytes()).isEqualTo((1 << 24) - 1);
+    assertThatThrownBy(() -> TransportTuning.DEFAULT.withMaxFrameBytes((16 << 10) - 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("frame size");
+    assertThatThrownBy(() -> TransportTuning.DEFAULT.withMaxFrameBytes(1 << 24))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("frame size");
   }
 }

@@ -104,6 +104,17 @@ public final class DestNodeMain implements Callable<Integer> {
   long flowControlWindowBytes = TransportTuning.DEFAULT.flowControlWindowBytes();
 
   @Option(
+      names = "--max-frame-size",
+      paramLabel = "SIZE",
+      converter = ByteSize.class,
+      description = {
+        "Largest HTTP/2 frame this node accepts, announced to its sources (SETTINGS_MAX_FRAME_SIZE):",
+        "a page batch travels in frames of at most this size (default: ${DEFAULT-VALUE} bytes = 1m;",
+        "16k, HTTP/2's default, .. 16m - 1)."
+      })
+  long maxFrameBytes = TransportTuning.DEFAULT.maxFrameBytes();
+
+  @Option(
       names = "--prealloc-ram",
       paramLabel = "SIZE",
       converter = ByteSize.class,
@@ -155,6 +166,8 @@ public final class DestNodeMain implements Callable<Integer> {
     if (maxVerifyMillis < 1) throw usage("--max-verify-millis must be positive");
     if (flowControlWindowBytes < (64 << 10) || flowControlWindowBytes > (256 << 20))
       throw usage("--flow-control-window must be between 64k and 256m, not " + flowControlWindowBytes);
+    if (maxFrameBytes < (16 << 10) || maxFrameBytes > (1 << 24) - 1)
+      throw usage("--max-frame-size must be between 16k and 16m - 1, not " + maxFrameBytes);
     if (preallocRamBytes < 0 || preallocRamBytes % GuestMemory.PAGE_SIZE != 0 || preallocRamBytes > maxGuestBytes)
       throw usage("--prealloc-ram must be a multiple of 4k up to --max-guest-bytes, not " + preallocRamBytes);
     ServerSecurity security;
@@ -183,7 +196,10 @@ public final class DestNodeMain implements Callable<Integer> {
     List<io.grpc.BindableService> services = target.services();
     GrpcServers.Running server =
         GrpcServers.start(
-            ServerTransport.netty(TransportTuning.DEFAULT.withFlowControlWindow((int) flowControlWindowBytes)),
+            ServerTransport.netty(
+                TransportTuning.DEFAULT
+                    .withFlowControlWindow((int) flowControlWindowBytes)
+                    .withMaxFrameBytes((int) maxFrameBytes)),
             new GrpcServers.Settings(
                 bind, port, config.maxInboundMessageBytes(), security.credentials(), security.interceptors()),
             services);

@@ -43,6 +43,8 @@ class DestNodeMainCliTest {
     a.add(Arguments.of(List.of("--max-inflight-bytes", "64k"), "--max-inflight-bytes must be at least 1m"));
     a.add(Arguments.of(List.of("--max-verify-millis", "0"), "--max-verify-millis must be positive"));
     a.add(Arguments.of(List.of("--flow-control-window", "1k"), "--flow-control-window must be between 64k and 256m"));
+    a.add(Arguments.of(List.of("--max-frame-size", "8k"), "--max-frame-size must be between 16k and 16m - 1"));
+    a.add(Arguments.of(List.of("--max-frame-size", "16m"), "--max-frame-size must be between 16k and 16m - 1"));
     a.add(Arguments.of(List.of("--prealloc-ram", "5000"), "--prealloc-ram must be a multiple of 4k"));
     a.add(Arguments.of(List.of("--prealloc-ram", "8g", "--max-guest-bytes", "4g"), "up to --max-guest-bytes"));
     a.add(Arguments.of(List.of("--no-such-option"), "Unknown option"));
