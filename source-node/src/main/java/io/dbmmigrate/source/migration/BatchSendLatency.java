@@ -70,6 +70,14 @@ public final class BatchSendLatency {
     return LatencyPercentiles.ofMicros(round);
   }
 
+  /**
+   * Drops what the streams recorded since the last {@link #endRound} (the page-path warm-up's
+   * batches). Controller thread, after those sends returned.
+   */
+  public void discardRecorded() {
+    for (Stream s : streams) s.interval = s.recorder.getIntervalHistogram(s.interval);
+  }
+
   /** Every round so far (controller thread). */
   public LatencyPercentiles total() {
     return LatencyPercentiles.ofMicros(total);

@@ -11,7 +11,8 @@ import io.grpc.MethodDescriptor;
 import java.util.function.LongSupplier;
 
 /**
- * Times every page batch of one stream's {@code SendPages} calls for {@link BatchSendLatency}: from
+ * Times every page batch of one stream's {@code SendPages} calls for {@link BatchSendLatency}
+ * (and of its {@code WarmUpPages} calls, which run the same code; the session drops those): from
  * the first {@code isReady()} check after the previous message (the sender's flow-control wait for
  * this batch begins there) until {@code sendMessage} (the stub's {@code onNext}) returned. A batch
  * sent without any readiness check is timed from its {@code sendMessage} alone. Sitting on the
@@ -34,7 +35,9 @@ final class BatchSendTimer implements ClientInterceptor {
   @Override
   public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
     ClientCall<Q, R> call = next.newCall(method, options);
-    if (!MigrationTargetGrpc.getSendPagesMethod().getFullMethodName().equals(method.getFullMethodName())) return call;
+    final String name = method.getFullMethodName();
+    if (!MigrationTargetGrpc.getSendPagesMethod().getFullMethodName().equals(name)
+        && !MigrationTargetGrpc.getWarmUpPagesMethod().getFullMethodName().equals(name)) return call;
     return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
       private boolean waiting; // sender thread only
       private long waitingSince; // sender thread only; valid while waiting

@@ -34,9 +34,11 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class PageStreamSender {
   private final int stream;
+  /**
+   * One stub for rounds and warm-up, so that the warm-up runs the rounds' code (their compiled
+   * form is what it is for); the warm-up's batch latencies are dropped by the session.
+   */
   private final MigrationTargetGrpc.MigrationTargetStub stub;
-  /** The same channel without the batch-latency timer: warm-up batches are not measured. */
-  private final MigrationTargetGrpc.MigrationTargetStub warmUpStub;
   private final PageBatchEncoder encoder;
   private final RateLimiter limiter;
   private final long stallNanos;
@@ -49,14 +51,12 @@ final class PageStreamSender {
   PageStreamSender(
       int stream,
       MigrationTargetGrpc.MigrationTargetStub stub,
-      MigrationTargetGrpc.MigrationTargetStub warmUpStub,
       int batchBytes,
       boolean compress,
       RateLimiter limiter,
       long stallMillis) {
     this.stream = stream;
     this.stub = stub;
-    this.warmUpStub = warmUpStub;
     this.encoder = new PageBatchEncoder(batchBytes, compress, PageBatchEncoder.DEFAULT_BUFFERS);
     this.limiter = limiter;
     this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMillis);
@@ -75,7 +75,7 @@ final class PageStreamSender {
 
     void open() throws StreamFailedException {
       ClientResponseObserver<PageBatch, StreamSummary> observer = observer();
-      if (warmUp) warmUpStub.warmUpPages(observer);
+      if (warmUp) stub.warmUpPages(observer);
       else stub.sendPages(observer);
       current.set(requests);
       String reason = cancelReason;

@@ -43,6 +43,18 @@ class BatchSendLatencyTest {
   }
 
   @Test
+  void whatTheWarmUpRecordedIsInNoRoundAndNotInTheTotal() {
+    BatchSendLatency l = new BatchSendLatency(2);
+    for (int i = 0; i < 50; i++) l.stream(i % 2).recordNanos(500 * MS); // the warm-up's batches
+    l.discardRecorded();
+    for (int i = 0; i < 20; i++) l.stream(i % 2).recordNanos(3 * MS);
+    LatencyPercentiles round0 = l.endRound();
+    assertThat(round0.count()).isEqualTo(20);
+    assertThat(round0.maxMillis()).isCloseTo(3, withPercentage(1));
+    assertThat(l.total().count()).isEqualTo(20);
+  }
+
+  @Test
   void valuesOutsideTheRangeAreClampedNotLostAndMicrosecondsAreTheUnit() {
     BatchSendLatency l = new BatchSendLatency(1);
     l.stream(0).recordNanos(10); // below 1 µs

@@ -107,6 +107,42 @@ class GrpcTargetSessionTest {
       };
     }
 
+    /** Warm-up batches: decoded and counted, never applied. */
+    final AtomicLong warmUpBatches = new AtomicLong();
+    final AtomicLong warmUpMaxGfn = new AtomicLong(-1);
+
+    @Override
+    public StreamObserver<PageBatch> warmUpPages(StreamObserver<StreamSummary> out) {
+      PageBatchDecoder decoder = new PageBatchDecoder(1 << 20);
+      return new StreamObserver<>() {
+        long n;
+        long pages;
+
+        @Override
+        public void onNext(PageBatch b) {
+          try {
+            decoder.decode(b);
+          } catch (BatchFormatException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+          }
+          n++;
+          pages += decoder.count();
+          warmUpBatches.incrementAndGet();
+          for (int i = 0; i < decoder.count(); i++) warmUpMaxGfn.accumulateAndGet(decoder.gfn(i), Math::max);
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {
+          out.onNext(StreamSummary.newBuilder().setBatches(n).setPages(pages).build());
+          out.onCompleted();
+        }
+      };
+    }
+
     @Override
     public void commit(CommitRequest req, StreamObserver<CommitResponse> out) {
       manifest.addAll(req.getManifestList());
@@ -153,6 +189,37 @@ class GrpcTargetSessionTest {
         m.writePage(g, page, 0);
       }
     return m;
+  }
+
+  @Test
+  void theWarmUpsBatchesAreKeptOutOfTheRoundsLatencies() throws Exception {
+    MapGuestMemory src = randomMemory(11);
+    try (TargetSession s = open(2, false, 10_000)) {
+      TargetSession.WarmUp w = s.warmUp(src, 262144, 4096L * GuestMemory.PAGE_SIZE, 5_000);
+      assertThat(w.bytes()).isPositive();
+      assertThat(dest.warmUpBatches.get()).isPositive();
+      assertThat(dest.batches.get()).as("warm-up batches on the round's path").isZero();
+      HarvestBitmap bitmap = HarvestBitmap.forMemory(src);
+      bitmap.setAllPages(src);
+      RoundTransfer t0 = s.sendRound(0, bitmap.publish(), src, ProgressSink.NONE);
+      // the warm-up went through the same timed stub; only round 0's batches are in its figures
+      assertThat(s.batchSendLatency().endRound().count()).isEqualTo(t0.batches()).isPositive();
+    }
+  }
+
+  @Test
+  void theWarmUpPassesOverTheFirst256MibOfRamOnly() throws Exception {
+    final long ramBase = 262144;
+    final int ramPages = 131072; // 512 MiB, sparse
+    MapGuestMemory src =
+        new MapGuestMemory(List.of(new MemorySlotSpec(0, "rom", 0, 8, true), new MemorySlotSpec(1, "ram", ramBase, ramPages, false)));
+    byte[] page = new byte[GuestMemory.PAGE_SIZE];
+    java.util.Arrays.fill(page, (byte) 1);
+    src.writePage(ramBase + ramPages - 1, page, 0);
+    try (TargetSession s = open(1, false, 10_000)) {
+      s.warmUp(src, ramBase, (long) ramPages * GuestMemory.PAGE_SIZE, 1_000);
+      assertThat(dest.warmUpMaxGfn.get()).isEqualTo(ramBase + (GrpcTargetSession.WARM_UP_WINDOW_BYTES >> 12) - 1);
+    }
   }
 
   @Test
