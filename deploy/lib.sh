@@ -8,6 +8,7 @@
 #                                  `source-node serve` and RelayMain print), prints N
 #   dbm_start_dest LOG [ARGS...] / dbm_stop_dest
 #                                  a destination on an ephemeral loopback port: DEST_PID, DEST_PORT
+#                                  (JVM options: DEST_JAVA_OPTS, default DBM_NODE_JAVA_OPTS)
 #   dbm_need_tool TOOL PACKAGE [WHY]
 #                                  installs a missing tool with apt-get (DBM_NO_INSTALL=1: never)
 #   dbm_json FILE FILTER           one value of a JSON file, read with jq (installed when missing)
@@ -15,6 +16,17 @@
 # package that dbm_json installs the first time a script needs it.
 
 DBM_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# JVM options of the node processes that run-local.sh and dbm_start_dest use when the caller sets
+# no SOURCE_JAVA_OPTS / DEST_JAVA_OPTS (setting one, even to "", replaces them): a young generation
+# larger than what a default migration allocates (guest memory is off the heap; a node allocates
+# about 100 MB in a default run, nearly all of it class loading and start-up), and a metaspace
+# threshold above what the nodes load, so that no collection runs inside the measurement. With
+# the JVM's defaults on a 24 GiB machine (384 MiB initial heap, G1 sizing the young generation
+# from it) the source took 1-2 young pauses of 20-70 ms in the rounds of every default run
+# (bench.sh fidelity: gc_share_source 0.014); with these, none in 5 of 5. Pauses that still
+# happen are counted in every report (the GC pauses line).
+DBM_NODE_JAVA_OPTS="-Xms1g -Xmx4g -Xmn600m -XX:MetaspaceSize=256m"
 
 dbm_jar() { # module-dir artifact-id
   local f
@@ -86,7 +98,7 @@ dbm_start_dest() {
   local log="$1"; shift
   : >"$log" # truncate here: the background child may open it only after the first poll
   # shellcheck disable=SC2086
-  ${JAVA:-java} ${DEST_JAVA_OPTS:-} -jar "$DEST_JAR" --port 0 "$@" >"$log" 2>&1 &
+  ${JAVA:-java} ${DEST_JAVA_OPTS-$DBM_NODE_JAVA_OPTS} -jar "$DEST_JAR" --port 0 "$@" >"$log" 2>&1 &
   DEST_PID=$!
   DEST_PORT=$(dbm_wait_listening "$log" "$DEST_PID" 30 destination) || return 1
 }

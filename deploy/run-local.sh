@@ -9,7 +9,9 @@
 # pause). Extra arguments go to the source and override the defaults, e.g.
 #   deploy/run-local.sh --ram 4g --dirty-log sw --report results/run.json --csv results/run
 # (see: java -jar source-node/target/dbm-migrate-source-node-*-all.jar migrate --help).
-# Environment: JAVA (default java), SOURCE_JAVA_OPTS, DEST_JAVA_OPTS (e.g. -Xmx8g), DEST_ARGS.
+# Environment: JAVA (default java), SOURCE_JAVA_OPTS, DEST_JAVA_OPTS (JVM options of each node;
+# when unset, DBM_NODE_JAVA_OPTS of deploy/lib.sh: a heap sized so that no collection runs inside
+# a default migration), DEST_ARGS.
 # Exits with the source's exit code: 0 when the digests match and the VM resumed on the destination.
 set -euo pipefail
 CALLER_DIR=$PWD
@@ -39,7 +41,7 @@ echo "destination listening on 127.0.0.1:$DEST_PORT (pid $DEST_PID, log $WORK/de
 set +e
 cd "$CALLER_DIR" # so that relative --report/--csv paths are the caller's
 # shellcheck disable=SC2086
-${JAVA:-java} ${SOURCE_JAVA_OPTS:-} -jar "$SOURCE_JAR" migrate \
+${JAVA:-java} ${SOURCE_JAVA_OPTS-$DBM_NODE_JAVA_OPTS} -jar "$SOURCE_JAR" migrate \
   --target "127.0.0.1:$DEST_PORT" \
   --ram 1g --vcpus 2 --dirty-log hw-sw \
   "$@"
