@@ -74,37 +74,15 @@ class GrpcTargetSessionTest {
       ServerCallStreamObserver<StreamSummary> out = (ServerCallStreamObserver<StreamSummary>) responseObserver;
       out.disableAutoRequest();
       if (!stopReading) out.request(2);
-      PageBatchDecoder decoder = new PageBatchDecoder(1 << 20);
-      return new StreamObserver<>() {
-        long n;
-        long pages;
-
-        @Override
-        public void onNext(PageBatch b) {
-          try {
-            decoder.decode(b);
-          } catch (BatchFormatException e) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-            return;
-          }
-          synchronized (memory) {
-            decoder.applyTo(memory);
-          }
-          n++;
-          pages += decoder.count();
-          batches.incrementAndGet();
-          out.request(1);
-        }
-
-        @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {
-          out.onNext(StreamSummary.newBuilder().setBatches(n).setPages(pages).build());
-          out.onCompleted();
-        }
-      };
+      return batches(
+          out,
+          decoder -> {
+            synchronized (memory) {
+              decoder.applyTo(memory);
+            }
+            batches.incrementAndGet();
+            out.request(1);
+          });
     }
 
     /** Warm-up batches: decoded and counted, never applied. */
@@ -113,6 +91,17 @@ class GrpcTargetSessionTest {
 
     @Override
     public StreamObserver<PageBatch> warmUpPages(StreamObserver<StreamSummary> out) {
+      return batches(
+          out,
+          decoder -> {
+            warmUpBatches.incrementAndGet();
+            for (int i = 0; i < decoder.count(); i++) warmUpMaxGfn.accumulateAndGet(decoder.gfn(i), Math::max);
+          });
+    }
+
+    /** A call's batches, each decoded then handed to {@code onBatch}; the summary counts them. */
+    private static StreamObserver<PageBatch> batches(
+        StreamObserver<StreamSummary> out, java.util.function.Consumer<PageBatchDecoder> onBatch) {
       PageBatchDecoder decoder = new PageBatchDecoder(1 << 20);
       return new StreamObserver<>() {
         long n;
@@ -128,8 +117,7 @@ class GrpcTargetSessionTest {
           }
           n++;
           pages += decoder.count();
-          warmUpBatches.incrementAndGet();
-          for (int i = 0; i < decoder.count(); i++) warmUpMaxGfn.accumulateAndGet(decoder.gfn(i), Math::max);
+          onBatch.accept(decoder);
         }
 
         @Override
