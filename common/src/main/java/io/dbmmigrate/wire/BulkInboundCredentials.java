@@ -82,7 +82,7 @@ public final class BulkInboundCredentials {
    * inbound read that finds it there. By then its preface, the first SETTINGS frame, is written
    * (Netty sends it when the handler is added to an active channel), so this one follows it.
    * Under TLS the reads of the handshake find no HTTP/2 handler yet and pass. It leaves the
- * pipeline once it has sent the frame.
+   * pipeline once it has sent the frame.
    */
   private static final class FrameSizeAnnouncer extends ChannelDuplexHandler {
     private final GrpcHttp2ConnectionHandler grpcHandler;
@@ -112,7 +112,7 @@ public final class BulkInboundCredentials {
         }
       }
       super.channelRead(ctx, msg);
-      if (announced) ctx.pipeline().remove(this);
+      if (announced && ctx.pipeline().context(this) != null) ctx.pipeline().remove(this);
     }
   }
 }
