@@ -217,10 +217,12 @@ final class GrpcTargetSession implements TargetSession {
    * Passes over the first {@code bytes} of RAM, at most its first {@link #WARM_UP_WINDOW_BYTES},
    * again and again, until {@code bytes} of payload went out or {@code maxMillis} passed: a guest
    * of mostly zero pages sends little payload per pass (8-byte markers), and its few real pages are
-   * what the copy path needs. The window keeps the warm-up at the page path's speed: the
-   * destination places the pages into a sparse scratch memory, and on a host that backs fresh
-   * memory slowly (see {@code ChunkedGuestMemory}) a warm-up over all of a 4 GiB guest ran at
-   * 190 MB/s, a quarter of round 0's rate, so that the compilers saw a quarter of the traffic.
+   * what the copy path needs. Every stream makes one WarmUpPages call that passes over the whole
+   * window (each with its share of {@code bytes}), so the destination maps one scratch memory per
+   * stream for the whole warm-up. The window keeps the warm-up at the page path's speed: the
+   * destination places the pages into sparse scratch memory, and on a host that backs fresh memory
+   * slowly (see {@code ChunkedGuestMemory}) a warm-up over all of a 4 GiB guest ran at 190 MB/s, a
+   * quarter of round 0's rate, so that the compilers saw a quarter of the traffic.
    */
   @Override
   public WarmUp warmUp(GuestMemory memory, long ramBaseGfn, long bytes, long maxMillis)
@@ -230,32 +232,26 @@ final class GrpcTargetSession implements TargetSession {
     final long pages = Math.max(1, Math.min(bytes, WARM_UP_WINDOW_BYTES) / GuestMemory.PAGE_SIZE);
     HarvestBitmap range = HarvestBitmap.forMemory(memory);
     range.setRange(ramBaseGfn, Math.min(ramBaseGfn + pages, memory.gfnLimit()));
-    final HarvestBitmap.Round harvest = range.publish();
+    final HarvestBitmap.Round window = range.publish();
     final long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+    final long perStream = Math.max(1, bytes / senders.size());
     long sent = 0;
     try {
-      while (sent < bytes && System.nanoTime() - deadline < 0) {
-        final BitmapCursor cursor = new BitmapCursor(harvest);
-        List<Future<PageStreamSender.Result>> futures = new ArrayList<>(senders.size());
-        for (PageStreamSender s : senders) futures.add(pool.submit(() -> s.warmUp(sessionId, cursor, memory, deadline)));
-        long pass = 0;
-        Throwable failure = null;
-        // Every stream ends by itself (its pages run out or the deadline passes): wait for all, so
-        // that no warm-up call is still open when round 0 starts; never cancel the senders (a
-        // cancel would also fail their later rounds).
-        for (Future<PageStreamSender.Result> f : futures) {
-          try {
-            pass += f.get().wireBytes();
-          } catch (ExecutionException e) {
-            if (failure == null) failure = e.getCause();
-          }
+      List<Future<PageStreamSender.Result>> futures = new ArrayList<>(senders.size());
+      for (PageStreamSender s : senders)
+        futures.add(pool.submit(() -> s.warmUp(sessionId, window, memory, deadline, perStream)));
+      Throwable failure = null;
+      // Every stream ends by itself (its budget, a pass without pages, or the deadline): wait for
+      // all, so that no warm-up call is still open when round 0 starts; never cancel the senders
+      // (a cancel would also fail their later rounds).
+      for (Future<PageStreamSender.Result> f : futures) {
+        try {
+          sent += f.get().wireBytes();
+        } catch (ExecutionException e) {
+          if (failure == null) failure = e.getCause();
         }
-        if (failure != null)
-          throw new TransferException(
-              "page-path warm-up: " + messageOf(failure), failure);
-        if (pass == 0) break;
-        sent += pass;
       }
+      if (failure != null) throw new TransferException("page-path warm-up: " + messageOf(failure), failure);
     } finally {
       range.clear();
       batchLatency.discardRecorded(); // the warm-up's batches are not the migration's

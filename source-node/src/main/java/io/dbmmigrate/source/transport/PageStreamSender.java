@@ -5,6 +5,7 @@ import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.StreamSummary;
+import io.dbmmigrate.source.migration.HarvestBitmap;
 import io.dbmmigrate.source.migration.ProgressSink;
 import io.dbmmigrate.wire.PageBatchEncoder;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -120,26 +121,75 @@ final class PageStreamSender {
       GuestMemory mem,
       ProgressSink progress)
       throws StreamFailedException, InterruptedException {
-    return send(sessionId, round, cursor, mem, progress, false, 0);
+    return send(sessionId, round, Passes.once(cursor), mem, progress, false);
   }
 
   /**
-   * Streams the cursor's pages as a WarmUpPages call (see target.proto), stopping early once
-   * {@code deadlineNanos} (System.nanoTime) has passed, at the end of the chunk in hand.
+   * One WarmUpPages call (see target.proto) that passes over all of {@code window}'s pages, again
+   * and again, until {@code maxWireBytes} went out (checked after every batch: the call overshoots
+   * by at most one batch and the page that did not fit), a pass added no page, or {@code
+   * deadlineNanos} (System.nanoTime) passed (checked after every batch and every chunk). One call
+   * for the whole warm-up: a call per pass had the destination map and drop a scratch memory for
+   * every pass.
    */
-  Result warmUp(String sessionId, BitmapCursor cursor, GuestMemory mem, long deadlineNanos)
+  Result warmUp(String sessionId, HarvestBitmap.Round window, GuestMemory mem, long deadlineNanos, long maxWireBytes)
       throws StreamFailedException, InterruptedException {
-    return send(sessionId, 0, cursor, mem, ProgressSink.NONE, true, deadlineNanos);
+    Passes passes =
+        new Passes() {
+          private long pagesBefore = -1;
+
+          @Override
+          public BitmapCursor next(long pagesAdded, long wireBytes) {
+            if (done(wireBytes) || pagesAdded == pagesBefore) return null;
+            pagesBefore = pagesAdded;
+            return new BitmapCursor(window);
+          }
+
+          @Override
+          public boolean done(long wireBytes) {
+            return wireBytes >= maxWireBytes || System.nanoTime() - deadlineNanos > 0;
+          }
+        };
+    return send(sessionId, 0, passes, mem, ProgressSink.NONE, true);
+  }
+
+  /** The cursors one call walks: a round's one cursor, or the warm-up's passes over its window. */
+  private interface Passes {
+    /**
+     * The next pass's cursor, or null: the call ends. {@code pagesAdded}: pages put into batches
+     * so far on this call (sent or pending); {@code wireBytes}: payload bytes sent so far.
+     */
+    BitmapCursor next(long pagesAdded, long wireBytes);
+
+    /** True when the call should end now, in mid-pass (asked after every batch and chunk). */
+    boolean done(long wireBytes);
+
+    static Passes once(BitmapCursor cursor) {
+      return new Passes() {
+        private boolean given;
+
+        @Override
+        public BitmapCursor next(long pagesAdded, long wireBytes) {
+          if (given) return null;
+          given = true;
+          return cursor;
+        }
+
+        @Override
+        public boolean done(long wireBytes) {
+          return false; // a round sends all of its pages
+        }
+      };
+    }
   }
 
   private Result send(
       String sessionId,
       int round,
-      BitmapCursor cursor,
+      Passes passes,
       GuestMemory mem,
       ProgressSink progress,
-      boolean warmUp,
-      long deadlineNanos)
+      boolean warmUp)
       throws StreamFailedException, InterruptedException {
     final Call call = new Call(warmUp);
     int sequence = 0;
@@ -148,24 +198,30 @@ final class PageStreamSender {
     long rawBytes = 0;
     long wireBytes = 0;
     try {
-      for (int start = cursor.claim(); start >= 0; start = cursor.claim()) {
-        final int end = cursor.end(start);
-        for (int w = start; w < end; w++) {
-          long word = cursor.word(w);
-          while (word != 0) {
-            final long gfn = ((long) w << 6) | Long.numberOfTrailingZeros(word);
-            word &= word - 1;
-            if (!encoder.add(gfn, mem)) {
-              pages += encoder.pageCount();
-              zeroPages += encoder.zeroPages();
-              rawBytes += encoder.rawBytes();
-              wireBytes += flush(call, sessionId, round, sequence++, progress);
-              if (!encoder.add(gfn, mem)) throw new IllegalStateException("empty batch refused a page");
+      pass:
+      for (BitmapCursor cursor = passes.next(0, 0);
+          cursor != null;
+          cursor = passes.next(pages + encoder.pageCount(), wireBytes)) {
+        for (int start = cursor.claim(); start >= 0; start = cursor.claim()) {
+          final int end = cursor.end(start);
+          for (int w = start; w < end; w++) {
+            long word = cursor.word(w);
+            while (word != 0) {
+              final long gfn = ((long) w << 6) | Long.numberOfTrailingZeros(word);
+              word &= word - 1;
+              if (!encoder.add(gfn, mem)) {
+                pages += encoder.pageCount();
+                zeroPages += encoder.zeroPages();
+                rawBytes += encoder.rawBytes();
+                wireBytes += flush(call, sessionId, round, sequence++, progress);
+                if (!encoder.add(gfn, mem)) throw new IllegalStateException("empty batch refused a page");
+                if (passes.done(wireBytes)) break pass;
+              }
             }
           }
+          if (cancelReason != null) throw new StreamFailedException("cancelled: " + cancelReason, null);
+          if (passes.done(wireBytes)) break pass;
         }
-        if (cancelReason != null) throw new StreamFailedException("cancelled: " + cancelReason, null);
-        if (warmUp && System.nanoTime() - deadlineNanos > 0) break;
       }
       if (!encoder.isEmpty()) {
         pages += encoder.pageCount();

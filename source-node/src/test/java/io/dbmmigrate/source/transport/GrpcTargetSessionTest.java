@@ -88,13 +88,17 @@ class GrpcTargetSessionTest {
     /** Warm-up batches: decoded and counted, never applied. */
     final AtomicLong warmUpBatches = new AtomicLong();
     final AtomicLong warmUpMaxGfn = new AtomicLong(-1);
+    final AtomicLong warmUpCalls = new AtomicLong();
+    final AtomicLong warmUpPages = new AtomicLong();
 
     @Override
     public StreamObserver<PageBatch> warmUpPages(StreamObserver<StreamSummary> out) {
+      warmUpCalls.incrementAndGet();
       return batches(
           out,
           decoder -> {
             warmUpBatches.incrementAndGet();
+            warmUpPages.addAndGet(decoder.count());
             for (int i = 0; i < decoder.count(); i++) warmUpMaxGfn.accumulateAndGet(decoder.gfn(i), Math::max);
           });
     }
@@ -192,6 +196,24 @@ class GrpcTargetSessionTest {
       RoundTransfer t0 = s.sendRound(0, bitmap.publish(), src, ProgressSink.NONE);
       // the warm-up went through the same timed stub; only round 0's batches are in its figures
       assertThat(s.batchSendLatency().endRound().count()).isEqualTo(t0.batches()).isPositive();
+    }
+  }
+
+  @Test
+  void aWarmUpIsOneCallPerStreamOverManyPassesAndKeepsToItsBudget() throws Exception {
+    MapGuestMemory src = new MapGuestMemory(SLOTS); // 16 MiB of RAM, 64 pages of it written
+    byte[] page = new byte[GuestMemory.PAGE_SIZE];
+    for (int i = 0; i < 64; i++) {
+      new Random(i).nextBytes(page);
+      src.writePage(262144 + i * 64, page, 0);
+    }
+    final long guestBytes = src.totalPages() * GuestMemory.PAGE_SIZE;
+    try (TargetSession s = open(2, false, 10_000)) {
+      TargetSession.WarmUp w = s.warmUp(src, 262144, guestBytes, 10_000);
+      assertThat(dest.warmUpCalls.get()).as("calls: one per stream for all passes").isEqualTo(2);
+      assertThat(dest.warmUpPages.get()).as("more than one pass per stream").isGreaterThan(2 * 2 * 4096L);
+      // each stream stops within a batch (64 KiB here) and a page of its half of the budget
+      assertThat(w.bytes()).isBetween(guestBytes, guestBytes + 2 * ((64 << 10) + 2 * GuestMemory.PAGE_SIZE));
     }
   }
 
