@@ -29,7 +29,9 @@ import io.grpc.netty.shaded.io.netty.util.AsciiString;
  *       server announces {@code maxFrameBytes} in a SETTINGS frame right after its preface; the
  *       client (Netty's encoder) uses the larger frames once it has read it, and the server's
  *       frame reader accepts them once the client has acknowledged it (Netty applies sent
- *       settings on their ACK, which the client sends before any larger frame).
+ *       settings on their ACK, which the client sends before any larger frame). What a client
+ *       sends before it has read the frame, at most its first flow-control window on a new
+ *       connection, still goes in 16 KiB frames; the frame precedes the server's first answer.
  * </ol>
  *
  * <p>Threading: everything here runs on the connection's event loop.
