@@ -1,6 +1,7 @@
 package io.dbmmigrate.dest;
 
 import io.dbmmigrate.jvm.GcPauseRecorder;
+import io.dbmmigrate.jvm.JitClock;
 import io.dbmmigrate.proto.v1.CommitResponse;
 import io.dbmmigrate.proto.v1.GcPause;
 import java.util.List;
@@ -41,7 +42,7 @@ final class DowntimeTimings {
     r.setGcReported(true);
     long jitCommit = s.jitAtCommit;
     long jitFirst = s.jitAtFirstBatch.get();
-    long jitNow = io.dbmmigrate.jvm.JitClock.compileMillis();
+    long jitNow = JitClock.compileMillis();
     if (jitCommit >= 0 && jitNow >= 0) {
       r.setJitCommitMillis(Math.max(0, jitNow - jitCommit));
       if (jitFirst >= 0) r.setJitRoundsMillis(Math.max(0, jitCommit - jitFirst));

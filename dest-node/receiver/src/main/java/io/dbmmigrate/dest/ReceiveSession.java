@@ -12,6 +12,7 @@ import io.dbmmigrate.wire.InboundBatch;
 import io.dbmmigrate.wire.PageBatchDecoder;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -83,12 +84,12 @@ final class ReceiveSession {
    * report it) and when Commit arrived (set by the committing thread before the session's end is
    * published to anyone else).
    */
-  final java.util.concurrent.atomic.AtomicLong jitAtFirstBatch = new java.util.concurrent.atomic.AtomicLong(-1);
+  final AtomicLong jitAtFirstBatch = new AtomicLong(-1);
 
   volatile long jitAtCommit = -1;
 
   /** Warm-up payload bytes received so far (any thread; atomic). */
-  private final java.util.concurrent.atomic.AtomicLong warmUpBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong warmUpBytes = new AtomicLong();
 
   /**
    * Checks and applies one batch: decode (CRC, format), every gfn inside a slot and writable in
@@ -161,8 +162,8 @@ final class ReceiveSession {
    * A warm-up batch (WarmUpPages): checked and decoded as {@link #apply} does, then placed into
    * {@code scratch} (a memory of the guest's layout that the warm-up call owns), never into the
    * VM; no ledger. Counts against the session's warm-up allowance: twice the guest's size plus 1
-   * MiB of payload (a source asks for at most the guest's size, and its last pass may overshoot
-   * by up to one pass; the MiB covers a pass's record index of zero pages).
+   * MiB of payload (a source asks for at most the guest's size, and each of its streams may
+   * overshoot its share by one batch; the rest is headroom).
    */
   void warmUp(PageBatchDecoder decoder, InboundBatch inbound, GuestMemory scratch, long nowNanos)
       throws TargetException {

@@ -4,6 +4,7 @@ import io.dbmmigrate.jvm.GcPauseRecorder;
 import io.dbmmigrate.digest.ChunkRange;
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.digest.MemoryDigester;
+import io.dbmmigrate.jvm.JitClock;
 import io.dbmmigrate.proto.v1.CompletePostcopyResponse;
 import io.dbmmigrate.proto.v1.CompletePostcopyRequest;
 import io.dbmmigrate.proto.v1.GuestRateSample;
@@ -264,7 +265,7 @@ public final class Receiver {
    */
   public CommitResponse commit(CommitRequest req, BooleanSupplier callerGone) throws TargetException {
     final long t0 = nanoClock.getAsLong();
-    final long jit0 = io.dbmmigrate.jvm.JitClock.compileMillis();
+    final long jit0 = JitClock.compileMillis();
     ReceiveSession s = session(req.getSessionId());
     s.jitAtCommit = jit0;
     if (s.openStreams() > 0)
