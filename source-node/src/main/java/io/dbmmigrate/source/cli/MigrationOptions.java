@@ -141,7 +141,7 @@ public final class MigrationOptions {
       paramLabel = "SIZE",
       converter = ByteSize.class,
       description =
-          "Before round 0, stream up to SIZE of guest pages (passes over the first 256 MiB of RAM)"
+          "Before round 0, stream up to SIZE of guest pages (passes over the ROM and the first 256 MiB of RAM)"
               + " through the page path into a scratch memory on the destination (never into the"
               + " VM), for at most --jit-warm-up-ms, so"
               + " that both JVMs compile the page path before the measured rounds; counted in"

@@ -5,6 +5,7 @@ import io.dbmmigrate.source.migration.PostcopyTransfer;
 import io.dbmmigrate.proto.v1.StartPostcopyRequest;
 import io.dbmmigrate.digest.Digest;
 import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.VcpuSnapshot;
 import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.proto.v1.AbortRequest;
@@ -214,15 +215,19 @@ final class GrpcTargetSession implements TargetSession {
   }
 
   /**
-   * Passes over the first {@code bytes} of RAM, at most its first {@link #WARM_UP_WINDOW_BYTES},
-   * again and again, until {@code bytes} of payload went out or {@code maxMillis} passed: a guest
+   * Passes over the read-only slots (the ROM) and the first {@code bytes} of RAM, at most its first
+   * {@link #WARM_UP_WINDOW_BYTES}, again and again, until {@code bytes} of payload went out or {@code maxMillis} passed: a guest
    * of mostly zero pages sends little payload per pass (8-byte markers), and its few real pages are
-   * what the copy path needs. Every stream makes one WarmUpPages call that passes over the whole
-   * window (each with its share of {@code bytes}), so the destination maps one scratch memory per
-   * stream for the whole warm-up. The window keeps the warm-up at the page path's speed: the
+   * what the copy path needs. Every stream makes {@link PageStreamSender#WARM_UP_CALLS} WarmUpPages
+   * calls, one after the other, that pass over the whole window (each stream with its share of
+   * {@code bytes}), so the destination maps one scratch memory per call, not per pass. The window keeps the warm-up at the page path's speed: the
    * destination places the pages into sparse scratch memory, and on a host that backs fresh memory
    * slowly (see {@code ChunkedGuestMemory}) a warm-up over all of a 4 GiB guest ran at 190 MB/s, a
-   * quarter of round 0's rate, so that the compilers saw a quarter of the traffic.
+   * quarter of round 0's rate, so that the compilers saw a quarter of the traffic. The ROM is in
+   * the window because round 0 sends it: a page path compiled without ever seeing a read-only
+   * page, or a batch of the ROM's zero pages, met both in round 0's first batches, and the
+   * destination threw away its compiled batch check (a 1 to 2 s compilation on a 2-core machine)
+   * and compiled it again inside the round.
    */
   @Override
   public WarmUp warmUp(GuestMemory memory, long ramBaseGfn, long bytes, long maxMillis)
@@ -231,6 +236,8 @@ final class GrpcTargetSession implements TargetSession {
     bytes = Math.min(bytes, memory.totalPages() * GuestMemory.PAGE_SIZE); // what the destination allows
     final long pages = Math.max(1, Math.min(bytes, WARM_UP_WINDOW_BYTES) / GuestMemory.PAGE_SIZE);
     HarvestBitmap range = HarvestBitmap.forMemory(memory);
+    for (MemorySlotSpec slot : memory.slots())
+      if (slot.readOnly()) range.setRange(slot.baseGfn(), slot.baseGfn() + slot.pageCount());
     range.setRange(ramBaseGfn, Math.min(ramBaseGfn + pages, memory.gfnLimit()));
     final HarvestBitmap.Round window = range.publish();
     final long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(maxMillis);

@@ -45,6 +45,8 @@ final class PageStreamSender {
   private final long stallNanos;
   private final AtomicReference<ClientCallStreamObserver<PageBatch>> current = new AtomicReference<>();
   private volatile String cancelReason;
+  /** The sender thread's place in its current chunk (one call at a time per sender). */
+  private final Walk walk = new Walk();
 
   /** What one stream sent in one round. */
   record Result(int stream, int batches, long pages, long zeroPages, long rawBytes, long wireBytes) {}
@@ -69,6 +71,12 @@ final class PageStreamSender {
     final CompletableFuture<StreamSummary> summary = new CompletableFuture<>();
     final boolean warmUp;
     ClientCallStreamObserver<PageBatch> requests;
+    /** What went out on this call so far (sender thread only). */
+    int sequence;
+    long pages;
+    long zeroPages;
+    long rawBytes;
+    long wireBytes;
 
     Call(boolean warmUp) {
       this.warmUp = warmUp;
@@ -125,61 +133,107 @@ final class PageStreamSender {
   }
 
   /**
-   * One WarmUpPages call (see target.proto) that passes over all of {@code window}'s pages, again
-   * and again, until {@code maxWireBytes} went out (checked after every batch: the call overshoots
-   * by at most one batch and the page that did not fit), a pass added no page, or {@code
-   * deadlineNanos} (System.nanoTime) passed (checked after every batch and every chunk). One call
-   * for the whole warm-up: a call per pass had the destination map and drop a scratch memory for
-   * every pass.
+   * Calls a warm-up makes on each stream: the page path's buffer pools change state when a call
+   * ends and the next one starts (all of the call's buffers come back, the next call allocates
+   * anew), and code compiled without ever seeing that was thrown away at the start of round 0 and
+   * compiled again inside it (Netty's allocator on the source: three compilations of 0.5 to 1 s
+   * each on a 2-core machine). A second call lets the compilers see the change before round 0.
+   */
+  static final int WARM_UP_CALLS = 2;
+
+  /**
+   * {@link #WARM_UP_CALLS} WarmUpPages calls (see target.proto), one after the other, each passing
+   * over all of {@code window}'s pages again and again until its share of {@code maxWireBytes}
+   * went out (checked after every batch: a call overshoots by at most one batch and the page that
+   * did not fit), a pass added no page, or its share of the time to {@code deadlineNanos}
+   * (System.nanoTime) passed (checked after every batch and every chunk). A call per pass had the
+   * destination map and drop a scratch memory for every pass; this is one per call.
    */
   Result warmUp(String sessionId, HarvestBitmap.Round window, GuestMemory mem, long deadlineNanos, long maxWireBytes)
       throws StreamFailedException, InterruptedException {
-    Passes passes =
-        new Passes() {
-          private long pagesBefore = -1;
-
-          @Override
-          public BitmapCursor next(long pagesAdded, long wireBytes) {
-            if (done(wireBytes) || pagesAdded == pagesBefore) return null;
-            pagesBefore = pagesAdded;
-            return new BitmapCursor(window);
-          }
-
-          @Override
-          public boolean done(long wireBytes) {
-            return wireBytes >= maxWireBytes || System.nanoTime() - deadlineNanos > 0;
-          }
-        };
-    return send(sessionId, 0, passes, mem, ProgressSink.NONE, true);
+    int batches = 0;
+    long pages = 0, zeroPages = 0, rawBytes = 0, wireBytes = 0;
+    for (int c = 0; c < WARM_UP_CALLS; c++) {
+      final int callsLeft = WARM_UP_CALLS - c;
+      final long callDeadline = System.nanoTime() + (deadlineNanos - System.nanoTime()) / callsLeft;
+      final long callBytes = Math.max(1, (maxWireBytes - wireBytes) / callsLeft);
+      Result r = send(sessionId, 0, Passes.over(window, callDeadline, callBytes), mem, ProgressSink.NONE, true);
+      batches += r.batches();
+      pages += r.pages();
+      zeroPages += r.zeroPages();
+      rawBytes += r.rawBytes();
+      wireBytes += r.wireBytes();
+      if (r.pages() == 0 || System.nanoTime() - deadlineNanos > 0) break;
+    }
+    return new Result(stream, batches, pages, zeroPages, rawBytes, wireBytes);
   }
 
-  /** The cursors one call walks: a round's one cursor, or the warm-up's passes over its window. */
-  private interface Passes {
+  /**
+   * The cursors one call walks: a round's one cursor, or the warm-up's passes over its window. One
+   * final class for both, so that the code compiled during the warm-up sees the same type as the
+   * rounds (an interface with one class per use had round 0 throw away the sender's compiled loop
+   * and compile it again: 3.6 s of C2 time inside round 0 on a 2-core machine).
+   */
+  private static final class Passes {
+    private final BitmapCursor once; // a round's cursor; null: passes over window
+    private final HarvestBitmap.Round window;
+    private final long deadlineNanos;
+    private final long maxWireBytes;
+    private boolean given;
+    private long pagesBefore = -1;
+
+    private Passes(BitmapCursor once, HarvestBitmap.Round window, long deadlineNanos, long maxWireBytes) {
+      this.once = once;
+      this.window = window;
+      this.deadlineNanos = deadlineNanos;
+      this.maxWireBytes = maxWireBytes;
+    }
+
+    static Passes once(BitmapCursor cursor) {
+      return new Passes(cursor, null, 0, Long.MAX_VALUE);
+    }
+
+    /** Passes over {@code window} again and again (see {@link PageStreamSender#warmUp}). */
+    static Passes over(HarvestBitmap.Round window, long deadlineNanos, long maxWireBytes) {
+      return new Passes(null, window, deadlineNanos, maxWireBytes);
+    }
+
     /**
      * The next pass's cursor, or null: the call ends. {@code pagesAdded}: pages put into batches
      * so far on this call (sent or pending); {@code wireBytes}: payload bytes sent so far.
      */
-    BitmapCursor next(long pagesAdded, long wireBytes);
+    BitmapCursor next(long pagesAdded, long wireBytes) {
+      if (once != null) {
+        if (given) return null;
+        given = true;
+        return once;
+      }
+      if (done(wireBytes) || pagesAdded == pagesBefore) return null;
+      pagesBefore = pagesAdded;
+      return new BitmapCursor(window);
+    }
 
-    /** True when the call should end now, in mid-pass (asked after every batch and chunk). */
-    boolean done(long wireBytes);
+    /**
+     * True when the call should end now, in mid-pass (asked after every batch and chunk); a round
+     * sends all of its pages.
+     */
+    boolean done(long wireBytes) {
+      return once == null && (wireBytes >= maxWireBytes || System.nanoTime() - deadlineNanos > 0);
+    }
+  }
 
-    static Passes once(BitmapCursor cursor) {
-      return new Passes() {
-        private boolean given;
+  /** Where the sender is in a claimed chunk: the word, the chunk's end, the word's pages not yet added. */
+  private static final class Walk {
+    BitmapCursor cursor;
+    int w;
+    int end;
+    long word;
 
-        @Override
-        public BitmapCursor next(long pagesAdded, long wireBytes) {
-          if (given) return null;
-          given = true;
-          return cursor;
-        }
-
-        @Override
-        public boolean done(long wireBytes) {
-          return false; // a round sends all of its pages
-        }
-      };
+    void start(BitmapCursor c, int start) {
+      cursor = c;
+      w = start;
+      end = c.end(start);
+      word = c.word(start);
     }
   }
 
@@ -192,53 +246,32 @@ final class PageStreamSender {
       boolean warmUp)
       throws StreamFailedException, InterruptedException {
     final Call call = new Call(warmUp);
-    int sequence = 0;
-    long pages = 0;
-    long zeroPages = 0;
-    long rawBytes = 0;
-    long wireBytes = 0;
     try {
       pass:
       for (BitmapCursor cursor = passes.next(0, 0);
           cursor != null;
-          cursor = passes.next(pages + encoder.pageCount(), wireBytes)) {
+          cursor = passes.next(call.pages + encoder.pageCount(), call.wireBytes)) {
         for (int start = cursor.claim(); start >= 0; start = cursor.claim()) {
-          final int end = cursor.end(start);
-          for (int w = start; w < end; w++) {
-            long word = cursor.word(w);
-            while (word != 0) {
-              final long gfn = ((long) w << 6) | Long.numberOfTrailingZeros(word);
-              word &= word - 1;
-              if (!encoder.add(gfn, mem)) {
-                pages += encoder.pageCount();
-                zeroPages += encoder.zeroPages();
-                rawBytes += encoder.rawBytes();
-                wireBytes += flush(call, sessionId, round, sequence++, progress);
-                if (!encoder.add(gfn, mem)) throw new IllegalStateException("empty batch refused a page");
-                if (passes.done(wireBytes)) break pass;
-              }
-            }
+          walk.start(cursor, start);
+          while (!fill(walk, mem)) { // the batch is full
+            flush(call, sessionId, round, progress);
+            if (passes.done(call.wireBytes)) break pass;
           }
           if (cancelReason != null) throw new StreamFailedException("cancelled: " + cancelReason, null);
-          if (passes.done(wireBytes)) break pass;
+          if (passes.done(call.wireBytes)) break pass;
         }
       }
-      if (!encoder.isEmpty()) {
-        pages += encoder.pageCount();
-        zeroPages += encoder.zeroPages();
-        rawBytes += encoder.rawBytes();
-        wireBytes += flush(call, sessionId, round, sequence++, progress);
-      }
+      if (!encoder.isEmpty()) flush(call, sessionId, round, progress);
       if (call.requests == null) return new Result(stream, 0, 0, 0, 0, 0);
       call.requests.onCompleted();
       StreamSummary s = awaitSummary(call);
-      if (s.getBatches() != sequence || s.getPages() != pages)
+      if (s.getBatches() != call.sequence || s.getPages() != call.pages)
         throw new StreamFailedException(
             String.format(
                 "stream %d round %d: destination acknowledged %d batches / %d pages, sent %d / %d",
-                stream, round, s.getBatches(), s.getPages(), sequence, pages),
+                stream, round, s.getBatches(), s.getPages(), call.sequence, call.pages),
             null);
-      return new Result(stream, sequence, pages, zeroPages, rawBytes, wireBytes);
+      return new Result(stream, call.sequence, call.pages, call.zeroPages, call.rawBytes, call.wireBytes);
     } catch (StreamFailedException | InterruptedException | RuntimeException e) {
       resetEncoder();
       if (call.requests != null) call.requests.cancel("source stream failed: " + e.getMessage(), e);
@@ -248,18 +281,52 @@ final class PageStreamSender {
     }
   }
 
-  private long flush(Call call, String sessionId, int round, int sequence, ProgressSink progress)
+  /**
+   * Adds the walk's pages to the encoder until its chunk ends (true) or the batch is full (false;
+   * the page that did not fit stays the walk's next). Its own method, called once per batch and
+   * per chunk, so that the compilers compile it from those calls during the warm-up: a loop inside
+   * a method called once per round is compiled on stack replacement, in every round anew.
+   */
+  private boolean fill(Walk walk, GuestMemory mem) {
+    final BitmapCursor cursor = walk.cursor;
+    int w = walk.w;
+    long word = walk.word;
+    while (true) {
+      while (word != 0) {
+        final long gfn = ((long) w << 6) | Long.numberOfTrailingZeros(word);
+        if (!encoder.add(gfn, mem)) {
+          if (encoder.isEmpty()) throw new IllegalStateException("empty batch refused a page");
+          walk.w = w;
+          walk.word = word;
+          return false;
+        }
+        word &= word - 1;
+      }
+      if (++w >= walk.end) {
+        walk.w = w;
+        walk.word = 0;
+        return true;
+      }
+      word = cursor.word(w);
+    }
+  }
+
+  /** Builds the encoder's batch, counts it on the call, and sends it when the call is ready. */
+  private void flush(Call call, String sessionId, int round, ProgressSink progress)
       throws StreamFailedException, InterruptedException {
     final int batchPages = encoder.pageCount();
-    final PageBatch batch = encoder.build(sessionId, stream, round, sequence);
+    call.pages += batchPages;
+    call.zeroPages += encoder.zeroPages();
+    call.rawBytes += encoder.rawBytes();
+    final PageBatch batch = encoder.build(sessionId, stream, round, call.sequence++);
     final int bytes = batch.getPayload().size();
     if (call.requests == null) call.open();
     call.gate.awaitReady(call.requests, stallNanos);
     if (!limiter.acquire(bytes, () -> cancelReason != null))
       throw new StreamFailedException("cancelled: " + cancelReason, null);
     call.requests.onNext(batch);
+    call.wireBytes += bytes;
     progress.batchSent(batchPages, bytes);
-    return bytes;
   }
 
   private StreamSummary awaitSummary(Call call) throws StreamFailedException, InterruptedException {

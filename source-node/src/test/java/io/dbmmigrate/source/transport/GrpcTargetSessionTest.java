@@ -88,6 +88,7 @@ class GrpcTargetSessionTest {
     /** Warm-up batches: decoded and counted, never applied. */
     final AtomicLong warmUpBatches = new AtomicLong();
     final AtomicLong warmUpMaxGfn = new AtomicLong(-1);
+    final AtomicLong warmUpMinGfn = new AtomicLong(Long.MAX_VALUE);
     final AtomicLong warmUpCalls = new AtomicLong();
     final AtomicLong warmUpPages = new AtomicLong();
 
@@ -99,7 +100,10 @@ class GrpcTargetSessionTest {
           decoder -> {
             warmUpBatches.incrementAndGet();
             warmUpPages.addAndGet(decoder.count());
-            for (int i = 0; i < decoder.count(); i++) warmUpMaxGfn.accumulateAndGet(decoder.gfn(i), Math::max);
+            for (int i = 0; i < decoder.count(); i++) {
+              warmUpMaxGfn.accumulateAndGet(decoder.gfn(i), Math::max);
+              warmUpMinGfn.accumulateAndGet(decoder.gfn(i), Math::min);
+            }
           });
     }
 
@@ -200,7 +204,7 @@ class GrpcTargetSessionTest {
   }
 
   @Test
-  void aWarmUpIsOneCallPerStreamOverManyPassesAndKeepsToItsBudget() throws Exception {
+  void aWarmUpIsTwoCallsPerStreamOverManyPassesAndKeepsToItsBudget() throws Exception {
     MapGuestMemory src = new MapGuestMemory(SLOTS); // 16 MiB of RAM, 64 pages of it written
     byte[] page = new byte[GuestMemory.PAGE_SIZE];
     for (int i = 0; i < 64; i++) {
@@ -210,15 +214,17 @@ class GrpcTargetSessionTest {
     final long guestBytes = src.totalPages() * GuestMemory.PAGE_SIZE;
     try (TargetSession s = open(2, false, 10_000)) {
       TargetSession.WarmUp w = s.warmUp(src, 262144, guestBytes, 10_000);
-      assertThat(dest.warmUpCalls.get()).as("calls: one per stream for all passes").isEqualTo(2);
+      assertThat(dest.warmUpCalls.get()).as("calls: two per stream, for all passes")
+          .isEqualTo(2 * PageStreamSender.WARM_UP_CALLS);
       assertThat(dest.warmUpPages.get()).as("more than one pass per stream").isGreaterThan(2 * 2 * 4096L);
-      // each stream stops within a batch (64 KiB here) and a page of its half of the budget
+      // each stream stops within a batch (64 KiB here) and a page of its half of the budget (its
+      // second call's share is what its first left)
       assertThat(w.bytes()).isBetween(guestBytes, guestBytes + 2 * ((64 << 10) + 2 * GuestMemory.PAGE_SIZE));
     }
   }
 
   @Test
-  void theWarmUpPassesOverTheFirst256MibOfRamOnly() throws Exception {
+  void theWarmUpPassesOverTheRomAndTheFirst256MibOfRamOnly() throws Exception {
     final long ramBase = 262144;
     final int ramPages = 131072; // 512 MiB, sparse
     MapGuestMemory src =
@@ -229,6 +235,9 @@ class GrpcTargetSessionTest {
     try (TargetSession s = open(1, false, 10_000)) {
       s.warmUp(src, ramBase, (long) ramPages * GuestMemory.PAGE_SIZE, 1_000);
       assertThat(dest.warmUpMaxGfn.get()).isEqualTo(ramBase + (GrpcTargetSession.WARM_UP_WINDOW_BYTES >> 12) - 1);
+      assertThat(dest.warmUpMinGfn.get()).as("the ROM's first page").isZero();
+      assertThat(dest.warmUpPages.get()).as("every pass covers the ROM and the window")
+          .isGreaterThanOrEqualTo(8 + (GrpcTargetSession.WARM_UP_WINDOW_BYTES >> 12));
     }
   }
 
