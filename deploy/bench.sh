@@ -197,7 +197,8 @@ bench_memory_64g() {
 
 # fidelity: environment RUNS (default 10), FIDELITY_ARGS (extra run-local arguments, applied to
 # every run, e.g. "--rpc-timeout-ms 60000" on a machine so loaded that session set-up misses the
-# default 10 s deadline), IDLE_RUNS (idle baseline runs, default 1). The idle baseline is the same
+# default 10 s deadline), IDLE_RUNS (idle baseline runs, default 3; the ratio's denominator is their
+# median: one idle run's round 0 varied from 289 to 439 MB/s between invocations). The idle baseline is the same
 # guest with every RAM page prefilled with real (incompressible) content and an idle workload, so
 # that its round 0 moves real pages. Reports go to results/bench-fidelity/. SUMMARY_ONLY=1 prints
 # the RESULT lines of the reports an interrupted invocation left there (runs = those that finished).
@@ -209,7 +210,7 @@ bench_memory_64g() {
 #   prediction_error_median median of |predicted - actual| / actual
 #   unaccounted_ms_median median of the downtime remainder that no measured part explains
 bench_fidelity() {
-  local runs=${RUNS:-10} idle_runs=${IDLE_RUNS:-1} out=results/bench-fidelity
+  local runs=${RUNS:-10} idle_runs=${IDLE_RUNS:-3} out=results/bench-fidelity
   local i
   if [[ "${SUMMARY_ONLY:-0}" == 1 ]]; then
     # Summarize the reports an interrupted invocation left (RUNS = the runs that finished).
