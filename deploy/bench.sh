@@ -324,7 +324,9 @@ bench_link() {
     wait "$server" || true
     deploy/netns/testbed.sh down --name "$LINK_NAME" >/dev/null
     LINK_NAME=""
-    iperf[$rate]=$(dbm_json "$out/iperf-$rate.json" '.end.sum_received.bits_per_second / 8e6 | . * 10 | round / 10')
+    # Three decimals: at 100 Mbit/s both figures are about 12 MB/s, and one decimal would round
+    # both to 12.0 and the ratio to 1.000.
+    iperf[$rate]=$(dbm_json "$out/iperf-$rate.json" '.end.sum_received.bits_per_second / 8e6 | . * 1000 | round / 1000')
     echo "iperf3 over $rate: ${iperf[$rate]} MB/s" >&2
 
     echo "== migration round 0, $ram guest, over $rate" >&2
@@ -333,7 +335,7 @@ bench_link() {
       --dirty-log sw --warmup-ms 0 --observe-after-ms 0 --no-progress --verify off \
       --report "$(pwd)/$out/link-$rate.json" >"$BENCH_WORK/testbed-$rate.out" 2>&1 \
       || { echo "migration over $rate failed:" >&2; tail -n 30 "$BENCH_WORK/testbed-$rate.out" >&2; exit 1; }
-    mig[$rate]=$(dbm_json "$out/link-$rate.json" '.roundStats[0].throughputBytesPerSec / 1e6 | . * 10 | round / 10')
+    mig[$rate]=$(dbm_json "$out/link-$rate.json" '.roundStats[0].throughputBytesPerSec / 1e6 | . * 1000 | round / 1000')
     echo "round 0 over $rate: ${mig[$rate]} MB/s" >&2
   done
   printf '\n%-10s %14s %18s %8s\n' "link" "iperf3 MB/s" "migration MB/s" "ratio"
