@@ -24,7 +24,7 @@
 #                              (deploy/bench-load.sh; environment RAM, STREAMS, WORKLOAD, heaps, TLS=1)
 #   deploy/bench.sh fidelity   the default run-local migration (1 GiB, 2 vCPUs, hw-sw, default
 #                              workload) repeated RUNS times (default 10; 20 for within_limit), plus an
-#                              idle-guest run as the round-0 baseline: downtime median/max, its
+#                              idle-guest baseline (median of IDLE_RUNS=3 runs) for round 0: downtime median/max, its
 #                              decomposition, prediction error, GC pauses per node (issues 10, 15)
 #   deploy/bench.sh link       needs root; installs iperf3 with apt-get. Per rate in LINK_RATES
 #                              (default "100mbit 1gbit"), on the netns testbed (deploy/netns):
