@@ -11,8 +11,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Concurrency: the loop's fields (workload, pc, regs, pacing) are confined to the vCPU thread
  * while it runs; {@link #capture} and {@link #restore} touch them only while the VM is paused
- * ({@link VcpuControl#pause} gives the happens-before both ways). {@code storesRetired} and {@code pacingSleeps} each
- * have a single writer (this thread, lazySet) and any number of readers.
+ * ({@link VcpuControl#pause} gives the happens-before both ways). {@code storesRetired} and {@code
+ * pacingSleeps} each have a single writer (this thread, lazySet) and any number of readers.
  */
 public final class Vcpu implements Runnable {
   public static final int REGISTERS = 31;

@@ -29,7 +29,8 @@ class VcpuPacingTest {
       VcpuControl control = new VcpuControl();
       WorkloadSpec spec = WorkloadSpec.parse("random:rate=50");
       Vcpu vcpu =
-          new Vcpu(0, mmu, control, RAM_GFN, Workloads.create(spec, 0, 1, RAM_PAGES, 7), StorePattern.standard());
+          new Vcpu(
+              0, mmu, control, RAM_GFN, Workloads.create(spec, 0, 1, RAM_PAGES, 7), StorePattern.standard());
       Thread t = vcpu.start();
       control.resume();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -4,8 +4,9 @@ package io.dbmmigrate.source.migration;
  * The page-path warm-up before round 0 ({@code --jit-warm-up SIZE}, {@code --jit-warm-up-ms MS}):
  * the ROM and the guest pages of the first {@code bytes} of RAM (at most its first 256 MiB),
  * streamed through the whole page path into a scratch memory on the destination (WarmUpPages in
- * target.proto, never into the VM), two calls per stream one after the other, pass after pass until {@code bytes} of payload went out (a
- * mostly-zero guest sends 8-byte markers for most pages) or {@code maxMillis} passed, so that both
+ * target.proto, never into the VM), two calls per stream one after the other, pass after pass
+ * until {@code bytes} of payload went out (a mostly-zero guest sends 8-byte markers for most
+ * pages) or {@code maxMillis} passed, so that both
  * JVMs compile the page path before the measured rounds. At most the guest's size of payload is
  * asked for, plus at most one batch per stream (the destination accepts twice the guest's size).
  *

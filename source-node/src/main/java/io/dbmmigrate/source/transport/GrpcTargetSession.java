@@ -216,12 +216,13 @@ final class GrpcTargetSession implements TargetSession {
 
   /**
    * Passes over the read-only slots (the ROM) and the first {@code bytes} of RAM, at most its first
-   * {@link #WARM_UP_WINDOW_BYTES}, again and again, until {@code bytes} of payload went out or {@code maxMillis} passed: a guest
-   * of mostly zero pages sends little payload per pass (8-byte markers), and its few real pages are
-   * what the copy path needs. Every stream makes {@link PageStreamSender#WARM_UP_CALLS} WarmUpPages
-   * calls, one after the other, that pass over the whole window (each stream with its share of
-   * {@code bytes}), so the destination maps one scratch memory per call, not per pass. The window keeps the warm-up at the page path's speed: the
-   * destination places the pages into sparse scratch memory, and on a host that backs fresh memory
+   * {@link #WARM_UP_WINDOW_BYTES}, again and again, until {@code bytes} of payload went out or
+   * {@code maxMillis} passed: a guest of mostly zero pages sends little payload per pass (8-byte
+   * markers), and its few real pages are what the copy path needs. Every stream makes {@link
+   * PageStreamSender#WARM_UP_CALLS} WarmUpPages calls, one after the other, that pass over the
+   * whole window (each stream with its share of {@code bytes}), so the destination maps one
+   * scratch memory per call, not per pass. The window keeps the warm-up at the page path's speed:
+   * the destination places the pages into sparse scratch memory, and on a host that backs fresh memory
    * slowly (see {@code ChunkedGuestMemory}) a warm-up over all of a 4 GiB guest ran at 190 MB/s, a
    * quarter of round 0's rate, so that the compilers saw a quarter of the traffic. The ROM is in
    * the window because round 0 sends it: a page path compiled without ever seeing a read-only

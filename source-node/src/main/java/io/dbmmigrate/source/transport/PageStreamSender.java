@@ -222,7 +222,10 @@ final class PageStreamSender {
     }
   }
 
-  /** Where the sender is in a claimed chunk: the word, the chunk's end, the word's pages not yet added. */
+  /**
+   * Where the sender is in a claimed chunk: the word, the chunk's end, and the word's pages not
+   * added yet.
+   */
   private static final class Walk {
     BitmapCursor cursor;
     int w;
