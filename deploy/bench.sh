@@ -62,9 +62,12 @@ build_common_test_classpath() {
 # fresh heap), PREALLOC (1, the default: the destination backs the guest's memory before it
 # listens, dest-node --prealloc-ram, so round 0 does not time the host backing fresh pages; 0:
 # sparse memory, as a default destination), WINDOW (the destination's HTTP/2 flow-control window,
-# dest-node --flow-control-window; default: the node's 4m), JIT_WARM_UP_MS (default 10000: the page path is
-# warmed up for that long before round 0, --jit-warm-up; 0 = none), PROFILE=1 (JFR
-# recordings of the 1-stream run into results/bench-transfer/).
+# dest-node --flow-control-window; default: the node's 4m), JIT_WARM_UP (default 16g) and
+# JIT_WARM_UP_MS (default 30000): the page path is warmed up with up to that much payload, for at
+# most that long, before round 0 (--jit-warm-up, --jit-warm-up-ms; JIT_WARM_UP_MS=0: none; a
+# destination takes the larger of the guest's size and 16 GiB); on this 2-core machine both
+# nodes' compilers needed about 12 GiB (17 s) before round 0 ran free of C2 compilations,
+# PROFILE=1 (JFR recordings of the 1-stream run into results/bench-transfer/).
 # Baselines, each measured right before its migration: raw TCP (the sink discards; the issue's
 # baseline) and raw TCP whose sink places every MiB into tmpfs memory of the same kind as the
 # destination's (preallocated with PREALLOC=1, sparse with 0): the ceiling of a receiver that places.
@@ -79,8 +82,8 @@ bench_transfer() {
   local prealloc=${PREALLOC:-1} place_sink=backed dest_args=()
   if [[ "$prealloc" == 1 ]]; then dest_args=(--prealloc-ram "$ram"); else place_sink=fresh; fi
   [[ -n "${WINDOW:-}" ]] && dest_args+=(--flow-control-window "$WINDOW")
-  local warm_ms=${JIT_WARM_UP_MS:-10000} warm_args=(--jit-warm-up 0)
-  [[ "$warm_ms" != 0 ]] && warm_args=(--jit-warm-up "$ram" --jit-warm-up-ms "$warm_ms")
+  local warm_ms=${JIT_WARM_UP_MS:-30000} warm_bytes=${JIT_WARM_UP:-16g} warm_args=(--jit-warm-up 0)
+  [[ "$warm_ms" != 0 ]] && warm_args=(--jit-warm-up "$warm_bytes" --jit-warm-up-ms "$warm_ms")
   local out=results/bench-transfer
   mkdir -p "$out"
   dbm_need_tool jq jq "reading the reports"
@@ -141,6 +144,7 @@ bench_transfer() {
   echo "RESULT raw_tcp_place_${place_sink}_mbps=${place[${configs[0]}]}"
   echo "RESULT transfer_prealloc=$prealloc"
   echo "RESULT transfer_jit_warm_up_ms=$warm_ms"
+  echo "RESULT transfer_jit_warm_up_bytes=$warm_bytes"
   echo "RESULT transfer_window=${WINDOW:-4m}"
   for s in $streams_list; do
     echo "RESULT transfer_ratio_s$s=$(awk -v a="${mbps[$s:$first_b]}" -v r="${raw[$s:$first_b]}" 'BEGIN { printf "%.3f", a / r }')"

@@ -180,7 +180,7 @@ public final class DestNodeMain implements Callable<Integer> {
     TargetConfig config =
         new TargetConfig(
             allowTestFaults, (int) maxBatchBytes, maxStreams, sessionIdleTimeoutMillis, MachineTuning.defaults(),
-            maxGuestBytes, maxInflightBytes, maxVerifyMillis);
+            maxGuestBytes, maxInflightBytes, maxVerifyMillis, TargetConfig.DEFAULT_MIN_WARM_UP_BYTES);
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(r -> {
           Thread t = new Thread(r, "dest-watchdog");

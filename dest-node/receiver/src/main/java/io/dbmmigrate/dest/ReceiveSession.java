@@ -38,6 +38,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 final class ReceiveSession {
   final String id;
+  private final long maxWarmUpBytes;
   final String migrationId;
   final String sourceId;
   final VirtualMachine vm;
@@ -64,8 +65,10 @@ final class ReceiveSession {
   private volatile long lastAppliedNanos; // when the latest batch finished applying (downtime parts)
 
   ReceiveSession(
-      String id, String migrationId, String sourceId, VirtualMachine vm, SessionOptions options, long nowNanos) {
+      String id, String migrationId, String sourceId, VirtualMachine vm, SessionOptions options, long nowNanos,
+      long maxWarmUpBytes) {
     this.id = id;
+    this.maxWarmUpBytes = maxWarmUpBytes;
     this.migrationId = migrationId;
     this.sourceId = sourceId;
     this.vm = vm;
@@ -159,11 +162,19 @@ final class ReceiveSession {
   }
 
   /**
+   * The warm-up payload a source may ask for (BeginSessionResponse.max_warm_up_bytes, {@link
+   * TargetConfig#warmUpBytesFor}).
+   */
+  long maxWarmUpBytes() {
+    return maxWarmUpBytes;
+  }
+
+  /**
    * A warm-up batch (WarmUpPages): checked and decoded as {@link #apply} does, then placed into
    * {@code scratch} (a memory of the guest's layout that the warm-up call owns), never into the
-   * VM; no ledger. Counts against the session's warm-up allowance: twice the guest's size plus 1
-   * MiB of payload (a source asks for at most the guest's size, and each of its streams may
-   * overshoot its share by one batch; the rest is headroom).
+   * VM; no ledger. Counts against the session's warm-up allowance: twice {@link
+   * #maxWarmUpBytes} plus 1 MiB of payload (a source asks for at most that, and each of its streams
+   * may overshoot its share by one batch; the rest is headroom).
    */
   void warmUp(PageBatchDecoder decoder, InboundBatch inbound, GuestMemory scratch, long nowNanos)
       throws TargetException {
@@ -171,11 +182,12 @@ final class ReceiveSession {
     lock.readLock().lock();
     try {
       decodeChecked(decoder, inbound);
-      final long allowed = 2 * vm.memory().totalPages() * GuestMemory.PAGE_SIZE + (1 << 20);
+      final long allowed = 2 * maxWarmUpBytes() + (1 << 20);
       if (warmUpBytes.addAndGet(inbound.payloadBytes()) > allowed)
         throw new TargetException(
             ReceiveError.NO_CAPACITY,
-            "page-path warm-up beyond " + allowed + " bytes in this session (twice the guest's size plus 1 MiB)");
+            "page-path warm-up beyond " + allowed + " bytes in this session (twice the "
+                + maxWarmUpBytes() + " a source may ask for, plus 1 MiB)");
       try {
         decoder.applyTo(scratch);
       } catch (GuestMemoryExhaustedException e) {

@@ -158,7 +158,7 @@ public final class Receiver {
     ReceiveSession s =
         new ReceiveSession(
             UUID.randomUUID().toString(), req.getMigrationId(), sourceId, vm, req.getOptions(),
-            nanoClock.getAsLong());
+            nanoClock.getAsLong(), config.warmUpBytesFor(vm.memory().totalPages() * GuestMemory.PAGE_SIZE));
     current.set(s);
     lastResumed = false;
     log.info(
@@ -168,6 +168,7 @@ public final class Receiver {
     return BeginSessionResponse.newBuilder()
         .setSessionId(s.id)
         .setMaxInboundMessageBytes(config.maxInboundMessageBytes())
+        .setMaxWarmUpBytes(s.maxWarmUpBytes())
         .build();
   }
 

@@ -7,6 +7,7 @@ import io.dbmmigrate.memory.ChunkedGuestMemory;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.proto.v1.CommitResponse;
+import io.dbmmigrate.proto.v1.BeginSessionResponse;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.grpc.Status.Code;
 import java.util.ArrayList;
@@ -27,7 +28,8 @@ class WarmUpPagesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    h = TargetHarness.inProcess(TargetHarness.config(false));
+    // No floor on the warm-up allowance here, so that going beyond it takes a few MiB, not 32 GiB.
+    h = TargetHarness.inProcess(TargetHarness.config(false).withMinWarmUpBytes(0));
     vm = TargetHarness.sourceVm(7, 300);
   }
 
@@ -72,6 +74,21 @@ class WarmUpPagesTest {
   }
 
   @Test
+  void beginSessionAdvertisesTheLargerOfTheGuestsSizeAndTheNodesWarmUpFloor() throws Exception {
+    final long guestBytes = vm.memory().totalPages() * GuestMemory.PAGE_SIZE;
+    BeginSessionResponse r = h.blocking().beginSession(h.beginRequest(0).build());
+    assertThat(h.abort(r.getSessionId())).isTrue();
+    assertThat(r.getMaxWarmUpBytes()).as("no floor: the guest's size").isEqualTo(guestBytes);
+    try (TargetHarness floored =
+        TargetHarness.inProcess(TargetHarness.config(false).withMinWarmUpBytes(4 * guestBytes))) {
+      assertThat(floored.blocking().beginSession(floored.beginRequest(0).build()).getMaxWarmUpBytes())
+          .as("the floor, above the guest's size").isEqualTo(4 * guestBytes);
+    }
+    assertThat(TargetConfig.defaults().warmUpBytesFor(guestBytes)).isEqualTo(TargetConfig.DEFAULT_MIN_WARM_UP_BYTES);
+    assertThat(TargetConfig.defaults().warmUpBytesFor(64L << 30)).isEqualTo(64L << 30);
+  }
+
+  @Test
   void aHostileWarmUpEndsItsCallOnlyAndTheSessionGoesOn() {
     String s = h.begin();
     final long before = pagesInTheVm();
@@ -81,7 +98,8 @@ class WarmUpPagesTest {
     assertThat(h.warmUp(List.of(outside)).code()).isEqualTo(Code.INVALID_ARGUMENT);
     // A session this node does not know: NOT_FOUND.
     assertThat(h.warmUp(allRam("no-such-session").subList(0, 1)).code()).isEqualTo(Code.NOT_FOUND);
-    // More than twice the guest's size plus 1 MiB in one session: RESOURCE_EXHAUSTED.
+    // More than twice what BeginSession advertised (here the guest's size) plus 1 MiB in one
+    // session: RESOURCE_EXHAUSTED.
     final long allowed = 2 * vm.memory().totalPages() * GuestMemory.PAGE_SIZE + (1 << 20);
     List<PageBatch> tooMuch = new ArrayList<>();
     long bytes = 0;

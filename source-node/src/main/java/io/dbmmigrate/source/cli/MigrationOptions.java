@@ -145,7 +145,8 @@ public final class MigrationOptions {
               + " through the page path into a scratch memory on the destination (never into the"
               + " VM), for at most --jit-warm-up-ms, so"
               + " that both JVMs compile the page path before the measured rounds; counted in"
-              + " setup; the destination takes at most the guest's size. 0 = off. Default: 256m.")
+              + " setup; the destination takes at most the larger of the guest's size and 16 GiB"
+              + " (an older one: the guest's size). 0 = off. Default: 256m.")
   long jitWarmUpBytes = JitWarmUp.DEFAULT.bytes();
 
   @Option(

@@ -7,8 +7,10 @@ package io.dbmmigrate.source.migration;
  * target.proto, never into the VM), two calls per stream one after the other, pass after pass
  * until {@code bytes} of payload went out (a mostly-zero guest sends 8-byte markers for most
  * pages) or {@code maxMillis} passed, so that both
- * JVMs compile the page path before the measured rounds. At most the guest's size of payload is
- * asked for, plus at most one batch per stream (the destination accepts twice the guest's size).
+ * JVMs compile the page path before the measured rounds. At most what the destination advertises
+ * is asked for (BeginSessionResponse.max_warm_up_bytes: the larger of the guest's size and 16 GiB;
+ * the guest's size from an older destination), plus at most one batch per stream (the
+ * destination accepts twice what it advertises, plus 1 MiB).
  *
  * @param bytes 0 = no warm-up
  * @param maxMillis the warm-up stops after this long (a slow or shaped link, or a slow compiler)

@@ -129,7 +129,7 @@ public final class GrpcTargetConnector implements TargetConnector {
       }
       return new GrpcTargetSession(
           transport, target, credentials, control, resp.getSessionId(), options, shape, limiter, rpcTimeoutMillis,
-          streamStallMillis);
+          streamStallMillis, resp.getMaxWarmUpBytes());
     } catch (TransferException | RuntimeException e) {
       Channels.close(control);
       throw e;

@@ -85,6 +85,8 @@ final class GrpcTargetSession implements TargetSession {
   private final String sessionId;
   private final VmShape shape;
   private final long rpcTimeoutMillis;
+  /** BeginSessionResponse.max_warm_up_bytes; 0: an older destination (the guest's size). */
+  private final long maxWarmUpBytes;
   private final List<ManagedChannel> streamChannels = new ArrayList<>();
   private final List<PageStreamSender> senders = new ArrayList<>();
   /** Per-batch send latency of the streams (issue 15; timed by a {@link BatchSendTimer} per stream). */
@@ -119,8 +121,10 @@ final class GrpcTargetSession implements TargetSession {
       VmShape shape,
       RateLimiter limiter,
       long rpcTimeoutMillis,
-      long streamStallMillis) {
+      long streamStallMillis,
+      long maxWarmUpBytes) {
     this.target = target;
+    this.maxWarmUpBytes = maxWarmUpBytes;
     this.credentials = credentials;
     this.limiter = limiter;
     this.streamStallMillis = streamStallMillis;
@@ -234,7 +238,8 @@ final class GrpcTargetSession implements TargetSession {
   public WarmUp warmUp(GuestMemory memory, long ramBaseGfn, long bytes, long maxMillis)
       throws TransferException, InterruptedException {
     final long t0 = System.nanoTime();
-    bytes = Math.min(bytes, memory.totalPages() * GuestMemory.PAGE_SIZE); // what the destination allows
+    // What the destination allows: what it advertised, or (an older one) the guest's size.
+    bytes = Math.min(bytes, maxWarmUpBytes > 0 ? maxWarmUpBytes : memory.totalPages() * GuestMemory.PAGE_SIZE);
     final long pages = Math.max(1, Math.min(bytes, WARM_UP_WINDOW_BYTES) / GuestMemory.PAGE_SIZE);
     HarvestBitmap range = HarvestBitmap.forMemory(memory);
     for (MemorySlotSpec slot : memory.slots())

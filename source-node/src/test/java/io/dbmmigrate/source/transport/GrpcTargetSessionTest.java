@@ -62,10 +62,17 @@ class GrpcTargetSessionTest {
     final ConcurrentLinkedQueue<StreamManifest> manifest = new ConcurrentLinkedQueue<>();
     final AtomicLong batches = new AtomicLong();
     volatile boolean stopReading;
+    /** What BeginSession advertises as max_warm_up_bytes (0: as a destination before the field). */
+    volatile long maxWarmUpBytes;
 
     @Override
     public void beginSession(BeginSessionRequest req, StreamObserver<BeginSessionResponse> out) {
-      out.onNext(BeginSessionResponse.newBuilder().setSessionId("s-1").setMaxInboundMessageBytes(17 << 20).build());
+      out.onNext(
+          BeginSessionResponse.newBuilder()
+              .setSessionId("s-1")
+              .setMaxInboundMessageBytes(17 << 20)
+              .setMaxWarmUpBytes(maxWarmUpBytes)
+              .build());
       out.onCompleted();
     }
 
@@ -200,6 +207,27 @@ class GrpcTargetSessionTest {
       RoundTransfer t0 = s.sendRound(0, bitmap.publish(), src, ProgressSink.NONE);
       // the warm-up went through the same timed stub; only round 0's batches are in its figures
       assertThat(s.batchSendLatency().endRound().count()).isEqualTo(t0.batches()).isPositive();
+    }
+  }
+
+  @Test
+  void aWarmUpAsksForWhatTheDestinationAdvertisesOrTheGuestsSizeFromAnOlderOne() throws Exception {
+    MapGuestMemory src = new MapGuestMemory(SLOTS); // 16 MiB of RAM, 64 pages of it written
+    byte[] page = new byte[GuestMemory.PAGE_SIZE];
+    for (int i = 0; i < 64; i++) {
+      new Random(i).nextBytes(page);
+      src.writePage(262144 + i * 64, page, 0);
+    }
+    final long guestBytes = src.totalPages() * GuestMemory.PAGE_SIZE;
+    final long overshoot = (64 << 10) + 2 * GuestMemory.PAGE_SIZE; // a batch and a page, per stream
+    try (TargetSession s = open(1, false, 10_000)) {
+      TargetSession.WarmUp w = s.warmUp(src, 262144, 4 * guestBytes, 20_000);
+      assertThat(w.bytes()).as("an older destination: the guest's size").isBetween(guestBytes, guestBytes + overshoot);
+    }
+    dest.maxWarmUpBytes = 3 * guestBytes;
+    try (TargetSession s = open(1, false, 10_000)) {
+      TargetSession.WarmUp w = s.warmUp(src, 262144, 4 * guestBytes, 20_000);
+      assertThat(w.bytes()).as("what the destination advertised").isBetween(3 * guestBytes, 3 * guestBytes + overshoot);
     }
   }
 
