@@ -210,14 +210,20 @@ class GrpcTargetSessionTest {
     }
   }
 
-  @Test
-  void aWarmUpAsksForWhatTheDestinationAdvertisesOrTheGuestsSizeFromAnOlderOne() throws Exception {
-    MapGuestMemory src = new MapGuestMemory(SLOTS); // 16 MiB of RAM, 64 pages of it written
+  /** 16 MiB of RAM, 64 pages of it written with random bytes, one every 64 pages. */
+  static MapGuestMemory sparselyWrittenGuest() {
+    MapGuestMemory src = new MapGuestMemory(SLOTS);
     byte[] page = new byte[GuestMemory.PAGE_SIZE];
     for (int i = 0; i < 64; i++) {
       new Random(i).nextBytes(page);
       src.writePage(262144 + i * 64, page, 0);
     }
+    return src;
+  }
+
+  @Test
+  void aWarmUpAsksForWhatTheDestinationAdvertisesOrTheGuestsSizeFromAnOlderOne() throws Exception {
+    MapGuestMemory src = sparselyWrittenGuest();
     final long guestBytes = src.totalPages() * GuestMemory.PAGE_SIZE;
     final long overshoot = (64 << 10) + 2 * GuestMemory.PAGE_SIZE; // a batch and a page, per stream
     try (TargetSession s = open(1, false, 10_000)) {
@@ -233,12 +239,7 @@ class GrpcTargetSessionTest {
 
   @Test
   void aWarmUpIsTwoCallsPerStreamOverManyPassesAndKeepsToItsBudget() throws Exception {
-    MapGuestMemory src = new MapGuestMemory(SLOTS); // 16 MiB of RAM, 64 pages of it written
-    byte[] page = new byte[GuestMemory.PAGE_SIZE];
-    for (int i = 0; i < 64; i++) {
-      new Random(i).nextBytes(page);
-      src.writePage(262144 + i * 64, page, 0);
-    }
+    MapGuestMemory src = sparselyWrittenGuest();
     final long guestBytes = src.totalPages() * GuestMemory.PAGE_SIZE;
     try (TargetSession s = open(2, false, 10_000)) {
       TargetSession.WarmUp w = s.warmUp(src, 262144, guestBytes, 10_000);
