@@ -182,12 +182,12 @@ final class ReceiveSession {
     lock.readLock().lock();
     try {
       decodeChecked(decoder, inbound);
-      final long allowed = 2 * maxWarmUpBytes() + (1 << 20);
+      final long allowed = 2 * maxWarmUpBytes + (1 << 20);
       if (warmUpBytes.addAndGet(inbound.payloadBytes()) > allowed)
         throw new TargetException(
             ReceiveError.NO_CAPACITY,
             "page-path warm-up beyond " + allowed + " bytes in this session (twice the "
-                + maxWarmUpBytes() + " a source may ask for, plus 1 MiB)");
+                + maxWarmUpBytes + " a source may ask for, plus 1 MiB)");
       try {
         decoder.applyTo(scratch);
       } catch (GuestMemoryExhaustedException e) {

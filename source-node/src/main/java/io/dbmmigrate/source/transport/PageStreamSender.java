@@ -45,11 +45,16 @@ final class PageStreamSender {
   private final long stallNanos;
   private final AtomicReference<ClientCallStreamObserver<PageBatch>> current = new AtomicReference<>();
   private volatile String cancelReason;
-  /** The sender thread's place in its current chunk (one call at a time per sender). */
-  private final Walk walk = new Walk();
 
   /** What one stream sent in one round. */
-  record Result(int stream, int batches, long pages, long zeroPages, long rawBytes, long wireBytes) {}
+  record Result(int stream, int batches, long pages, long zeroPages, long rawBytes, long wireBytes) {
+    /** This stream's figures and {@code o}'s (another call of the same stream) together. */
+    Result plus(Result o) {
+      return new Result(
+          stream, batches + o.batches, pages + o.pages, zeroPages + o.zeroPages, rawBytes + o.rawBytes,
+          wireBytes + o.wireBytes);
+    }
+  }
 
   PageStreamSender(
       int stream,
@@ -151,21 +156,16 @@ final class PageStreamSender {
    */
   Result warmUp(String sessionId, HarvestBitmap.Round window, GuestMemory mem, long deadlineNanos, long maxWireBytes)
       throws StreamFailedException, InterruptedException {
-    int batches = 0;
-    long pages = 0, zeroPages = 0, rawBytes = 0, wireBytes = 0;
+    Result total = new Result(stream, 0, 0, 0, 0, 0);
     for (int c = 0; c < WARM_UP_CALLS; c++) {
       final int callsLeft = WARM_UP_CALLS - c;
       final long callDeadline = System.nanoTime() + (deadlineNanos - System.nanoTime()) / callsLeft;
-      final long callBytes = Math.max(1, (maxWireBytes - wireBytes) / callsLeft);
+      final long callBytes = Math.max(1, (maxWireBytes - total.wireBytes()) / callsLeft);
       Result r = send(sessionId, 0, Passes.over(window, callDeadline, callBytes), mem, ProgressSink.NONE, true);
-      batches += r.batches();
-      pages += r.pages();
-      zeroPages += r.zeroPages();
-      rawBytes += r.rawBytes();
-      wireBytes += r.wireBytes();
+      total = total.plus(r);
       if (r.pages() == 0 || System.nanoTime() - deadlineNanos > 0) break;
     }
-    return new Result(stream, batches, pages, zeroPages, rawBytes, wireBytes);
+    return total;
   }
 
   /**
@@ -249,6 +249,7 @@ final class PageStreamSender {
       boolean warmUp)
       throws StreamFailedException, InterruptedException {
     final Call call = new Call(warmUp);
+    final Walk walk = new Walk();
     try {
       pass:
       for (BitmapCursor cursor = passes.next(0, 0);
