@@ -111,7 +111,7 @@ public final class MigrationTargetService extends MigrationTargetGrpc.MigrationT
    * buffers, is decoded and applied in place, and is released here on every path (applied,
    * refused, stream already closed).
    */
-  private static StreamObserver<InboundBatch> batchCall(StreamObserver<StreamSummary> responseObserver, BatchSink sink) {
+  private static StreamObserver<InboundBatch> batchCall(StreamObserver<StreamSummary> responseObserver, PageStream sink) {
     ServerCallStreamObserver<StreamSummary> out =
         (ServerCallStreamObserver<StreamSummary>) responseObserver;
     // Manual flow control: at most STREAM_WINDOW batches delivered ahead of the one being applied,

@@ -8,33 +8,50 @@ import io.dbmmigrate.wire.PageBatchDecoder;
 import java.util.function.LongSupplier;
 
 /**
- * One page stream of the receiver (one SendPages call): its first batch binds it to a session and
- * claims that batch's stream index (one open call per declared stream) and the stream's working
- * memory from the {@link InboundBudget}; every batch is then applied to the session; the end
- * releases both.
+ * One page-batch call of the receiver: a SendPages call ({@link #PageStream}), whose batches go into
+ * the VM, or a WarmUpPages call ({@link #warmUp}), whose batches are checked and decoded exactly
+ * the same way and placed into a scratch memory of the guest's layout, never into the VM (see
+ * {@link BatchTarget}: one class and one apply path for both, so that the warm-up compiles the
+ * rounds' code). Its first batch binds it to a session and the stream's working memory from the
+ * {@link InboundBudget}; a SendPages call also claims that batch's stream index (one open call per
+ * declared stream). Every batch is then applied to the session; the end releases all of it.
  *
- * <p>Any refusal ends the stream and discards its session (a refused batch changes nothing, and the
- * VM is never resumed). Anything unexpected, Errors included, does the same before it propagates.
+ * <p>A refusal ends the call. On a SendPages call it also discards the session (a refused batch
+ * changes nothing, and the VM is never resumed); anything unexpected, Errors included, does the
+ * same before it propagates. A warm-up's refusal ends that call only: it changed no VM state.
  *
  * <p>Threading: the transport delivers one callback at a time (not thread-safe otherwise).
  */
-public final class PageStream implements BatchSink {
+public final class PageStream {
   private final Receiver receiver;
   private final StreamWorkingMemory working;
   private final LongSupplier nanoClock;
+  private final boolean warmUp;
   private ReceiveSession session;
+  private BatchTarget target;
   private int stream = -1;
+  private boolean claimed;
   private PageBatchDecoder decoder;
   private boolean closed;
   private final StreamTally tally = new StreamTally();
 
+  /** A SendPages call. */
   PageStream(Receiver receiver, InboundBudget budget, LongSupplier nanoClock) {
+    this(receiver, budget, nanoClock, false);
+  }
+
+  private PageStream(Receiver receiver, InboundBudget budget, LongSupplier nanoClock, boolean warmUp) {
     this.receiver = receiver;
     this.working = new StreamWorkingMemory(budget);
     this.nanoClock = nanoClock;
+    this.warmUp = warmUp;
   }
 
-  @Override
+  /** A WarmUpPages call: checked like a page stream, placed into a scratch memory. */
+  static PageStream warmUp(Receiver receiver, InboundBudget budget, LongSupplier nanoClock) {
+    return new PageStream(receiver, budget, nanoClock, true);
+  }
+
   public boolean isClosed() {
     return closed;
   }
@@ -46,10 +63,9 @@ public final class PageStream implements BatchSink {
 
   /**
    * Checks and applies one received batch (read in place from the transport's buffers; the
-   * caller releases the holder afterwards); on refusal the stream is closed and its session
-   * discarded. A batch whose bytes are not a PageBatch is refused as INVALID_ARGUMENT.
+   * caller releases the holder afterwards); on refusal the call is closed (and a SendPages call's
+   * session discarded). A batch whose bytes are not a PageBatch is refused as INVALID_ARGUMENT.
    */
-  @Override
   public void apply(InboundBatch inbound) throws TargetException {
     if (closed) throw new TargetException(ReceiveError.ENDED, "page stream already closed");
     boolean ok = false;
@@ -68,7 +84,7 @@ public final class PageStream implements BatchSink {
         throw TargetException.invalid(
             "a page stream must carry one stream index only (" + stream + ", then "
                 + Integer.toUnsignedString(batch.getStream()) + ")");
-      session.apply(decoder, inbound, nanoClock.getAsLong());
+      session.apply(decoder, inbound, target, nanoClock.getAsLong());
       tally.applied(batch, inbound);
       ok = true;
     } catch (TargetException e) {
@@ -86,16 +102,19 @@ public final class PageStream implements BatchSink {
     if (st < 0 || st >= s.declaredStreams())
       throw TargetException.invalid(
           "stream " + Integer.toUnsignedString(st) + " out of range; the session has " + s.declaredStreams());
-    if (!s.claimStream(st))
-      throw new TargetException(
-          ReceiveError.WRONG_STATE, "stream " + st + " already has an open SendPages call (one per stream)");
+    if (!warmUp) {
+      if (!s.claimStream(st))
+        throw new TargetException(
+            ReceiveError.WRONG_STATE, "stream " + st + " already has an open SendPages call (one per stream)");
+      claimed = true;
+    }
     stream = st;
     working.reserveFor(s.maxBatchBytes);
     decoder = new PageBatchDecoder(s.maxBatchBytes);
+    target = warmUp ? s.newWarmUpTarget() : s.vmTarget;
   }
 
   /** The source half-closed: the call's summary. */
-  @Override
   public StreamSummary complete() {
     if (!closed) {
       closed = true;
@@ -105,8 +124,7 @@ public final class PageStream implements BatchSink {
     return tally.summary();
   }
 
-  /** The call broke (cancelled, transport lost): the session cannot be complete, discard it. */
-  @Override
+  /** The call broke (cancelled, transport lost): a SendPages call's session cannot be complete. */
   public void broken(String reason) {
     if (!closed) close("page stream broken: " + reason);
   }
@@ -114,15 +132,19 @@ public final class PageStream implements BatchSink {
   private void close(String reason) {
     closed = true;
     release();
-    if (session != null) receiver.discardForStream(session, reason);
+    if (session != null && !warmUp) receiver.discardForStream(session, reason);
   }
 
   private void release() {
     decoder = null;
     working.release();
-    if (session != null && stream >= 0) {
+    if (target != null) {
+      target.release();
+      target = null;
+    }
+    if (claimed) {
       session.releaseStream(stream);
-      stream = -1;
+      claimed = false;
     }
   }
 }

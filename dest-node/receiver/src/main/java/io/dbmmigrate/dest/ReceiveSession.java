@@ -44,6 +44,8 @@ final class ReceiveSession {
   final VirtualMachine vm;
   final SessionOptions options;
   final StreamLedger ledger;
+  /** Where the page streams' batches go: the VM's memory, this session's ledger and counters. */
+  final BatchTarget vmTarget;
   final long createdNanos;
   /** Largest uncompressed batch the source declared (at most the node's limit). */
   final int maxBatchBytes;
@@ -53,8 +55,6 @@ final class ReceiveSession {
   private final AtomicBoolean committing = new AtomicBoolean();
   private final AtomicInteger openStreams = new AtomicInteger();
   private final boolean[] streamClaimed;
-  private final LongAdder pages = new LongAdder();
-  private final LongAdder bytes = new LongAdder();
   private volatile long lastActivityNanos;
   /** Receipt hashes of every page applied (post-copy sessions only, else null). */
   final io.dbmmigrate.digest.ReceiptDigest receipt;
@@ -62,7 +62,6 @@ final class ReceiveSession {
   volatile PostcopyState postcopy;
   /** The guest's write rate since the post-copy resume (set with {@link #postcopy}); null before. */
   volatile GuestRateRecorder postcopyRate;
-  private volatile long lastAppliedNanos; // when the latest batch finished applying (downtime parts)
 
   ReceiveSession(
       String id, String migrationId, String sourceId, VirtualMachine vm, SessionOptions options, long nowNanos,
@@ -73,12 +72,15 @@ final class ReceiveSession {
     this.sourceId = sourceId;
     this.vm = vm;
     this.options = options;
-    this.ledger = new StreamLedger(options.getStreams());
+    this.receipt = options.getPostcopy() ? new io.dbmmigrate.digest.ReceiptDigest(vm.memory().slots()) : null;
+    this.vmTarget = BatchTarget.vm(vm.memory(), options.getStreams(), receipt);
+    this.ledger = vmTarget.ledger;
+    this.jitAtFirstBatch = vmTarget.jitAtFirstBatch;
+    this.warmUpAllowance = new AtomicLong(warmUpAllowedBytes());
     this.maxBatchBytes = options.getMaxBatchBytes();
     this.streamClaimed = new boolean[options.getStreams()];
     this.createdNanos = nowNanos;
     this.lastActivityNanos = nowNanos;
-    this.receipt = options.getPostcopy() ? new io.dbmmigrate.digest.ReceiptDigest(vm.memory().slots()) : null;
   }
 
   /**
@@ -87,49 +89,47 @@ final class ReceiveSession {
    * report it) and when Commit arrived (set by the committing thread before the session's end is
    * published to anyone else).
    */
-  final AtomicLong jitAtFirstBatch = new AtomicLong(-1);
+  final AtomicLong jitAtFirstBatch;
 
   volatile long jitAtCommit = -1;
 
-  /** Warm-up payload bytes received so far (any thread; atomic). */
-  private final AtomicLong warmUpBytes = new AtomicLong();
+  /** Warm-up payload bytes the session's WarmUpPages calls may still send (any thread; atomic). */
+  private final AtomicLong warmUpAllowance;
 
   /**
    * Checks and applies one batch: decode (CRC, format), every gfn inside a slot and writable in
    * this round, in sequence; only then are pages written, so a refused batch changes nothing.
    */
-  void apply(PageBatchDecoder decoder, InboundBatch inbound, long nowNanos) throws TargetException {
+  void apply(PageBatchDecoder decoder, InboundBatch inbound, BatchTarget target, long nowNanos)
+      throws TargetException {
     lastActivityNanos = nowNanos;
     lock.readLock().lock();
     try {
       final PageBatch batch = decodeChecked(decoder, inbound);
-      final GuestMemory mem = vm.memory();
       final int n = decoder.count();
-      final int round = batch.getRound();
-      ledger.accept(batch.getStream(), round, batch.getSequence());
+      target.charge(inbound.payloadBytes());
+      target.ledger.accept(batch.getStream(), batch.getRound(), batch.getSequence());
       try {
-        decoder.applyTo(mem); // one copy per page, from the batch's buffers into guest memory
+        decoder.applyTo(target.memory); // one copy per page, from the batch's buffers into memory
       } catch (GuestMemoryExhaustedException e) {
         throw new TargetException(
             ReceiveError.NO_CAPACITY, "this node has no room left for the guest's pages: " + e.getMessage());
       }
-      if (receipt != null) { // post-copy proof: the page as received (one scratch page per batch)
+      if (target.receipt != null) { // post-copy proof: the page as received (one scratch page per batch)
         final byte[] page = new byte[GuestMemory.PAGE_SIZE];
         for (int i = 0; i < n; i++) {
-          if (decoder.isZero(i)) receipt.set(decoder.gfn(i), null, 0);
+          if (decoder.isZero(i)) target.receipt.set(decoder.gfn(i), null, 0);
           else {
             decoder.copyPage(i, page, 0);
-            receipt.set(decoder.gfn(i), page, 0);
+            target.receipt.set(decoder.gfn(i), page, 0);
           }
         }
       }
-      pages.add(n);
-      bytes.add(inbound.payloadBytes());
+      // Counted under the read lock: once end() returns, every applied batch is in the counters.
+      target.applied(n, inbound.payloadBytes(), nowNanos);
     } finally {
       lock.readLock().unlock();
     }
-    lastAppliedNanos = nowNanos; // a stream's own clock reading; racing streams: either is fine
-    if (jitAtFirstBatch.get() < 0) jitAtFirstBatch.compareAndSet(-1, JitClock.compileMillis());
   }
 
   /**
@@ -170,32 +170,16 @@ final class ReceiveSession {
   }
 
   /**
-   * A warm-up batch (WarmUpPages): checked and decoded as {@link #apply} does, then placed into
-   * {@code scratch} (a memory of the guest's layout that the warm-up call owns), never into the
-   * VM; no ledger. Counts against the session's warm-up allowance: twice {@link
-   * #maxWarmUpBytes} plus 1 MiB of payload (a source asks for at most that, and each of its streams
-   * may overshoot its share by one batch; the rest is headroom).
+   * A scratch target for one WarmUpPages call (see {@link BatchTarget}): the guest's layout, sparse,
+   * charged against this session's warm-up allowance, twice what a source may ask for ({@link
+   * #maxWarmUpBytes}) plus 1 MiB.
    */
-  void warmUp(PageBatchDecoder decoder, InboundBatch inbound, GuestMemory scratch, long nowNanos)
-      throws TargetException {
-    lastActivityNanos = nowNanos;
-    lock.readLock().lock();
-    try {
-      decodeChecked(decoder, inbound);
-      final long allowed = 2 * maxWarmUpBytes + (1 << 20);
-      if (warmUpBytes.addAndGet(inbound.payloadBytes()) > allowed)
-        throw new TargetException(
-            ReceiveError.NO_CAPACITY,
-            "page-path warm-up beyond " + allowed + " bytes in this session (twice the "
-                + maxWarmUpBytes + " a source may ask for, plus 1 MiB)");
-      try {
-        decoder.applyTo(scratch);
-      } catch (GuestMemoryExhaustedException e) {
-        throw new TargetException(ReceiveError.NO_CAPACITY, "no room for the warm-up's scratch pages: " + e.getMessage());
-      }
-    } finally {
-      lock.readLock().unlock();
-    }
+  BatchTarget newWarmUpTarget() {
+    return BatchTarget.scratch(vm.memory(), declaredStreams(), warmUpAllowance, warmUpAllowedBytes());
+  }
+
+  private long warmUpAllowedBytes() {
+    return 2 * maxWarmUpBytes + (1 << 20);
   }
 
   /** The memory layout of the guest being received (a warm-up's scratch memory copies it). */
@@ -205,7 +189,7 @@ final class ReceiveSession {
 
   /** Start of the apply of the latest batch (0 before any); the commit reports its distance. */
   long lastAppliedNanos() {
-    return lastAppliedNanos;
+    return vmTarget.lastAppliedNanos();
   }
 
   /** "s round r sequence q" of a batch whose header decoded, else "?" (for error messages). */
@@ -283,10 +267,10 @@ final class ReceiveSession {
   }
 
   long pagesApplied() {
-    return pages.sum();
+    return vmTarget.pages.sum();
   }
 
   long bytesReceived() {
-    return bytes.sum();
+    return vmTarget.bytes.sum();
   }
 }

@@ -243,9 +243,9 @@ public final class Receiver {
     return new PageStream(this, budget, nanoClock);
   }
 
-  /** A WarmUpPages call: checked like a page stream, placed into scratch memory (see WarmUpStream). */
-  BatchSink openWarmUp() {
-    return new WarmUpStream(this, budget, nanoClock);
+  /** A WarmUpPages call: checked like a page stream, placed into scratch memory (see BatchTarget). */
+  PageStream openWarmUp() {
+    return PageStream.warmUp(this, budget, nanoClock);
   }
 
   ReceiveSession sessionForStream(String id) throws TargetException {

@@ -5,7 +5,7 @@ import io.dbmmigrate.proto.v1.StreamSummary;
 import io.dbmmigrate.wire.InboundBatch;
 
 /**
- * What one page-batch call (a {@link PageStream} or a {@link WarmUpStream}) has applied, for the
+ * What one page-batch call (a {@link PageStream}) has applied, for the
  * {@link StreamSummary} that ends it. Not thread-safe: one call's callbacks come one at a time.
  */
 final class StreamTally {

@@ -1,7 +1,7 @@
 package io.dbmmigrate.dest;
 
 /**
- * The working memory of one page-batch call (a {@link PageStream} or a {@link WarmUpStream}):
+ * The working memory of one page-batch call (a {@link PageStream}):
  * reserved from the node's {@link InboundBudget} when the call binds to its session, released once
  * when it ends. Not thread-safe: one call's callbacks come one at a time.
  */

@@ -96,6 +96,9 @@ class WarmUpPagesTest {
     PageBatch outside =
         HostileInputTest.rawBatch(s, 0, 0, 0, HostileInputTest.zeroRecords(TargetHarness.ram(vm).endGfn() + 5), 1);
     assertThat(h.warmUp(List.of(outside)).code()).isEqualTo(Code.INVALID_ARGUMENT);
+    // A batch numbered twice in one call: ALREADY_EXISTS, as in SendPages (the call's own ledger).
+    List<PageBatch> ram = allRam(s);
+    assertThat(h.warmUp(List.of(ram.get(0), ram.get(0))).code()).isEqualTo(Code.ALREADY_EXISTS);
     // A session this node does not know: NOT_FOUND.
     assertThat(h.warmUp(allRam("no-such-session").subList(0, 1)).code()).isEqualTo(Code.NOT_FOUND);
     // More than twice what BeginSession advertised (here the guest's size) plus 1 MiB in one
@@ -104,8 +107,8 @@ class WarmUpPagesTest {
     List<PageBatch> tooMuch = new ArrayList<>();
     long bytes = 0;
     while (bytes <= allowed)
-      for (PageBatch b : allRam(s)) {
-        tooMuch.add(b);
+      for (PageBatch b : allRam(s)) { // numbered on, as one call's batches must be
+        tooMuch.add(b.toBuilder().setSequence(tooMuch.size()).build());
         bytes += b.getPayload().size();
       }
     assertThat(h.warmUp(tooMuch).code()).isEqualTo(Code.RESOURCE_EXHAUSTED);

@@ -175,6 +175,9 @@ final class PageStreamSender {
    * and compile it again: 3.6 s of C2 time inside round 0 on a 2-core machine).
    */
   private static final class Passes {
+    /** A round's deadline lies this far ahead (about 146 years): never reached. */
+    private static final long NEVER_NANOS = Long.MAX_VALUE / 2;
+
     private final BitmapCursor once; // a round's cursor; null: passes over window
     private final HarvestBitmap.Round window;
     private final long deadlineNanos;
@@ -190,7 +193,7 @@ final class PageStreamSender {
     }
 
     static Passes once(BitmapCursor cursor) {
-      return new Passes(cursor, null, 0, Long.MAX_VALUE);
+      return new Passes(cursor, null, System.nanoTime() + NEVER_NANOS, Long.MAX_VALUE);
     }
 
     /** Passes over {@code window} again and again (see {@link PageStreamSender#warmUp}). */
@@ -218,7 +221,10 @@ final class PageStreamSender {
      * sends all of its pages.
      */
     boolean done(long wireBytes) {
-      return once == null && (wireBytes >= maxWireBytes || System.nanoTime() - deadlineNanos > 0);
+      // The same test for a round (no byte limit, a deadline never reached) as for the warm-up:
+      // a branch on the kind of call was never taken during the warm-up, and round 0's first
+      // batch threw the compiled sender loop away (an unstable_if deoptimization, seen in JFR).
+      return wireBytes >= maxWireBytes || System.nanoTime() - deadlineNanos > 0;
     }
   }
 

@@ -1,0 +1,102 @@
+package io.dbmmigrate.dest;
+
+import io.dbmmigrate.digest.ReceiptDigest;
+import io.dbmmigrate.jvm.JitClock;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Where the batches of one page-batch call land: the VM being received ({@link #vm}: its memory,
+ * the session's ledger, counters and receipt) or a warm-up's scratch memory ({@link #scratch}: a
+ * sparse memory of the guest's layout with a ledger and counters of its own, released when the
+ * call ends).
+ *
+ * <p>One final class for both, and {@link ReceiveSession#apply} runs the same statements for both,
+ * so that the code the JIT compiles during the page-path warm-up is the code of the rounds, with
+ * the same type and branch profiles. With a sibling class for the warm-up, round 0's first batch
+ * met a receiver type the compiled code had never seen: the service's batch callback and gRPC's
+ * delivery task were thrown away and compiled again inside round 0 (about 1 s of C2 time on a
+ * 2-core machine, measured with JFR).
+ *
+ * <p>Threading: the VM's target is shared by the session's page streams (its counters are atomic,
+ * its ledger synchronized); a scratch target belongs to one call.
+ */
+final class BatchTarget {
+  final GuestMemory memory;
+  final StreamLedger ledger;
+  /** Receipt hashes of every page applied (post-copy sessions' VM target only, else null). */
+  final ReceiptDigest receipt;
+  final LongAdder pages = new LongAdder();
+  final LongAdder bytes = new LongAdder();
+  /**
+   * This JVM's JIT compile time (ms) when the first batch was applied here; -1 before (the first
+   * stream to get there sets it).
+   */
+  final AtomicLong jitAtFirstBatch = new AtomicLong(-1);
+
+  /** Payload bytes this target may still take (shared by a session's warm-up calls). */
+  private final AtomicLong allowance;
+
+  private final long allowed;
+  private final boolean ownsMemory;
+  /** When the latest batch finished applying (racing streams: either reading is fine). */
+  private volatile long lastAppliedNanos;
+
+  private BatchTarget(
+      GuestMemory memory, StreamLedger ledger, ReceiptDigest receipt, AtomicLong allowance, long allowed,
+      boolean ownsMemory) {
+    this.memory = memory;
+    this.ledger = ledger;
+    this.receipt = receipt;
+    this.allowance = allowance;
+    this.allowed = allowed;
+    this.ownsMemory = ownsMemory;
+  }
+
+  /** The VM's memory; no payload limit beyond the batches' own checks. */
+  static BatchTarget vm(GuestMemory memory, int streams, ReceiptDigest receipt) {
+    return new BatchTarget(
+        memory, new StreamLedger(streams), receipt, new AtomicLong(Long.MAX_VALUE), Long.MAX_VALUE, false);
+  }
+
+  /**
+   * A fresh scratch memory of {@code template}'s layout for one warm-up call, charged against the
+   * session's warm-up {@code allowance} (remaining bytes of {@code allowed}).
+   */
+  static BatchTarget scratch(GuestMemory template, int streams, AtomicLong allowance, long allowed) {
+    return new BatchTarget(
+        new ChunkedGuestMemory(template.slots()), new StreamLedger(streams), null, allowance, allowed, true);
+  }
+
+  /**
+   * Takes {@code payloadBytes} from the allowance (before the batch's pages are written).
+   *
+   * @throws TargetException NO_CAPACITY when a warm-up goes beyond the session's allowance
+   */
+  void charge(long payloadBytes) throws TargetException {
+    if (allowance.addAndGet(-payloadBytes) < 0)
+      throw new TargetException(
+          ReceiveError.NO_CAPACITY,
+          "page-path warm-up beyond " + allowed + " bytes in this session (twice what a source may"
+              + " ask for, plus 1 MiB)");
+  }
+
+  /** Counts an applied batch and stamps its time (and the JIT clock at the first batch). */
+  void applied(int pageCount, long payloadBytes, long nowNanos) {
+    pages.add(pageCount);
+    bytes.add(payloadBytes);
+    lastAppliedNanos = nowNanos;
+    if (jitAtFirstBatch.get() < 0) jitAtFirstBatch.compareAndSet(-1, JitClock.compileMillis());
+  }
+
+  long lastAppliedNanos() {
+    return lastAppliedNanos;
+  }
+
+  /** The call ended: a scratch memory is closed (nobody else ever saw it); the VM's stays. */
+  void release() {
+    if (ownsMemory) memory.close();
+  }
+}
