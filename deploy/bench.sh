@@ -67,7 +67,9 @@ build_common_test_classpath() {
 # most that long, before round 0 (--jit-warm-up, --jit-warm-up-ms; JIT_WARM_UP_MS=0: none; a
 # destination takes the larger of the guest's size and 16 GiB); on this 2-core machine both
 # nodes' compilers needed about 12 GiB (17 s) before round 0 ran free of C2 compilations,
-# PROFILE=1 (JFR recordings of the 1-stream run into results/bench-transfer/).
+# EXECUTORS (--page-executor of both nodes, default "direct"; "direct pool" sweeps it: where the
+# page batches' gRPC callbacks run, see the README), PROFILE=1 (JFR recordings of the first run
+# into results/bench-transfer/).
 # Baselines, each measured right before its migration: raw TCP (the sink discards; the issue's
 # baseline) and raw TCP whose sink places every MiB into tmpfs memory of the same kind as the
 # destination's (preallocated with PREALLOC=1, sparse with 0): the ceiling of a receiver that places.
@@ -77,7 +79,7 @@ build_common_test_classpath() {
 # right before each migration, so each ratio compares two measurements taken seconds apart.
 bench_transfer() {
   local ram=${RAM:-4g} streams_list=${STREAMS:-"1 2 4"} compress=${COMPRESS:-none}
-  local batches=${BATCHES:-1m}
+  local batches=${BATCHES:-1m} executors=${EXECUTORS:-direct}
   local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
   local prealloc=${PREALLOC:-1} place_sink=backed dest_args=()
   if [[ "$prealloc" == 1 ]]; then dest_args=(--prealloc-ram "$ram"); else place_sink=fresh; fi
@@ -93,68 +95,76 @@ bench_transfer() {
   trap 'dbm_stop_dest; rm -rf "$BENCH_WORK"' EXIT
 
   declare -A mbps raw place jit
-  local s b key configs=()
-  for b in $batches; do
-    for s in $streams_list; do configs+=("$s:$b"); done
+  local s b e key configs=()
+  for e in $executors; do
+    for b in $batches; do
+      for s in $streams_list; do configs+=("$s:$b:$e"); done
+    done
   done
   for key in "${configs[@]}"; do
-    s=${key%%:*}
-    b=${key#*:}
+    IFS=: read -r s b e <<<"$key"
     local baselines
     baselines=$(${JAVA:-java} -cp "$SOURCE_JAR" io.dbmmigrate.source.bench.RawTcpThroughput "$ram" discard "$place_sink")
     raw[$key]=$(sed -n 's/^RAW_TCP_MBPS=//p' <<<"$baselines")
     place[$key]=$(sed -n 's/^RAW_TCP_PLACE_[A-Z]*_MBPS=//p' <<<"$baselines")
     echo "raw TCP loopback ($ram): ${raw[$key]} MB/s; placing into $place_sink tmpfs: ${place[$key]} MB/s" >&2
-    echo "== migration round 0, $ram guest, $s stream(s), batch $b, compress $compress" >&2
+    echo "== migration round 0, $ram guest, $s stream(s), batch $b, page executor $e, compress $compress" >&2
     local src_opts="$heap" dst_opts="$heap"
     if [[ "${PROFILE:-0}" == 1 && "$key" == "${configs[0]}" ]]; then
       src_opts="$src_opts -XX:StartFlightRecording=filename=$out/source-s1.jfr,settings=profile"
       dst_opts="$dst_opts -XX:StartFlightRecording=filename=$out/dest-s1.jfr,settings=profile"
     fi
-    DEST_JAVA_OPTS="$dst_opts" dbm_start_dest "$work/dest-s$s.log" "${dest_args[@]}"
+    DEST_JAVA_OPTS="$dst_opts" dbm_start_dest "$work/dest-s$s.log" "${dest_args[@]}" --page-executor "$e"
     grep -o 'preallocated .*' "$work/dest-s$s.log" >&2 || true
     # shellcheck disable=SC2086
     ${JAVA:-java} $src_opts -jar "$SOURCE_JAR" migrate --target "127.0.0.1:$DEST_PORT" \
       --ram "$ram" --vcpus 1 --workload idle --prefill 1 --dirty-log sw --warmup-ms 0 \
-      --observe-after-ms 0 --streams "$s" --batch-bytes "$b" --compress "$compress" --no-progress \
+      --observe-after-ms 0 --streams "$s" --batch-bytes "$b" --compress "$compress" --page-executor "$e" --no-progress \
       "${warm_args[@]}" \
-      --report "$out/transfer-s$s-b$b.json" >"$work/source-s$s.out" 2>"$work/source-s$s.err" \
+      --report "$out/transfer-s$s-b$b-$e.json" >"$work/source-s$s.out" 2>"$work/source-s$s.err" \
       || { echo "migration with $s streams failed:" >&2; tail -n 30 "$work/source-s$s.err" "$work/source-s$s.out" >&2; exit 1; }
     dbm_stop_dest
     local bps
-    bps=$(dbm_json "$out/transfer-s$s-b$b.json" '.roundStats[0].throughputBytesPerSec')
+    bps=$(dbm_json "$out/transfer-s$s-b$b-$e.json" '.roundStats[0].throughputBytesPerSec')
     mbps[$key]=$(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }')
-    jit[$key]="$(dbm_json "$out/transfer-s$s-b$b.json" '.jit.roundsMillis // "-"')/$(dbm_json "$out/transfer-s$s-b$b.json" '.jit.destRoundsMillis // "-"')"
-    echo "round 0 with $s stream(s), batch $b: ${mbps[$key]} MB/s (JIT source/dest ${jit[$key]} ms in the rounds)" >&2
+    jit[$key]="$(dbm_json "$out/transfer-s$s-b$b-$e.json" '.jit.roundsMillis // "-"')/$(dbm_json "$out/transfer-s$s-b$b-$e.json" '.jit.destRoundsMillis // "-"')"
+    echo "round 0 with $s stream(s), batch $b, page executor $e: ${mbps[$key]} MB/s (JIT source/dest ${jit[$key]} ms in the rounds)" >&2
   done
 
   printf '\n%-30s %10s %14s %8s %16s %8s %14s\n' "round 0, $ram, dest ${dest_args[*]:-sparse}" "MB/s" "raw TCP MB/s" "ratio" \
     "placing MB/s" "ratio" "JIT src/dst ms"
   for key in "${configs[@]}"; do
-    printf '%-30s %10s %14s %8s %16s %8s %14s\n' "gRPC, ${key%%:*} stream(s), batch ${key#*:}" "${mbps[$key]}" "${raw[$key]}" \
+    IFS=: read -r s b e <<<"$key"
+    printf '%-30s %10s %14s %8s %16s %8s %14s\n' "gRPC, $s stream(s), batch $b, $e" "${mbps[$key]}" "${raw[$key]}" \
       "$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')" "${place[$key]} ($place_sink)" \
       "$(awk -v a="${mbps[$key]}" -v r="${place[$key]}" 'BEGIN { printf "%.3f", a / r }')" "${jit[$key]}"
   done
   echo
-  # RESULT lines name the stream count for the first batch size (the default sweep has one).
-  local first_b
+  # RESULT lines name the stream count for the first batch size and executor (the default sweep
+  # has one of each); other configurations get their own ratio lines below.
+  local first_b first_e
   first_b=$(echo "$batches" | awk '{ print $1 }')
-  for s in $streams_list; do echo "RESULT transfer_mbps_s$s=${mbps[$s:$first_b]}"; done
+  first_e=$(echo "$executors" | awk '{ print $1 }')
+  for s in $streams_list; do echo "RESULT transfer_mbps_s$s=${mbps[$s:$first_b:$first_e]}"; done
   echo "RESULT raw_tcp_mbps=${raw[${configs[0]}]}"
   echo "RESULT raw_tcp_place_${place_sink}_mbps=${place[${configs[0]}]}"
   echo "RESULT transfer_prealloc=$prealloc"
   echo "RESULT transfer_jit_warm_up_ms=$warm_ms"
   echo "RESULT transfer_jit_warm_up_bytes=$warm_bytes"
   echo "RESULT transfer_window=${WINDOW:-4m}"
+  echo "RESULT transfer_page_executor=$first_e"
   for s in $streams_list; do
-    echo "RESULT transfer_ratio_s$s=$(awk -v a="${mbps[$s:$first_b]}" -v r="${raw[$s:$first_b]}" 'BEGIN { printf "%.3f", a / r }')"
+    key=$s:$first_b:$first_e
+    echo "RESULT transfer_ratio_s$s=$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')"
   done
   for s in $streams_list; do
-    echo "RESULT transfer_place_ratio_s$s=$(awk -v a="${mbps[$s:$first_b]}" -v r="${place[$s:$first_b]}" 'BEGIN { printf "%.3f", a / r }')"
+    key=$s:$first_b:$first_e
+    echo "RESULT transfer_place_ratio_s$s=$(awk -v a="${mbps[$key]}" -v r="${place[$key]}" 'BEGIN { printf "%.3f", a / r }')"
   done
   for key in "${configs[@]}"; do
-    [[ "${key#*:}" == "$first_b" ]] && continue
-    echo "RESULT transfer_ratio_s${key%%:*}_b${key#*:}=$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')"
+    IFS=: read -r s b e <<<"$key"
+    [[ "$b" == "$first_b" && "$e" == "$first_e" ]] && continue
+    echo "RESULT transfer_ratio_s${s}_b${b}_${e}=$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')"
   done
 }
 

@@ -15,8 +15,19 @@ public interface ServerTransport {
   /** A builder bound per {@code settings} (address, credentials, inbound message limit). */
   ServerBuilder<?> newBuilder(GrpcServers.Settings settings);
 
-  /** Netty on {@code settings}' address, with every limit of {@code tuning}. */
+  /**
+   * Netty on {@code settings}' address, with every limit of {@code tuning}; page batches applied
+   * per {@link PageExecutor#DEFAULT}.
+   */
   static ServerTransport netty(TransportTuning tuning) {
+    return netty(tuning, PageExecutor.DEFAULT);
+  }
+
+  /**
+   * Netty on {@code settings}' address, with every limit of {@code tuning}; the page-batch calls'
+   * handlers run per {@code pageExecutor}, every other call on gRPC's default executor.
+   */
+  static ServerTransport netty(TransportTuning tuning, PageExecutor pageExecutor) {
     return settings ->
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(settings.bindAddress(), settings.port()),
@@ -29,6 +40,7 @@ public interface ServerTransport {
             .permitKeepAliveTime(tuning.permitKeepAlive().toMillis(), TimeUnit.MILLISECONDS)
             .permitKeepAliveWithoutCalls(true)
             .keepAliveTime(tuning.serverKeepAlive().toMillis(), TimeUnit.MILLISECONDS)
-            .keepAliveTimeout(tuning.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            .keepAliveTimeout(tuning.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .callExecutor(pageExecutor.serverCalls());
   }
 }

@@ -14,6 +14,7 @@ import io.dbmmigrate.process.ListeningLine;
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.wire.GrpcServers;
 import io.dbmmigrate.wire.ServerTransport;
+import io.dbmmigrate.wire.PageExecutor;
 import io.dbmmigrate.wire.TransportTuning;
 import java.util.ArrayList;
 import io.dbmmigrate.jvm.GcPauseRecorder;
@@ -115,6 +116,17 @@ public final class DestNodeMain implements Callable<Integer> {
   long maxFrameBytes = TransportTuning.DEFAULT.maxFrameBytes();
 
   @Option(
+      names = "--page-executor",
+      paramLabel = "direct|pool",
+      converter = PageExecutor.Converter.class,
+      description = {
+        "Where received page batches are applied: direct (on the Netty event loop that read them, no",
+        "hand-off per batch) or pool (gRPC's executor threads). Other calls always run on the pool",
+        "(default: ${DEFAULT-VALUE}; chosen from the transfer benchmark, see the README)."
+      })
+  PageExecutor pageExecutor = PageExecutor.DEFAULT;
+
+  @Option(
       names = "--prealloc-ram",
       paramLabel = "SIZE",
       converter = ByteSize.class,
@@ -199,7 +211,8 @@ public final class DestNodeMain implements Callable<Integer> {
             ServerTransport.netty(
                 TransportTuning.DEFAULT
                     .withFlowControlWindow((int) flowControlWindowBytes)
-                    .withMaxFrameBytes((int) maxFrameBytes)),
+                    .withMaxFrameBytes((int) maxFrameBytes),
+                pageExecutor),
             new GrpcServers.Settings(
                 bind, port, config.maxInboundMessageBytes(), security.credentials(), security.interceptors()),
             services);

@@ -48,6 +48,8 @@ public final class MigrateCommand implements Callable<Integer> {
 
   @Mixin TlsOptions tls = new TlsOptions();
 
+  @Mixin PageExecutorOption pages = new PageExecutorOption();
+
   @Mixin MetricsOptions metrics = new MetricsOptions();
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the report as JSON to FILE.")
@@ -92,7 +94,7 @@ public final class MigrateCommand implements Callable<Integer> {
     }
     if (!(prefill >= 0 && prefill <= 1)) throw Usage.error(spec, "--prefill must be between 0 and 1, not " + prefill);
     VmHost host = new VmHost(VmHost.ReplacePolicy.REFUSE);
-    MigrationRunner runner = NodeFactory.runner(host, tls);
+    MigrationRunner runner = NodeFactory.runner(host, tls, pages.pageExecutor);
     runner.setWorkloadLabel(vmSpec.workload());
     Thread hook =
         new Thread(

@@ -3,14 +3,15 @@ package io.dbmmigrate.source.cli;
 import io.dbmmigrate.machine.SimulatedVm;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
-import io.dbmmigrate.net.tls.TlsOptions;
-import io.dbmmigrate.source.migration.TransferException;
-import io.grpc.ChannelCredentials;
-import java.io.UncheckedIOException;
 import io.dbmmigrate.net.NanoClock;
+import io.dbmmigrate.net.tls.TlsOptions;
 import io.dbmmigrate.source.control.MigrationRunner;
 import io.dbmmigrate.source.migration.FaultCostMeter;
+import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.transport.GrpcTargetConnector;
+import io.dbmmigrate.wire.PageExecutor;
+import io.grpc.ChannelCredentials;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 
 /** Wires a {@link MigrationRunner} for the real node (gRPC transport, system clock). */
@@ -21,8 +22,9 @@ final class NodeFactory {
    * @param tls transport security of the channels to destinations, decided per target host (mutual
    *     TLS, or plaintext when asked for or on loopback); a refused target fails the migration in
    *     its setup, with the VM left running here
+   * @param pageExecutor where the page streams' callbacks run
    */
-  static MigrationRunner runner(VmHost host, TlsOptions tls) {
+  static MigrationRunner runner(VmHost host, TlsOptions tls, PageExecutor pageExecutor) {
     String sourceId = hostName() + "/" + ProcessHandle.current().pid();
     return new MigrationRunner(
         host,
@@ -37,7 +39,7 @@ final class NodeFactory {
             };
           }
           return new GrpcTargetConnector(
-              target, sourceId, s.rpcTimeoutMillis(), s.streamStallMillis(), credentials);
+              target, sourceId, s.rpcTimeoutMillis(), s.streamStallMillis(), credentials, pageExecutor);
         },
         NodeFactory::faultCost,
         new MigrationIds(),

@@ -20,6 +20,8 @@ import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.net.tls.ServerSecurity;
 import io.dbmmigrate.net.tls.TlsOptions;
 import io.dbmmigrate.wire.GrpcServers;
+import io.dbmmigrate.wire.ServerTransport;
+import io.dbmmigrate.wire.TransportTuning;
 import io.grpc.BindableService;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,6 +89,8 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Mixin TlsOptions tls = new TlsOptions();
 
+  @Mixin PageExecutorOption pages = new PageExecutorOption();
+
   @Mixin MetricsOptions metrics = new MetricsOptions();
 
   @Option(
@@ -123,7 +127,7 @@ public final class ServeCommand implements Callable<Integer> {
       throw Usage.error(spec, e.getMessage());
     }
     VmHost host = newHost();
-    MigrationRunner runner = NodeFactory.runner(host, tls);
+    MigrationRunner runner = NodeFactory.runner(host, tls, pages.pageExecutor);
     runner.setWorkloadLabel(vmSpec.workload());
     if (!noVm) {
       VirtualMachine vm = SimulatedVms.builder(vmSpec).options(machine).build();
@@ -147,6 +151,7 @@ public final class ServeCommand implements Callable<Integer> {
     services.add(new MigrationControlService(runner, defaults, postcopyDefaults));
     GrpcServers.Running server =
         GrpcServers.start(
+            ServerTransport.netty(TransportTuning.DEFAULT, pages.pageExecutor),
             new GrpcServers.Settings(
                 bind, port, (int) maxInboundBatchBytes + (1 << 20), security.credentials(), security.interceptors()),
             services);

@@ -13,6 +13,7 @@ import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
 import io.dbmmigrate.wire.ChannelTransport;
 import io.dbmmigrate.wire.ProtoConversions;
+import io.dbmmigrate.wire.PageExecutor;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -35,6 +36,7 @@ public final class GrpcTargetConnector implements TargetConnector {
   private final long streamStallMillis;
   private final ChannelCredentials credentials;
   private final ChannelTransport transport;
+  private final PageExecutor pageExecutor;
   private ManagedChannel warmChannel; // guarded by this; handed to the first session
 
   /** Plaintext. */
@@ -50,7 +52,18 @@ public final class GrpcTargetConnector implements TargetConnector {
       long rpcTimeoutMillis,
       long streamStallMillis,
       ChannelCredentials credentials) {
-    this(Channels.DEFAULT, target, sourceId, rpcTimeoutMillis, streamStallMillis, credentials);
+    this(target, sourceId, rpcTimeoutMillis, streamStallMillis, credentials, PageExecutor.DEFAULT);
+  }
+
+  /** The same, with the page streams' callbacks run per {@code pageExecutor}. */
+  public GrpcTargetConnector(
+      HostPort target,
+      String sourceId,
+      long rpcTimeoutMillis,
+      long streamStallMillis,
+      ChannelCredentials credentials,
+      PageExecutor pageExecutor) {
+    this(Channels.DEFAULT, target, sourceId, rpcTimeoutMillis, streamStallMillis, credentials, pageExecutor);
   }
 
   /** Over the given channel transport (in-process in tests; {@link Channels#DEFAULT} in the nodes). */
@@ -61,7 +74,23 @@ public final class GrpcTargetConnector implements TargetConnector {
       long rpcTimeoutMillis,
       long streamStallMillis,
       ChannelCredentials credentials) {
+    this(transport, target, sourceId, rpcTimeoutMillis, streamStallMillis, credentials, PageExecutor.DEFAULT);
+  }
+
+  /**
+   * Over the given channel transport, the page streams' callbacks (onReady, the summary) run per
+   * {@code pageExecutor}.
+   */
+  public GrpcTargetConnector(
+      ChannelTransport transport,
+      HostPort target,
+      String sourceId,
+      long rpcTimeoutMillis,
+      long streamStallMillis,
+      ChannelCredentials credentials,
+      PageExecutor pageExecutor) {
     this.transport = transport;
+    this.pageExecutor = pageExecutor;
     this.credentials = credentials;
     this.target = target;
     this.sourceId = sourceId;
@@ -129,7 +158,7 @@ public final class GrpcTargetConnector implements TargetConnector {
       }
       return new GrpcTargetSession(
           transport, target, credentials, control, resp.getSessionId(), options, shape, limiter, rpcTimeoutMillis,
-          streamStallMillis, resp.getMaxWarmUpBytes());
+          streamStallMillis, resp.getMaxWarmUpBytes(), pageExecutor);
     } catch (TransferException | RuntimeException e) {
       Channels.close(control);
       throw e;

@@ -31,6 +31,7 @@ import io.dbmmigrate.source.migration.TransferException;
 import io.dbmmigrate.source.migration.VmShape;
 import io.dbmmigrate.wire.ChannelTransport;
 import io.dbmmigrate.wire.ProtoConversions;
+import io.dbmmigrate.wire.PageExecutor;
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -122,7 +123,8 @@ final class GrpcTargetSession implements TargetSession {
       RateLimiter limiter,
       long rpcTimeoutMillis,
       long streamStallMillis,
-      long maxWarmUpBytes) {
+      long maxWarmUpBytes,
+      PageExecutor pageExecutor) {
     this.target = target;
     this.maxWarmUpBytes = maxWarmUpBytes;
     this.credentials = credentials;
@@ -144,7 +146,7 @@ final class GrpcTargetSession implements TargetSession {
               // isReady stays true until this many bytes are queued in the transport (default
               // 32 KiB): two batches, so the sender encodes the next batch while gRPC still has
               // one to write. Memory in flight per stream: about three batches.
-              MigrationTargetGrpc.newStub(ch)
+              withExecutor(MigrationTargetGrpc.newStub(ch), pageExecutor)
                   .withOnReadyThreshold(ON_READY_BATCHES * options.batchBytes())
                   .withInterceptors(new BatchSendTimer(batchLatency.stream(i), System::nanoTime)),
               options.batchBytes(),
@@ -458,5 +460,12 @@ final class GrpcTargetSession implements TargetSession {
     for (ManagedChannel ch : streamChannels) Channels.close(ch);
     if (urgentChannel != null) Channels.close(urgentChannel);
     Channels.close(control);
+  }
+
+  /** The stub whose calls run their callbacks per {@code pageExecutor} (the channel's default for POOL). */
+  private static MigrationTargetGrpc.MigrationTargetStub withExecutor(
+      MigrationTargetGrpc.MigrationTargetStub stub, PageExecutor pageExecutor) {
+    final java.util.concurrent.Executor e = pageExecutor.executorOrNull();
+    return e == null ? stub : stub.withExecutor(e);
   }
 }
