@@ -67,7 +67,7 @@ build_common_test_classpath() {
 # most that long, before round 0 (--jit-warm-up, --jit-warm-up-ms; JIT_WARM_UP_MS=0: none; a
 # destination takes the larger of the guest's size and 16 GiB); on this 2-core machine both
 # nodes' compilers needed about 12 GiB (17 s) before round 0 ran free of C2 compilations,
-# EXECUTORS (--page-executor of both nodes, default "direct"; "direct pool" sweeps it: where the
+# EXECUTORS (--page-executor of both nodes, default "pool"; "pool direct" sweeps it: where the
 # page batches' gRPC callbacks run, see the README), PROFILE=1 (JFR recordings of the first run
 # into results/bench-transfer/).
 # Baselines, each measured right before its migration: raw TCP (the sink discards; the issue's
@@ -79,7 +79,7 @@ build_common_test_classpath() {
 # right before each migration, so each ratio compares two measurements taken seconds apart.
 bench_transfer() {
   local ram=${RAM:-4g} streams_list=${STREAMS:-"1 2 4"} compress=${COMPRESS:-none}
-  local batches=${BATCHES:-1m} executors=${EXECUTORS:-direct}
+  local batches=${BATCHES:-1m} executors=${EXECUTORS:-pool}
   local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
   local prealloc=${PREALLOC:-1} place_sink=backed dest_args=()
   if [[ "$prealloc" == 1 ]]; then dest_args=(--prealloc-ram "$ram"); else place_sink=fresh; fi

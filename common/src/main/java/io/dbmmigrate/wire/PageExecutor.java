@@ -11,10 +11,11 @@ import java.util.concurrent.Executor;
  * on the destination the apply of each received batch, on the source the call's callbacks (its
  * onReady, which wakes the sender, and the summary).
  *
- * <p>Chosen from the transfer benchmark ({@code EXECUTORS="direct pool" deploy/bench.sh
- * transfer}, README): on a 2-core machine every hand-off between threads is a wake-up and a
- * context switch per batch, and with two streams the pool's threads made eight busy threads on
- * two cores.
+ * <p>Measured with the transfer benchmark ({@code EXECUTORS="pool direct" deploy/bench.sh
+ * transfer}, README) on a 2-core machine: with two streams {@code direct} moved more (the pool's
+ * threads make eight busy threads on two cores, and every hand-off is a wake-up), with one stream
+ * {@code pool} did (the destination's event loop reads the next batch while a pool thread applies
+ * the last one). The default stays {@code pool}, the behaviour before the choice existed.
  */
 public enum PageExecutor {
   /**
@@ -28,7 +29,7 @@ public enum PageExecutor {
   POOL;
 
   /** What the nodes use unless told otherwise. */
-  public static final PageExecutor DEFAULT = DIRECT;
+  public static final PageExecutor DEFAULT = POOL;
 
   /** The executor for a call's callbacks: gRPC's direct executor, or null (the transport's default). */
   public Executor executorOrNull() {

@@ -171,8 +171,9 @@ final class ReceiveSession {
 
   /**
    * A scratch target for one WarmUpPages call (see {@link BatchTarget}): the guest's layout, sparse,
-   * charged against this session's warm-up allowance, twice what a source may ask for ({@link
-   * #maxWarmUpBytes}) plus 1 MiB.
+   * charged against this session's warm-up allowance: twice what a source may ask for ({@link
+   * #maxWarmUpBytes}) plus 1 MiB of payload (each of its streams may overshoot its share by one
+   * batch; the rest is headroom).
    */
   BatchTarget newWarmUpTarget() {
     return BatchTarget.scratch(vm.memory(), declaredStreams(), warmUpAllowance, warmUpAllowedBytes());
