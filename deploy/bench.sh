@@ -68,8 +68,9 @@ build_common_test_classpath() {
 # destination takes the larger of the guest's size and 16 GiB); on this 2-core machine both
 # nodes' compilers needed about 12 GiB (17 s) before round 0 ran free of C2 compilations,
 # EXECUTORS (--page-executor of both nodes, default "pool"; "pool direct" sweeps it: where the
-# page batches' gRPC callbacks run, see the README), PROFILE=1 (JFR recordings of the first run
-# into results/bench-transfer/).
+# page batches' gRPC callbacks run, see the README), REPEATS (default 1: runs of each configuration,
+# taken in turns; the figures are then medians, each ratio the median of the runs' own ratios),
+# PROFILE=1 (JFR recordings of the first run into results/bench-transfer/).
 # Baselines, each measured right before its migration: raw TCP (the sink discards; the issue's
 # baseline) and raw TCP whose sink places every MiB into tmpfs memory of the same kind as the
 # destination's (preallocated with PREALLOC=1, sparse with 0): the ceiling of a receiver that places.
@@ -79,7 +80,8 @@ build_common_test_classpath() {
 # right before each migration, so each ratio compares two measurements taken seconds apart.
 bench_transfer() {
   local ram=${RAM:-4g} streams_list=${STREAMS:-"1 2 4"} compress=${COMPRESS:-none}
-  local batches=${BATCHES:-1m} executors=${EXECUTORS:-pool}
+  local batches=${BATCHES:-1m} executors=${EXECUTORS:-pool} repeats=${REPEATS:-1}
+  [[ "$repeats" =~ ^[1-9][0-9]*$ ]] || { echo "REPEATS must be a positive integer, not '$repeats'" >&2; exit 2; }
   local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
   local prealloc=${PREALLOC:-1} place_sink=backed dest_args=()
   if [[ "$prealloc" == 1 ]]; then dest_args=(--prealloc-ram "$ram"); else place_sink=fresh; fi
@@ -94,41 +96,57 @@ bench_transfer() {
   local work=$BENCH_WORK
   trap 'dbm_stop_dest; rm -rf "$BENCH_WORK"' EXIT
 
-  declare -A mbps raw place jit
-  local s b e key configs=()
+  declare -A mbps raw place jit ratio pratio runs_mbps runs_raw runs_place runs_ratio runs_pratio
+  local s b e key rep configs=()
   for e in $executors; do
     for b in $batches; do
       for s in $streams_list; do configs+=("$s:$b:$e"); done
     done
   done
+  # Repeats go round the configurations (1, 2, 1, 2, ...), so that each configuration's runs are
+  # spread over the same stretch of a machine whose speed drifts.
+  for ((rep = 1; rep <= repeats; rep++)); do
+    for key in "${configs[@]}"; do
+      IFS=: read -r s b e <<<"$key"
+      local baselines r_raw r_place r_mbps report="$out/transfer-s$s-b$b-$e-r$rep.json"
+      baselines=$(${JAVA:-java} -cp "$SOURCE_JAR" io.dbmmigrate.source.bench.RawTcpThroughput "$ram" discard "$place_sink")
+      r_raw=$(sed -n 's/^RAW_TCP_MBPS=//p' <<<"$baselines")
+      r_place=$(sed -n 's/^RAW_TCP_PLACE_[A-Z]*_MBPS=//p' <<<"$baselines")
+      echo "raw TCP loopback ($ram): $r_raw MB/s; placing into $place_sink tmpfs: $r_place MB/s" >&2
+      echo "== migration round 0, $ram guest, $s stream(s), batch $b, page executor $e, compress $compress (run $rep of $repeats)" >&2
+      local src_opts="$heap" dst_opts="$heap"
+      if [[ "${PROFILE:-0}" == 1 && "$key" == "${configs[0]}" && "$rep" == 1 ]]; then
+        src_opts="$src_opts -XX:StartFlightRecording=filename=$out/source-s1.jfr,settings=profile"
+        dst_opts="$dst_opts -XX:StartFlightRecording=filename=$out/dest-s1.jfr,settings=profile"
+      fi
+      DEST_JAVA_OPTS="$dst_opts" dbm_start_dest "$work/dest-s$s.log" "${dest_args[@]}" --page-executor "$e"
+      grep -o 'preallocated .*' "$work/dest-s$s.log" >&2 || true
+      # shellcheck disable=SC2086
+      ${JAVA:-java} $src_opts -jar "$SOURCE_JAR" migrate --target "127.0.0.1:$DEST_PORT" \
+        --ram "$ram" --vcpus 1 --workload idle --prefill 1 --dirty-log sw --warmup-ms 0 \
+        --observe-after-ms 0 --streams "$s" --batch-bytes "$b" --compress "$compress" --page-executor "$e" --no-progress \
+        "${warm_args[@]}" \
+        --report "$report" >"$work/source-s$s.out" 2>"$work/source-s$s.err" \
+        || { echo "migration with $s streams failed:" >&2; tail -n 30 "$work/source-s$s.err" "$work/source-s$s.out" >&2; exit 1; }
+      dbm_stop_dest
+      r_mbps=$(awk -v b="$(dbm_json "$report" '.roundStats[0].throughputBytesPerSec')" 'BEGIN { printf "%.1f", b / 1e6 }')
+      runs_mbps[$key]+="$r_mbps "
+      runs_raw[$key]+="$r_raw "
+      runs_place[$key]+="$r_place "
+      runs_ratio[$key]+="$(awk -v a="$r_mbps" -v r="$r_raw" 'BEGIN { printf "%.3f", a / r }') "
+      runs_pratio[$key]+="$(awk -v a="$r_mbps" -v r="$r_place" 'BEGIN { printf "%.3f", a / r }') "
+      jit[$key]+="${jit[$key]:+,}$(dbm_json "$report" '.jit.roundsMillis // "-"')/$(dbm_json "$report" '.jit.destRoundsMillis // "-"')"
+      echo "round 0 with $s stream(s), batch $b, page executor $e: $r_mbps MB/s (JIT source/dest ${jit[$key]##*,} ms in the rounds)" >&2
+    done
+  done
+  # With REPEATS > 1 every figure is the median over the runs, each ratio the median of the runs'
+  # own ratios (a migration against the baseline taken right before it).
   for key in "${configs[@]}"; do
-    IFS=: read -r s b e <<<"$key"
-    local baselines
-    baselines=$(${JAVA:-java} -cp "$SOURCE_JAR" io.dbmmigrate.source.bench.RawTcpThroughput "$ram" discard "$place_sink")
-    raw[$key]=$(sed -n 's/^RAW_TCP_MBPS=//p' <<<"$baselines")
-    place[$key]=$(sed -n 's/^RAW_TCP_PLACE_[A-Z]*_MBPS=//p' <<<"$baselines")
-    echo "raw TCP loopback ($ram): ${raw[$key]} MB/s; placing into $place_sink tmpfs: ${place[$key]} MB/s" >&2
-    echo "== migration round 0, $ram guest, $s stream(s), batch $b, page executor $e, compress $compress" >&2
-    local src_opts="$heap" dst_opts="$heap"
-    if [[ "${PROFILE:-0}" == 1 && "$key" == "${configs[0]}" ]]; then
-      src_opts="$src_opts -XX:StartFlightRecording=filename=$out/source-s1.jfr,settings=profile"
-      dst_opts="$dst_opts -XX:StartFlightRecording=filename=$out/dest-s1.jfr,settings=profile"
-    fi
-    DEST_JAVA_OPTS="$dst_opts" dbm_start_dest "$work/dest-s$s.log" "${dest_args[@]}" --page-executor "$e"
-    grep -o 'preallocated .*' "$work/dest-s$s.log" >&2 || true
-    # shellcheck disable=SC2086
-    ${JAVA:-java} $src_opts -jar "$SOURCE_JAR" migrate --target "127.0.0.1:$DEST_PORT" \
-      --ram "$ram" --vcpus 1 --workload idle --prefill 1 --dirty-log sw --warmup-ms 0 \
-      --observe-after-ms 0 --streams "$s" --batch-bytes "$b" --compress "$compress" --page-executor "$e" --no-progress \
-      "${warm_args[@]}" \
-      --report "$out/transfer-s$s-b$b-$e.json" >"$work/source-s$s.out" 2>"$work/source-s$s.err" \
-      || { echo "migration with $s streams failed:" >&2; tail -n 30 "$work/source-s$s.err" "$work/source-s$s.out" >&2; exit 1; }
-    dbm_stop_dest
-    local bps
-    bps=$(dbm_json "$out/transfer-s$s-b$b-$e.json" '.roundStats[0].throughputBytesPerSec')
-    mbps[$key]=$(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }')
-    jit[$key]="$(dbm_json "$out/transfer-s$s-b$b-$e.json" '.jit.roundsMillis // "-"')/$(dbm_json "$out/transfer-s$s-b$b-$e.json" '.jit.destRoundsMillis // "-"')"
-    echo "round 0 with $s stream(s), batch $b, page executor $e: ${mbps[$key]} MB/s (JIT source/dest ${jit[$key]} ms in the rounds)" >&2
+    mbps[$key]=$(bench_median ${runs_mbps[$key]})
+    raw[$key]=$(bench_median ${runs_raw[$key]})
+    place[$key]=$(bench_median ${runs_place[$key]})
+    ratio[$key]=$(bench_median ${runs_ratio[$key]})
+    pratio[$key]=$(bench_median ${runs_pratio[$key]})
   done
 
   printf '\n%-30s %10s %14s %8s %16s %8s %14s\n' "round 0, $ram, dest ${dest_args[*]:-sparse}" "MB/s" "raw TCP MB/s" "ratio" \
@@ -136,9 +154,9 @@ bench_transfer() {
   for key in "${configs[@]}"; do
     IFS=: read -r s b e <<<"$key"
     printf '%-30s %10s %14s %8s %16s %8s %14s\n' "gRPC, $s stream(s), batch $b, $e" "${mbps[$key]}" "${raw[$key]}" \
-      "$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')" "${place[$key]} ($place_sink)" \
-      "$(awk -v a="${mbps[$key]}" -v r="${place[$key]}" 'BEGIN { printf "%.3f", a / r }')" "${jit[$key]}"
+      "${ratio[$key]}" "${place[$key]} ($place_sink)" "${pratio[$key]}" "${jit[$key]}"
   done
+  [[ "$repeats" -gt 1 ]] && echo "(medians of $repeats runs each; ratios: $(for key in "${configs[@]}"; do printf '%s: %s; ' "$key" "${runs_ratio[$key]% }"; done))"
   echo
   # RESULT lines name the stream count for the first batch size and executor (the default sweep
   # has one of each); other configurations get their own ratio lines below.
@@ -148,24 +166,24 @@ bench_transfer() {
   for s in $streams_list; do echo "RESULT transfer_mbps_s$s=${mbps[$s:$first_b:$first_e]}"; done
   echo "RESULT raw_tcp_mbps=${raw[${configs[0]}]}"
   echo "RESULT raw_tcp_place_${place_sink}_mbps=${place[${configs[0]}]}"
+  echo "RESULT transfer_runs=$repeats"
   echo "RESULT transfer_prealloc=$prealloc"
   echo "RESULT transfer_jit_warm_up_ms=$warm_ms"
   echo "RESULT transfer_jit_warm_up_bytes=$warm_bytes"
   echo "RESULT transfer_window=${WINDOW:-4m}"
   echo "RESULT transfer_page_executor=$first_e"
-  for s in $streams_list; do
-    key=$s:$first_b:$first_e
-    echo "RESULT transfer_ratio_s$s=$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')"
-  done
-  for s in $streams_list; do
-    key=$s:$first_b:$first_e
-    echo "RESULT transfer_place_ratio_s$s=$(awk -v a="${mbps[$key]}" -v r="${place[$key]}" 'BEGIN { printf "%.3f", a / r }')"
-  done
+  for s in $streams_list; do echo "RESULT transfer_ratio_s$s=${ratio[$s:$first_b:$first_e]}"; done
+  for s in $streams_list; do echo "RESULT transfer_place_ratio_s$s=${pratio[$s:$first_b:$first_e]}"; done
   for key in "${configs[@]}"; do
     IFS=: read -r s b e <<<"$key"
     [[ "$b" == "$first_b" && "$e" == "$first_e" ]] && continue
-    echo "RESULT transfer_ratio_s${s}_b${b}_${e}=$(awk -v a="${mbps[$key]}" -v r="${raw[$key]}" 'BEGIN { printf "%.3f", a / r }')"
+    echo "RESULT transfer_ratio_s${s}_b${b}_${e}=${ratio[$key]}"
   done
+}
+
+# The median of the numbers given (the mean of the middle two for an even count).
+bench_median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # verify: digest throughput (VerifyBenchmark), then one strict and one background migration of a
