@@ -39,23 +39,18 @@ public final class GrpcTargetConnector implements TargetConnector {
   private final PageExecutor pageExecutor;
   private ManagedChannel warmChannel; // guarded by this; handed to the first session
 
-  /** Plaintext. */
+  /** Plaintext, the page streams' callbacks per {@link PageExecutor#DEFAULT}. */
   public GrpcTargetConnector(
       HostPort target, String sourceId, long rpcTimeoutMillis, long streamStallMillis) {
-    this(target, sourceId, rpcTimeoutMillis, streamStallMillis, InsecureChannelCredentials.create());
+    this(
+        target, sourceId, rpcTimeoutMillis, streamStallMillis, InsecureChannelCredentials.create(),
+        PageExecutor.DEFAULT);
   }
 
-  /** With the given transport credentials for every channel to the destination (e.g. mutual TLS). */
-  public GrpcTargetConnector(
-      HostPort target,
-      String sourceId,
-      long rpcTimeoutMillis,
-      long streamStallMillis,
-      ChannelCredentials credentials) {
-    this(target, sourceId, rpcTimeoutMillis, streamStallMillis, credentials, PageExecutor.DEFAULT);
-  }
-
-  /** The same, with the page streams' callbacks run per {@code pageExecutor}. */
+  /**
+   * With the given transport credentials for every channel to the destination (e.g. mutual TLS),
+   * the page streams' callbacks run per {@code pageExecutor}.
+   */
   public GrpcTargetConnector(
       HostPort target,
       String sourceId,
@@ -66,20 +61,9 @@ public final class GrpcTargetConnector implements TargetConnector {
     this(Channels.DEFAULT, target, sourceId, rpcTimeoutMillis, streamStallMillis, credentials, pageExecutor);
   }
 
-  /** Over the given channel transport (in-process in tests; {@link Channels#DEFAULT} in the nodes). */
-  public GrpcTargetConnector(
-      ChannelTransport transport,
-      HostPort target,
-      String sourceId,
-      long rpcTimeoutMillis,
-      long streamStallMillis,
-      ChannelCredentials credentials) {
-    this(transport, target, sourceId, rpcTimeoutMillis, streamStallMillis, credentials, PageExecutor.DEFAULT);
-  }
-
   /**
-   * Over the given channel transport, the page streams' callbacks (onReady, the summary) run per
-   * {@code pageExecutor}.
+   * Over the given channel transport (in-process in tests; {@link Channels#DEFAULT} in the nodes),
+   * the page streams' callbacks (onReady, the summary) run per {@code pageExecutor}.
    */
   public GrpcTargetConnector(
       ChannelTransport transport,

@@ -6,6 +6,7 @@ import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.source.migration.TargetConnector;
 import io.dbmmigrate.source.migration.TargetSessionContractTest;
 import io.dbmmigrate.wire.GrpcServers;
+import io.dbmmigrate.wire.PageExecutor;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.util.concurrent.Executors;
@@ -34,7 +35,8 @@ class GrpcTargetSessionContractTest extends TargetSessionContractTest {
             GrpcServers.Settings.plaintext("in-process", 0, config.maxInboundMessageBytes()),
             TargetServices.create(host, config, scheduler));
     return new GrpcTargetConnector(
-        InProcessTransports.channels(name), new HostPort(name, 1), "contract-source", 10_000, 10_000, InsecureChannelCredentials.create());
+        InProcessTransports.channels(name), new HostPort(name, 1), "contract-source", 10_000, 10_000, InsecureChannelCredentials.create(),
+        PageExecutor.DEFAULT);
   }
 
   @Override
