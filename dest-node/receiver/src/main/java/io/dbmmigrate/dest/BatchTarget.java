@@ -31,8 +31,9 @@ final class BatchTarget {
   final LongAdder pages = new LongAdder();
   final LongAdder bytes = new LongAdder();
   /**
-   * This JVM's JIT compile time (ms) when the first batch was applied here; -1 before (the first
-   * stream to get there sets it).
+   * This JVM's JIT compile time ({@link JitClock}, ms, all compiler threads) when the first batch
+   * was applied here (the first stream to get there sets it); -1 before, or when the JVM does not
+   * report it.
    */
   final AtomicLong jitAtFirstBatch = new AtomicLong(-1);
 

@@ -41,7 +41,7 @@ final class DowntimeTimings {
               .setDurationMicros(p.durationNanos() / 1000));
     r.setGcReported(true);
     long jitCommit = s.jitAtCommit;
-    long jitFirst = s.jitAtFirstBatch.get();
+    long jitFirst = s.vmTarget.jitAtFirstBatch.get();
     long jitNow = JitClock.compileMillis();
     if (jitCommit >= 0 && jitNow >= 0) {
       r.setJitCommitMillis(Math.max(0, jitNow - jitCommit));

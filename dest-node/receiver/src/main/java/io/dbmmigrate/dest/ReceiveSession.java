@@ -13,7 +13,6 @@ import io.dbmmigrate.wire.PageBatchDecoder;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -43,8 +42,10 @@ final class ReceiveSession {
   final String sourceId;
   final VirtualMachine vm;
   final SessionOptions options;
-  final StreamLedger ledger;
-  /** Where the page streams' batches go: the VM's memory, this session's ledger and counters. */
+  /**
+   * Where the page streams' batches go: the VM's memory, this session's ledger (what Commit checks
+   * against the manifest), its counters and the JIT clock at its first batch.
+   */
   final BatchTarget vmTarget;
   final long createdNanos;
   /** Largest uncompressed batch the source declared (at most the node's limit). */
@@ -74,8 +75,6 @@ final class ReceiveSession {
     this.options = options;
     this.receipt = options.getPostcopy() ? new io.dbmmigrate.digest.ReceiptDigest(vm.memory().slots()) : null;
     this.vmTarget = BatchTarget.vm(vm.memory(), options.getStreams(), receipt);
-    this.ledger = vmTarget.ledger;
-    this.jitAtFirstBatch = vmTarget.jitAtFirstBatch;
     this.warmUpAllowance = new AtomicLong(warmUpAllowedBytes());
     this.maxBatchBytes = options.getMaxBatchBytes();
     this.streamClaimed = new boolean[options.getStreams()];
@@ -84,13 +83,10 @@ final class ReceiveSession {
   }
 
   /**
-   * This JVM's JIT compile time ({@link JitClock}, ms, all compiler threads) when the first page
-   * batch was applied (the first stream to get there sets it; -1 before, or when the JVM does not
-   * report it) and when Commit arrived (set by the committing thread before the session's end is
-   * published to anyone else).
+   * This JVM's JIT compile time ({@link JitClock}, ms, all compiler threads) when Commit arrived
+   * (set by the committing thread before the session's end is published to anyone else); the time
+   * at the first batch is {@code vmTarget.jitAtFirstBatch}.
    */
-  final AtomicLong jitAtFirstBatch;
-
   volatile long jitAtCommit = -1;
 
   /** Warm-up payload bytes the session's WarmUpPages calls may still send (any thread; atomic). */

@@ -115,7 +115,7 @@ public final class Receiver {
   public long[] receivingNow() {
     ReceiveSession s = current.get();
     if (s == null) return new long[4];
-    return new long[] {1, s.ledger.batches(), s.pagesApplied(), s.bytesReceived()};
+    return new long[] {1, s.vmTarget.ledger.batches(), s.pagesApplied(), s.bytesReceived()};
   }
 
   /** The receiver state of target.proto. */
@@ -217,7 +217,7 @@ public final class Receiver {
     ReceiveSession p = current.get();
     ReceiveSession s = p != null && p.postcopy != null && p.id.equals(req.getSessionId()) ? p : session(req.getSessionId());
     s.touch(nanoClock.getAsLong());
-    return HeartbeatResponse.newBuilder().setBatchesApplied(s.ledger.batches()).build();
+    return HeartbeatResponse.newBuilder().setBatchesApplied(s.vmTarget.ledger.batches()).build();
   }
 
   /** Discards the session unless its commit started; false when there was no such session. */
@@ -292,7 +292,7 @@ public final class Receiver {
 
   private CommitResponse finishCommit(ReceiveSession s, CommitRequest req, long t0, BooleanSupplier callerGone)
       throws TargetException {
-    List<String> missing = s.ledger.missingAgainst(req.getManifestList());
+    List<String> missing = s.vmTarget.ledger.missingAgainst(req.getManifestList());
     if (!missing.isEmpty())
       throw new TargetException(
           ReceiveError.INCOMPLETE,
