@@ -18,7 +18,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -101,24 +100,8 @@ class BulkInboundCredentialsTest {
         } catch (io.grpc.StatusRuntimeException unimplemented) {
           // this service implements SendPages only: the answer is the round trip
         }
-        CompletableFuture<StreamSummary> summary = new CompletableFuture<>();
-        StreamObserver<PageBatch> requests =
-            MigrationTargetGrpc.newStub(channel)
-                .sendPages(
-                    new StreamObserver<>() {
-                      @Override
-                      public void onNext(StreamSummary s) {
-                        summary.complete(s);
-                      }
-
-                      @Override
-                      public void onError(Throwable t) {
-                        summary.completeExceptionally(t);
-                      }
-
-                      @Override
-                      public void onCompleted() {}
-                    });
+        SummaryFuture summary = new SummaryFuture();
+        StreamObserver<PageBatch> requests = MigrationTargetGrpc.newStub(channel).sendPages(summary);
         for (byte[] p : payloads) requests.onNext(PageBatch.newBuilder().setPayload(ByteString.copyFrom(p)).build());
         requests.onCompleted();
         StreamSummary s = summary.get(30, TimeUnit.SECONDS);

@@ -112,23 +112,8 @@ class PageExecutorTest {
 
   private static void sendOne(java.util.function.Function<StreamObserver<StreamSummary>, StreamObserver<PageBatch>> call)
       throws Exception {
-    CompletableFuture<StreamSummary> done = new CompletableFuture<>();
-    StreamObserver<PageBatch> requests =
-        call.apply(
-            new StreamObserver<>() {
-              @Override
-              public void onNext(StreamSummary s) {
-                done.complete(s);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                done.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
+    SummaryFuture done = new SummaryFuture();
+    StreamObserver<PageBatch> requests = call.apply(done);
     requests.onNext(PageBatch.newBuilder().setSessionId("s").build());
     requests.onCompleted();
     done.get(30, TimeUnit.SECONDS);
