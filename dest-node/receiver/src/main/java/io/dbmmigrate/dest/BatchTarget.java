@@ -28,8 +28,14 @@ final class BatchTarget {
   final StreamLedger ledger;
   /** Receipt hashes of every page applied (post-copy sessions' VM target only, else null). */
   final ReceiptDigest receipt;
-  final LongAdder pages = new LongAdder();
-  final LongAdder bytes = new LongAdder();
+  /**
+   * Pages and payload bytes applied here. The VM's are added to by all of the session's page
+   * streams at once; a session's scratch targets share one pair in the same way (see {@link
+   * #scratch}).
+   */
+  final LongAdder pages;
+
+  final LongAdder bytes;
   /**
    * This JVM's JIT compile time ({@link JitClock}, ms, all compiler threads) when the first batch
    * was applied here (the first stream to get there sets it); -1 before, or when the JVM does not
@@ -46,9 +52,11 @@ final class BatchTarget {
   private volatile long lastAppliedNanos;
 
   private BatchTarget(
-      GuestMemory memory, StreamLedger ledger, ReceiptDigest receipt, AtomicLong allowance, long allowed,
-      boolean ownsMemory) {
+      GuestMemory memory, StreamLedger ledger, ReceiptDigest receipt, LongAdder pages, LongAdder bytes,
+      AtomicLong allowance, long allowed, boolean ownsMemory) {
     this.memory = memory;
+    this.pages = pages;
+    this.bytes = bytes;
     this.ledger = ledger;
     this.receipt = receipt;
     this.allowance = allowance;
@@ -59,16 +67,24 @@ final class BatchTarget {
   /** The VM's memory; no payload limit beyond the batches' own checks. */
   static BatchTarget vm(GuestMemory memory, int streams, ReceiptDigest receipt) {
     return new BatchTarget(
-        memory, new StreamLedger(streams), receipt, new AtomicLong(Long.MAX_VALUE), Long.MAX_VALUE, false);
+        memory, new StreamLedger(streams), receipt, new LongAdder(), new LongAdder(),
+        new AtomicLong(Long.MAX_VALUE), Long.MAX_VALUE, false);
   }
 
   /**
    * A fresh scratch memory of {@code template}'s layout for one warm-up call, charged against the
-   * session's warm-up {@code allowance} (remaining bytes of {@code allowed}).
+   * session's warm-up {@code allowance} (remaining bytes of {@code allowed}), counted in the
+   * session's warm-up {@code pages} and {@code bytes}. The counters are shared by the session's
+   * warm-up calls, as the VM's are by its page streams: with counters of its own, each call's adds
+   * never met another stream's, and round 0's first contended add on the VM's counters took a branch
+   * of {@link LongAdder#add} the compiled apply had never seen (an {@code unstable_if}
+   * deoptimization at round 0's start on the destination, in JFR over a two-stream transfer).
    */
-  static BatchTarget scratch(GuestMemory template, int streams, AtomicLong allowance, long allowed) {
+  static BatchTarget scratch(
+      GuestMemory template, int streams, LongAdder pages, LongAdder bytes, AtomicLong allowance, long allowed) {
     return new BatchTarget(
-        new ChunkedGuestMemory(template.slots()), new StreamLedger(streams), null, allowance, allowed, true);
+        new ChunkedGuestMemory(template.slots()), new StreamLedger(streams), null, pages, bytes, allowance,
+        allowed, true);
   }
 
   /**

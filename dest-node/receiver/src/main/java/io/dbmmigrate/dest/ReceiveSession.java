@@ -13,6 +13,7 @@ import io.dbmmigrate.wire.PageBatchDecoder;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -91,6 +92,11 @@ final class ReceiveSession {
 
   /** Warm-up payload bytes the session's WarmUpPages calls may still send (any thread; atomic). */
   private final AtomicLong warmUpAllowance;
+
+  /** Pages and payload bytes applied by the session's WarmUpPages calls (shared: see {@link BatchTarget#scratch}). */
+  private final LongAdder warmUpPages = new LongAdder();
+
+  private final LongAdder warmUpBytes = new LongAdder();
 
   /**
    * Checks and applies one batch: decode (CRC, format), every gfn inside a slot and writable in
@@ -172,7 +178,13 @@ final class ReceiveSession {
    * batch; the rest is headroom).
    */
   BatchTarget newWarmUpTarget() {
-    return BatchTarget.scratch(vm.memory(), declaredStreams(), warmUpAllowance, warmUpAllowedBytes());
+    return BatchTarget.scratch(
+        vm.memory(), declaredStreams(), warmUpPages, warmUpBytes, warmUpAllowance, warmUpAllowedBytes());
+  }
+
+  /** Payload bytes the session's warm-up calls placed into scratch memory so far. */
+  long warmUpBytes() {
+    return warmUpBytes.sum();
   }
 
   private long warmUpAllowedBytes() {

@@ -110,12 +110,13 @@ public final class Receiver {
 
   /**
    * The session being received, for monitoring: {active 0/1, batches applied, pages applied, bytes
-   * received}; zeros when none. Any thread; the counters are independent atomics.
+   * received, warm-up bytes received}; zeros when none. Any thread; the counters are independent
+   * atomics.
    */
   public long[] receivingNow() {
     ReceiveSession s = current.get();
-    if (s == null) return new long[4];
-    return new long[] {1, s.vmTarget.ledger.batches(), s.pagesApplied(), s.bytesReceived()};
+    if (s == null) return new long[5];
+    return new long[] {1, s.vmTarget.ledger.batches(), s.pagesApplied(), s.bytesReceived(), s.warmUpBytes()};
   }
 
   /** The receiver state of target.proto. */

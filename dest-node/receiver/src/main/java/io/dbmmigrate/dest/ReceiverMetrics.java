@@ -6,8 +6,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * The destination's live statistics as Prometheus gauges (issue 15 item 5): {@code
  * dbm_receiver_active}, {@code dbm_receiver_batches_applied}, {@code dbm_receiver_pages_applied},
- * {@code dbm_receiver_received_bytes} of the session being received (0 when none), read at scrape
- * time from {@link Receiver#receivingNow()}.
+ * {@code dbm_receiver_received_bytes} of the session being received and {@code
+ * dbm_receiver_warmup_bytes} of its page-path warm-up (0 when none), read at scrape time from {@link
+ * Receiver#receivingNow()}.
  */
 public final class ReceiverMetrics {
   private ReceiverMetrics() {}
@@ -18,6 +19,7 @@ public final class ReceiverMetrics {
     gauge(registry, "dbm.receiver.batches.applied", receiver, 1);
     gauge(registry, "dbm.receiver.pages.applied", receiver, 2);
     gauge(registry, "dbm.receiver.received.bytes", receiver, 3);
+    gauge(registry, "dbm.receiver.warmup.bytes", receiver, 4);
   }
 
   private static void gauge(MeterRegistry registry, String name, Receiver receiver, int index) {

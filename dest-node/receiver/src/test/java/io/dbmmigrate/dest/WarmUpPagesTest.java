@@ -70,6 +70,14 @@ class WarmUpPagesTest {
     assertThat(r.summary().getPages()).isEqualTo(TargetHarness.ram(vm).pageCount());
     assertThat(pagesInTheVm()).as("the VM's memory after a warm-up").isEqualTo(before);
     assertThat(h.receiver.receivingNow()[2]).as("pages applied to the session").isZero();
+    // A second call: the session's warm-up counters add up over its calls (shared, as the VM's
+    // counters are shared by its streams).
+    TargetHarness.StreamResult again = h.warmUp(warm);
+    assertThat(again.ok()).as("%s", again.status()).isTrue();
+    assertThat(h.receiver.receivingNow()[4])
+        .as("warm-up bytes of the session's two calls")
+        .isEqualTo(r.summary().getBytes() + again.summary().getBytes())
+        .isPositive();
     migrateAndMatch(s);
   }
 
