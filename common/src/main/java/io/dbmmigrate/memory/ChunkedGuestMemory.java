@@ -11,7 +11,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@link GuestMemory} mapped the way a VMM maps guest RAM: off the Java heap, in a shared mapping of
@@ -85,8 +84,8 @@ import java.util.concurrent.atomic.LongAdder;
  *       <td>kernel copy (pwrite, from direct buffers) or plain bulk copy through the mapping,
  *       only while no vCPU runs</td><td>everyone</td></tr>
  *   <tr><td>written bit of a page</td><td>first writer of the page</td>
- *       <td>opaque test, then atomic OR ({@code getAndBitwiseOr}); never cleared; the one writer
- *       that flips it counts the page</td><td>all readers, opaque</td></tr>
+ *       <td>opaque test, then atomic OR ({@code getAndBitwiseOr}); never cleared; counted when
+ *       asked ({@link #pagesAllocated})</td><td>all readers, opaque</td></tr>
  * </table>
  *
  * A guest store sets the page's written bit before it stores its bytes, both inside the MMU's
@@ -126,7 +125,6 @@ public final class ChunkedGuestMemory implements GuestMemory {
   private final long[] written;
   private final long totalPages;
   private final long gfnLimit;
-  private final LongAdder pagesWritten = new LongAdder();
   private volatile boolean closed;
 
   /** A memory backed by a file in {@link #defaultBackingDir()}. */
@@ -322,12 +320,17 @@ public final class ChunkedGuestMemory implements GuestMemory {
     markMapped(filePage);
   }
 
-  /** Sets the page's written bit; the one caller that flips it counts the page. */
+  /**
+   * Sets the page's written bit. Nothing is counted here ({@link #pagesAllocated} counts the bits
+   * when asked): a {@code LongAdder} per first write took another branch once two writers
+   * collided, which a destination's page-path warm-up (one scratch memory per call) never met, and
+   * round 0's two streams threw the compiled page placement away on their first collision (JFR).
+   */
   private void markWritten(long filePage) {
     final int wi = (int) (filePage >>> 6);
     final long m = 1L << filePage;
     if (((long) BITS.getOpaque(written, wi) & m) != 0) return;
-    if (((long) BITS.getAndBitwiseOr(written, wi, m) & m) == 0) pagesWritten.increment();
+    BITS.getAndBitwiseOr(written, wi, m);
   }
 
   /**
@@ -552,12 +555,19 @@ public final class ChunkedGuestMemory implements GuestMemory {
   /** Bytes of host memory holding page contents: written pages (each 4 KiB of the mapping). */
   @Override
   public long residentBytes() {
-    return pagesWritten.sum() * PAGE_SIZE;
+    return pagesAllocated() * PAGE_SIZE;
   }
 
-  /** Pages ever written (by guest or host). */
+  /**
+   * Pages ever written (by guest or host): the written bits, counted now (one pass over the bitmap,
+   * 32 KiB per GiB of guest: for reports and tests, not for hot paths). Exact when no writer runs;
+   * while writers run, a count between the pages written before the call and those written by its
+   * end (each bit is read once, opaque).
+   */
   public long pagesAllocated() {
-    return pagesWritten.sum();
+    long n = 0;
+    for (int i = 0; i < written.length; i++) n += Long.bitCount((long) BITS.getOpaque(written, i));
+    return n;
   }
 
   /**

@@ -5,7 +5,6 @@ import io.dbmmigrate.jvm.JitClock;
 import io.dbmmigrate.memory.ChunkedGuestMemory;
 import io.dbmmigrate.memory.GuestMemory;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Where the batches of one page-batch call land: the VM being received ({@link #vm}: its memory,
@@ -29,13 +28,17 @@ final class BatchTarget {
   /** Receipt hashes of every page applied (post-copy sessions' VM target only, else null). */
   final ReceiptDigest receipt;
   /**
-   * Pages and payload bytes applied here. The VM's are added to by all of the session's page
-   * streams at once; a session's scratch targets share one pair in the same way (see {@link
-   * #scratch}).
+   * Pages and payload bytes applied here, added to once per batch by every stream of the session
+   * (the VM's), or by every warm-up call of the session (a session's scratch targets share one
+   * pair). Atomic adds, not {@code LongAdder}s: a {@code LongAdder} takes another branch once two
+   * adds collide, which the warm-up's adds may never have met; when round 0's two streams first
+   * collided, the destination's compiled apply was thrown away ({@code unstable_if} in {@code
+   * LongAdder.add}, seen with JFR 1.6 s into a two-stream round 0) and compiled again inside the
+   * round. One atomic add per batch (about a thousand a second) costs nothing measurable.
    */
-  final LongAdder pages;
+  final AtomicLong pages;
 
-  final LongAdder bytes;
+  final AtomicLong bytes;
   /**
    * This JVM's JIT compile time ({@link JitClock}, ms, all compiler threads) when the first batch
    * was applied here (the first stream to get there sets it); -1 before, or when the JVM does not
@@ -52,7 +55,7 @@ final class BatchTarget {
   private volatile long lastAppliedNanos;
 
   private BatchTarget(
-      GuestMemory memory, StreamLedger ledger, ReceiptDigest receipt, LongAdder pages, LongAdder bytes,
+      GuestMemory memory, StreamLedger ledger, ReceiptDigest receipt, AtomicLong pages, AtomicLong bytes,
       AtomicLong allowance, long allowed, boolean ownsMemory) {
     this.memory = memory;
     this.pages = pages;
@@ -67,21 +70,17 @@ final class BatchTarget {
   /** The VM's memory; no payload limit beyond the batches' own checks. */
   static BatchTarget vm(GuestMemory memory, int streams, ReceiptDigest receipt) {
     return new BatchTarget(
-        memory, new StreamLedger(streams), receipt, new LongAdder(), new LongAdder(),
+        memory, new StreamLedger(streams), receipt, new AtomicLong(), new AtomicLong(),
         new AtomicLong(Long.MAX_VALUE), Long.MAX_VALUE, false);
   }
 
   /**
    * A fresh scratch memory of {@code template}'s layout for one warm-up call, charged against the
    * session's warm-up {@code allowance} (remaining bytes of {@code allowed}), counted in the
-   * session's warm-up {@code pages} and {@code bytes}. The counters are shared by the session's
-   * warm-up calls, as the VM's are by its page streams: with counters of its own, each call's adds
-   * never met another stream's, and round 0's first contended add on the VM's counters took a branch
-   * of {@link LongAdder#add} the compiled apply had never seen (an {@code unstable_if}
-   * deoptimization at round 0's start on the destination, in JFR over a two-stream transfer).
+   * session's warm-up {@code pages} and {@code bytes} (shared by its warm-up calls).
    */
   static BatchTarget scratch(
-      GuestMemory template, int streams, LongAdder pages, LongAdder bytes, AtomicLong allowance, long allowed) {
+      GuestMemory template, int streams, AtomicLong pages, AtomicLong bytes, AtomicLong allowance, long allowed) {
     return new BatchTarget(
         new ChunkedGuestMemory(template.slots()), new StreamLedger(streams), null, pages, bytes, allowance,
         allowed, true);
@@ -102,8 +101,8 @@ final class BatchTarget {
 
   /** Counts an applied batch and stamps its time (and the JIT clock at the first batch). */
   void applied(int pageCount, long payloadBytes, long nowNanos) {
-    pages.add(pageCount);
-    bytes.add(payloadBytes);
+    pages.addAndGet(pageCount);
+    bytes.addAndGet(payloadBytes);
     lastAppliedNanos = nowNanos;
     if (jitAtFirstBatch.get() < 0) jitAtFirstBatch.compareAndSet(-1, JitClock.compileMillis());
   }

@@ -13,7 +13,6 @@ import io.dbmmigrate.wire.PageBatchDecoder;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -94,9 +93,9 @@ final class ReceiveSession {
   private final AtomicLong warmUpAllowance;
 
   /** Pages and payload bytes applied by the session's WarmUpPages calls (shared: see {@link BatchTarget#scratch}). */
-  private final LongAdder warmUpPages = new LongAdder();
+  private final AtomicLong warmUpPages = new AtomicLong();
 
-  private final LongAdder warmUpBytes = new LongAdder();
+  private final AtomicLong warmUpBytes = new AtomicLong();
 
   /**
    * Checks and applies one batch: decode (CRC, format), every gfn inside a slot and writable in
@@ -184,7 +183,7 @@ final class ReceiveSession {
 
   /** Payload bytes the session's warm-up calls placed into scratch memory so far. */
   long warmUpBytes() {
-    return warmUpBytes.sum();
+    return warmUpBytes.get();
   }
 
   private long warmUpAllowedBytes() {
@@ -276,10 +275,10 @@ final class ReceiveSession {
   }
 
   long pagesApplied() {
-    return vmTarget.pages.sum();
+    return vmTarget.pages.get();
   }
 
   long bytesReceived() {
-    return vmTarget.bytes.sum();
+    return vmTarget.bytes.get();
   }
 }
