@@ -22,7 +22,8 @@ public enum PageExecutor {
    * On the Netty event loop that read (destination) or wrote (source) the call's bytes: no hand-off
    * per batch. The event loop is busy while a batch is applied (a CRC and one positional write per
    * run of pages, about a millisecond per MiB at most), which delays only the other calls on the
-   * same loop.
+   * same loop. A call's first batch may still run on gRPC's executor: gRPC looks up the call's
+   * executor on its own and runs what is queued by then before it switches.
    */
   DIRECT,
   /** gRPC's default executor (a cached thread pool): one hand-off between threads per message. */

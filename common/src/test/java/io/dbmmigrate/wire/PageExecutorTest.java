@@ -49,19 +49,19 @@ class PageExecutorTest {
   }
 
   private static Threads callEachKind(PageExecutor choice) throws Exception {
-    final CompletableFuture<Thread> sendPages = new CompletableFuture<>();
-    final CompletableFuture<Thread> warmUpPages = new CompletableFuture<>();
+    final Batches sendPages = new Batches();
+    final Batches warmUpPages = new Batches();
     final CompletableFuture<Thread> heartbeat = new CompletableFuture<>();
     MigrationTargetGrpc.MigrationTargetImplBase service =
         new MigrationTargetGrpc.MigrationTargetImplBase() {
           @Override
           public StreamObserver<PageBatch> sendPages(StreamObserver<StreamSummary> answer) {
-            return recording(sendPages, answer);
+            return sendPages.recording(answer);
           }
 
           @Override
           public StreamObserver<PageBatch> warmUpPages(StreamObserver<StreamSummary> answer) {
-            return recording(warmUpPages, answer);
+            return warmUpPages.recording(answer);
           }
 
           @Override
@@ -79,43 +79,59 @@ class PageExecutorTest {
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     try {
       MigrationTargetGrpc.newBlockingStub(channel).heartbeat(HeartbeatRequest.getDefaultInstance());
-      sendOne(MigrationTargetGrpc.newStub(channel)::sendPages);
-      sendOne(MigrationTargetGrpc.newStub(channel)::warmUpPages);
+      sendPages.sendTwo(MigrationTargetGrpc.newStub(channel)::sendPages);
+      warmUpPages.sendTwo(MigrationTargetGrpc.newStub(channel)::warmUpPages);
       return new Threads(
-          sendPages.get(30, TimeUnit.SECONDS), warmUpPages.get(30, TimeUnit.SECONDS), heartbeat.get(30, TimeUnit.SECONDS));
+          sendPages.second.get(30, TimeUnit.SECONDS),
+          warmUpPages.second.get(30, TimeUnit.SECONDS),
+          heartbeat.get(30, TimeUnit.SECONDS));
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       server.shutdown(5_000);
     }
   }
 
-  /** Records the thread of the first batch's callback; answers at the end of the call. */
-  private static StreamObserver<PageBatch> recording(CompletableFuture<Thread> seen, StreamObserver<StreamSummary> answer) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(PageBatch b) {
-        seen.complete(Thread.currentThread());
-      }
+  /**
+   * One page-batch call of two batches, the second sent after the server's handler saw the first.
+   * The second batch's thread is the one checked: gRPC looks up a call's executor on its own
+   * executor and runs what is queued by then (the call's start, often the first message) on that
+   * thread before it switches (SerializingExecutor.setExecutor in grpc-java's ServerImpl), so the
+   * first batch of a call may run on gRPC's executor with either choice.
+   */
+  private static final class Batches {
+    final CompletableFuture<Thread> first = new CompletableFuture<>();
+    final CompletableFuture<Thread> second = new CompletableFuture<>();
 
-      @Override
-      public void onError(Throwable t) {
-        seen.completeExceptionally(t);
-      }
+    StreamObserver<PageBatch> recording(StreamObserver<StreamSummary> answer) {
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(PageBatch b) {
+          (first.isDone() ? second : first).complete(Thread.currentThread());
+        }
 
-      @Override
-      public void onCompleted() {
-        answer.onNext(StreamSummary.getDefaultInstance());
-        answer.onCompleted();
-      }
-    };
-  }
+        @Override
+        public void onError(Throwable t) {
+          first.completeExceptionally(t);
+          second.completeExceptionally(t);
+        }
 
-  private static void sendOne(java.util.function.Function<StreamObserver<StreamSummary>, StreamObserver<PageBatch>> call)
-      throws Exception {
-    SummaryFuture done = new SummaryFuture();
-    StreamObserver<PageBatch> requests = call.apply(done);
-    requests.onNext(PageBatch.newBuilder().setSessionId("s").build());
-    requests.onCompleted();
-    done.get(30, TimeUnit.SECONDS);
+        @Override
+        public void onCompleted() {
+          answer.onNext(StreamSummary.getDefaultInstance());
+          answer.onCompleted();
+        }
+      };
+    }
+
+    void sendTwo(java.util.function.Function<StreamObserver<StreamSummary>, StreamObserver<PageBatch>> call)
+        throws Exception {
+      SummaryFuture done = new SummaryFuture();
+      StreamObserver<PageBatch> requests = call.apply(done);
+      requests.onNext(PageBatch.newBuilder().setSessionId("s").build());
+      first.get(30, TimeUnit.SECONDS);
+      requests.onNext(PageBatch.newBuilder().setSessionId("s").setSequence(1).build());
+      requests.onCompleted();
+      done.get(30, TimeUnit.SECONDS);
+    }
   }
 }
