@@ -46,6 +46,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,9 @@ final class GrpcTargetSession implements TargetSession {
 
   /** Batches gRPC may hold queued per stream before isReady turns false. */
   static final int ON_READY_BATCHES = 2;
+
+  /** How often the warm-up drops its batch latencies (see {@link #warmUp}). */
+  static final long WARM_UP_LATENCY_DROP_MILLIS = 250;
 
   /** The warm-up passes over at most this much of the start of RAM (see {@link #warmUp}). */
   static final long WARM_UP_WINDOW_BYTES = 256L << 20;
@@ -258,12 +262,23 @@ final class GrpcTargetSession implements TargetSession {
       Throwable failure = null;
       // Every stream ends by itself (its budget, a pass without pages, or the deadline): wait for
       // all, so that no warm-up call is still open when round 0 starts; never cancel the senders
-      // (a cancel would also fail their later rounds).
+      // (a cancel would also fail their later rounds). Meanwhile the warm-up's batch latencies are
+      // dropped every WARM_UP_LATENCY_DROP_MILLIS, as each round's end takes them: the recorders'
+      // writers then meet the phase flips and fresh minima of the rounds. With one drop at the
+      // warm-up's end, round 0's first batches took branches that the compiled sender (its flush
+      // and gRPC's onNext) had never taken, and both were thrown away and compiled again inside
+      // round 0 (unstable_if in HdrHistogram's WriterReaderPhaser and updateMinAndMax, in JFR).
       for (Future<PageStreamSender.Result> f : futures) {
-        try {
-          sent += f.get().wireBytes();
-        } catch (ExecutionException e) {
-          if (failure == null) failure = e.getCause();
+        while (true) {
+          try {
+            sent += f.get(WARM_UP_LATENCY_DROP_MILLIS, TimeUnit.MILLISECONDS).wireBytes();
+            break;
+          } catch (TimeoutException e) {
+            batchLatency.discardRecorded();
+          } catch (ExecutionException e) {
+            if (failure == null) failure = e.getCause();
+            break;
+          }
         }
       }
       if (failure != null) throw new TransferException("page-path warm-up: " + messageOf(failure), failure);
