@@ -142,25 +142,49 @@ final class PageStreamSender {
    * ends and the next one starts (all of the call's buffers come back, the next call allocates
    * anew), and code compiled without ever seeing that was thrown away at the start of round 0 and
    * compiled again inside it (Netty's allocator on the source: three compilations of 0.5 to 1 s
-   * each on a 2-core machine). A second call lets the compilers see the change before round 0.
+   * each on a 2-core machine). Hence several calls, each taking {@link #callShare} of what its
+   * stream has left:
+   *
+   * <ul>
+   *   <li>four short ones first: a call's end takes branches in Netty's write path that C2 first
+   *       treats as never taken, and compiles again only after a few such ends (the bytecode's trap
+   *       limit) and on the next traffic. With two long calls per stream, the last end before round
+   *       0 was that one, and C2 compiled Netty's write path again inside round 0 (0.4 s of C2 with
+   *       two streams, in JFR);
+   *   <li>then a long one, where most of the compiling happens;
+   *   <li>then one more, as long again: its first batch meets the code compiled during the long
+   *       call, as round 0's first batch will, and the rest of the call leaves the compilers time
+   *       to compile it again (a quarter of the length was too short on two cores). A call's first batch takes
+   *       branches no other batch takes (the destination binds the call to its session, its ledger
+   *       starts the stream's numbering); code compiled while none came treated them as never
+   *       taken, and round 0's first batch threw the destination's whole compiled apply away (0.5 s
+   *       of C2 inside round 0, in JFR). Met in the warm-up instead, they are compiled as branches.
+   * </ul>
    */
-  static final int WARM_UP_CALLS = 2;
+  static final int WARM_UP_CALLS = 6;
+
+  /** The fraction of its stream's remaining warm-up payload and time that call {@code c} takes. */
+  static double callShare(int c) {
+    if (c < 4) return 1 / 32.0; // short
+    return c == 4 ? 0.5 : 1; // long, then the rest (as long again)
+  }
 
   /**
    * {@link #WARM_UP_CALLS} WarmUpPages calls (see target.proto), one after the other, each passing
    * over all of {@code window}'s pages again and again until its share of {@code maxWireBytes}
    * went out (checked after every batch: a call overshoots by at most one batch and the page that
    * did not fit), a pass added no page, or its share of the time to {@code deadlineNanos}
-   * (System.nanoTime) passed (checked after every batch and every chunk). A call per pass had the
-   * destination map and drop a scratch memory for every pass; this is one per call.
+   * (System.nanoTime) passed (checked after every batch and every chunk). A call's share is its
+   * {@link #callShare} of what the stream has left; the last call's is all. A call per pass had the destination map and drop a scratch memory for
+   * every pass; this is one per call.
    */
   Result warmUp(String sessionId, HarvestBitmap.Round window, GuestMemory mem, long deadlineNanos, long maxWireBytes)
       throws StreamFailedException, InterruptedException {
     Result total = new Result(stream, 0, 0, 0, 0, 0);
     for (int c = 0; c < WARM_UP_CALLS; c++) {
-      final int callsLeft = WARM_UP_CALLS - c;
-      final long callDeadline = System.nanoTime() + (deadlineNanos - System.nanoTime()) / callsLeft;
-      final long callBytes = Math.max(1, (maxWireBytes - total.wireBytes()) / callsLeft);
+      final double share = callShare(c);
+      final long callDeadline = System.nanoTime() + (long) ((deadlineNanos - System.nanoTime()) * share);
+      final long callBytes = Math.max(1, (long) ((maxWireBytes - total.wireBytes()) * share));
       Result r = send(sessionId, 0, Passes.over(window, callDeadline, callBytes), mem, ProgressSink.NONE, true);
       total = total.plus(r);
       if (r.pages() == 0 || System.nanoTime() - deadlineNanos > 0) break;

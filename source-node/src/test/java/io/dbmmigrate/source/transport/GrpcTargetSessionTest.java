@@ -238,16 +238,16 @@ class GrpcTargetSessionTest {
   }
 
   @Test
-  void aWarmUpIsTwoCallsPerStreamOverManyPassesAndKeepsToItsBudget() throws Exception {
+  void aWarmUpIsSixCallsPerStreamOverManyPassesAndKeepsToItsBudget() throws Exception {
     MapGuestMemory src = sparselyWrittenGuest();
     final long guestBytes = src.totalPages() * GuestMemory.PAGE_SIZE;
     try (TargetSession s = open(2, false, 10_000)) {
       TargetSession.WarmUp w = s.warmUp(src, 262144, guestBytes, 10_000);
-      assertThat(dest.warmUpCalls.get()).as("calls: two per stream, for all passes")
+      assertThat(dest.warmUpCalls.get()).as("calls: six per stream, for all passes")
           .isEqualTo(2 * PageStreamSender.WARM_UP_CALLS);
       assertThat(dest.warmUpPages.get()).as("more than one pass per stream").isGreaterThan(2 * 2 * 4096L);
-      // each stream stops within a batch (64 KiB here) and a page of its half of the budget (its
-      // second call's share is what its first left)
+      // each stream stops within a batch (64 KiB here) and a page of its half of the budget (each
+      // call's share is a fraction of what the calls before it left, the last call's all of it)
       assertThat(w.bytes()).isBetween(guestBytes, guestBytes + 2 * ((64 << 10) + 2 * GuestMemory.PAGE_SIZE));
     }
   }
