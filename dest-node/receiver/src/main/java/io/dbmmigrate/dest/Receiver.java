@@ -218,7 +218,10 @@ public final class Receiver {
     ReceiveSession p = current.get();
     ReceiveSession s = p != null && p.postcopy != null && p.id.equals(req.getSessionId()) ? p : session(req.getSessionId());
     s.touch(nanoClock.getAsLong());
-    return HeartbeatResponse.newBuilder().setBatchesApplied(s.vmTarget.ledger.batches()).build();
+    HeartbeatResponse.Builder r = HeartbeatResponse.newBuilder().setBatchesApplied(s.vmTarget.ledger.batches());
+    final long jit = JitClock.compileMillis();
+    if (jit >= 0) r.setJitCompileMillis(jit);
+    return r.build();
   }
 
   /** Discards the session unless its commit started; false when there was no such session. */

@@ -3,11 +3,13 @@ package io.dbmmigrate.dest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dbmmigrate.jvm.JitClock;
 import io.dbmmigrate.machine.VirtualMachine;
 import io.dbmmigrate.machine.VmHost;
 import io.dbmmigrate.proto.v1.AbortRequest;
 import io.dbmmigrate.proto.v1.CommitResponse;
 import io.dbmmigrate.proto.v1.HeartbeatRequest;
+import io.dbmmigrate.proto.v1.HeartbeatResponse;
 import io.dbmmigrate.proto.v1.PageBatch;
 import io.grpc.Status;
 import java.util.EnumSet;
@@ -62,6 +64,15 @@ class ReceiverTest {
     assertThat(r.getResumed()).isTrue();
     assertThat(receiver.state()).isEqualTo(ReceiverState.RESUMED);
     assertThat(budget.reservedBytes()).isZero();
+  }
+
+  @Test
+  void aHeartbeatSaysHowLongThisJvmHasCompiled() throws Exception {
+    String s = begin();
+    sendAll(s); // compiles something, at least in C1
+    HeartbeatResponse r = receiver.heartbeat(HeartbeatRequest.newBuilder().setSessionId(s).build());
+    assertThat(r.hasJitCompileMillis()).as("a HotSpot JVM reports its compile time").isTrue();
+    assertThat(r.getJitCompileMillis()).isPositive().isLessThanOrEqualTo(JitClock.compileMillis());
   }
 
   @Test

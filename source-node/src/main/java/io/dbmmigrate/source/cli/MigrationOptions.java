@@ -152,7 +152,10 @@ public final class MigrationOptions {
   @Option(
       names = "--jit-warm-up-ms",
       paramLabel = "MS",
-      description = "The longest the page-path warm-up (--jit-warm-up) runs. Default: ${DEFAULT-VALUE}.")
+      description =
+          "The longest the page-path warm-up (--jit-warm-up) runs, including its end: a wait, in"
+              + " windows of 0.5 s, until neither node's JIT compilers finished more than 10 ms of"
+              + " work in one. Default: ${DEFAULT-VALUE}.")
   long jitWarmUpMillis = JitWarmUp.DEFAULT.maxMillis();
 
   @Option(

@@ -7,7 +7,8 @@ package io.dbmmigrate.source.migration;
  * target.proto, never into the VM), two calls per stream one after the other, pass after pass
  * until {@code bytes} of payload went out (a mostly-zero guest sends 8-byte markers for most
  * pages) or {@code maxMillis} passed, so that both
- * JVMs compile the page path before the measured rounds. At most what the destination advertises
+ * JVMs compile the page path before the measured rounds; then, within the same {@code maxMillis},
+ * a wait until both nodes' compilers are quiet ({@link CompilerQuiet}). At most what the destination advertises
  * is asked for (BeginSessionResponse.max_warm_up_bytes: the larger of the guest's size and 16 GiB;
  * the guest's size from an older destination), plus at most one batch per stream (the
  * destination accepts twice what it advertises, plus 1 MiB).

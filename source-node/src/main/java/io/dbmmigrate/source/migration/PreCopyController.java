@@ -16,6 +16,7 @@ import io.dbmmigrate.report.MigrationReport;
 import io.dbmmigrate.report.TimelineSample;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -461,11 +462,18 @@ public final class PreCopyController {
     try {
       TargetSession.WarmUp w =
           s.warmUp(mem, VmSpec.RAM_BASE_GFN, warmUp.bytes(), warmUp.maxMillis());
-      if (w.bytes() > 0)
+      if (w.bytes() > 0) {
+        // What the warm-up's last batches set off compiles now, not in round 0 (CompilerQuiet).
+        CompilerQuiet.Outcome q =
+            CompilerQuiet.await(
+                JitClock::compileMillis, s::peerJitCompileMillis, clock,
+                TimeUnit.MILLISECONDS.toNanos(warmUp.maxMillis()) - w.nanos());
         log.info(
-            "{}: page-path warm-up: {} MiB in {} ms ({} ms of JIT compilation meanwhile)",
-            migrationId, w.bytes() >> 20, w.nanos() / 1_000_000,
+            "{}: page-path warm-up: {} MiB in {} ms, then {} ms until both nodes' compilers were{} quiet"
+                + " ({} ms of JIT compilation on this node meanwhile)",
+            migrationId, w.bytes() >> 20, w.nanos() / 1_000_000, q.waitedMillis(), q.quiet() ? "" : " not yet",
             jit0 < 0 ? "?" : Long.toString(JitClock.compileMillis() - jit0));
+      }
     } catch (TransferException e) {
       log.warn("{}: page-path warm-up failed, going on without it: {}", migrationId, e.getMessage());
     }

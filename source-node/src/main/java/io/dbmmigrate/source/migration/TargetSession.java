@@ -41,6 +41,14 @@ public interface TargetSession extends AutoCloseable {
   }
 
   /**
+   * The destination JVM's JIT compile time so far, in milliseconds (Heartbeat), or -1 when it does
+   * not say or cannot be asked (never throws). For the end of the warm-up ({@link CompilerQuiet}).
+   */
+  default long peerJitCompileMillis() {
+    return -1;
+  }
+
+  /**
    * Commits: the destination checks that every batch arrived, compares digests and, on a match
    * and {@code resume}, resumes the VM. After it returns, the session is over.
    *

@@ -13,6 +13,7 @@ import io.dbmmigrate.proto.v1.DigestResponse;
 import io.dbmmigrate.proto.v1.GcPause;
 import io.dbmmigrate.proto.v1.GpaRange;
 import io.dbmmigrate.proto.v1.HeartbeatRequest;
+import io.dbmmigrate.proto.v1.HeartbeatResponse;
 import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
 import io.dbmmigrate.proto.v1.StartPostcopyRequest;
 import io.dbmmigrate.proto.v1.StreamManifest;
@@ -412,15 +413,29 @@ final class GrpcTargetSession implements TargetSession {
    * hashing). Failures are only logged: a dead destination shows up in the next real call.
    */
   private void heartbeat() {
+    heartbeatNow();
+  }
+
+  /** One Heartbeat call: its answer, or null when it failed (logged). Any thread. */
+  private HeartbeatResponse heartbeatNow() {
     try {
       long t0 = System.nanoTime();
-      MigrationTargetGrpc.newBlockingStub(control)
-          .withDeadlineAfter(Math.min(rpcTimeoutMillis, 5_000), TimeUnit.MILLISECONDS)
-          .heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build());
+      HeartbeatResponse r =
+          MigrationTargetGrpc.newBlockingStub(control)
+              .withDeadlineAfter(Math.min(rpcTimeoutMillis, 5_000), TimeUnit.MILLISECONDS)
+              .heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build());
       lastRoundTripNanos = System.nanoTime() - t0;
+      return r;
     } catch (RuntimeException e) {
       log.debug("heartbeat to {} failed: {}", target, GrpcErrors.describe(e));
+      return null;
     }
+  }
+
+  @Override
+  public long peerJitCompileMillis() {
+    HeartbeatResponse r = heartbeatNow();
+    return r != null && r.hasJitCompileMillis() ? r.getJitCompileMillis() : -1;
   }
 
   @Override
