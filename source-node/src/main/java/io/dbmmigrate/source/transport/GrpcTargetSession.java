@@ -410,14 +410,10 @@ final class GrpcTargetSession implements TargetSession {
 
   /**
    * Tells the destination the source is alive during phases without page traffic (final sync,
-   * hashing). Failures are only logged: a dead destination shows up in the next real call.
+   * hashing); returns its answer, or null when the call failed. Failures are only logged: a dead
+   * destination shows up in the next real call. Any thread.
    */
-  private void heartbeat() {
-    heartbeatNow();
-  }
-
-  /** One Heartbeat call: its answer, or null when it failed (logged). Any thread. */
-  private HeartbeatResponse heartbeatNow() {
+  private HeartbeatResponse heartbeat() {
     try {
       long t0 = System.nanoTime();
       HeartbeatResponse r =
@@ -434,7 +430,7 @@ final class GrpcTargetSession implements TargetSession {
 
   @Override
   public long peerJitCompileMillis() {
-    HeartbeatResponse r = heartbeatNow();
+    HeartbeatResponse r = heartbeat();
     return r != null && r.hasJitCompileMillis() ? r.getJitCompileMillis() : -1;
   }
 
