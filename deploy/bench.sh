@@ -56,7 +56,8 @@ build_common_test_classpath() {
   CP="$root/common/target/test-classes:$root/common/target/classes:$root/proto/target/classes:$deps"
 }
 
-# transfer: environment RAM (default 4g), STREAMS (default "1 2 4"), BATCHES (--batch-bytes values,
+# transfer: environment RAM (default 4g), STREAMS (default "1 2": the two the targets name; "1 2 4"
+# adds four), BATCHES (--batch-bytes values,
 # default "1m"; e.g. "256k 1m 4m" sweeps batch size x streams), COMPRESS (none|lz4, default none), BENCH_HEAP (default "-Xms1g -Xmx1g -XX:+AlwaysPreTouch": guest memory is off the heap, and
 # the heaps are committed before the measurement, so round 0 does not time the kernel faulting in
 # fresh heap), PREALLOC (1, the default: the destination backs the guest's memory before it
@@ -68,7 +69,7 @@ build_common_test_classpath() {
 # destination takes the larger of the guest's size and 16 GiB); on this 2-core machine both
 # nodes' compilers needed about 12 GiB (17 s) before round 0 ran free of C2 compilations,
 # EXECUTORS (--page-executor of both nodes, default "pool"; "pool direct" sweeps it: where the
-# page batches' gRPC callbacks run, see the README), REPEATS (default 1: runs of each configuration,
+# page batches' gRPC callbacks run, see the README), REPEATS (default 5: runs of each configuration,
 # taken in turns; the figures are then medians, each ratio the median of the runs' own ratios),
 # PROFILE=1 (JFR recordings of the first run into results/bench-transfer/).
 # Baselines, each measured right before its migration: raw TCP (the sink discards; the issue's
@@ -79,8 +80,8 @@ build_common_test_classpath() {
 # The raw TCP baseline (one connection, 1 MiB direct buffers, a sink that discards) is measured
 # right before each migration, so each ratio compares two measurements taken seconds apart.
 bench_transfer() {
-  local ram=${RAM:-4g} streams_list=${STREAMS:-"1 2 4"} compress=${COMPRESS:-none}
-  local batches=${BATCHES:-1m} executors=${EXECUTORS:-pool} repeats=${REPEATS:-1}
+  local ram=${RAM:-4g} streams_list=${STREAMS:-"1 2"} compress=${COMPRESS:-none}
+  local batches=${BATCHES:-1m} executors=${EXECUTORS:-pool} repeats=${REPEATS:-5}
   [[ "$repeats" =~ ^[1-9][0-9]*$ ]] || { echo "REPEATS must be a positive integer, not '$repeats'" >&2; exit 2; }
   local heap=${BENCH_HEAP:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
   local prealloc=${PREALLOC:-1} place_sink=backed dest_args=()
