@@ -8,18 +8,21 @@ import java.util.function.LongSupplier;
  * The end of the page-path warm-up: waits until the JIT compilers of both nodes have gone quiet,
  * so that compilations the warm-up set off do not run inside round 0.
  *
- * <p>Why a wait is needed at all: the warm-up's last batches still set off compilations. On the
- * source, every page-batch call's end takes branches in Netty's write path that a running call
- * never takes; after a few call ends, C2 compiles those methods again (JFR over a two-stream
- * transfer: the second warm-up call's end at round 0's start queued 0.45 s of C2 work, which then
- * ran inside round 0 on a 2-core machine shared with the page path).
+ * <p>Why: a short warm-up ends while the compilers still work through what it set off (the
+ * default 256 MiB is over in under a second; in a default {@code run-local} migration this wait
+ * then took 1.0 s on a 2-core machine, compile time that round 0 would otherwise have shared its
+ * cores with). What a wait cannot catch: a recompilation that C2 starts only on further traffic
+ * (after a trap in code that kept running); {@code PageStreamSender}'s warm-up calls are laid out
+ * to bring those into the warm-up.
  *
  * <p>Quiet means: over one window of {@link #WINDOW_MILLIS}, neither node's accumulated JIT time
  * grew by more than {@link #BUSY_MILLIS}. The clocks are {@code JitClock}'s (the compile time of
  * compilations that finished), so one long compilation shows only when it ends: the window is
- * longer than most single compilations here (C2's largest in round 0 took 0.25 s), not all. A
- * clock that reads -1 (a JVM or destination that does not say) counts as quiet. Never longer than
- * {@code maxNanos}: the warm-up's own time limit bounds it.
+ * longer than most single compilations here (most took under 0.25 s in the JFR recordings; the
+ * largest, gRPC's delivery task with the whole apply inlined, about 1 s), not all. A clock that
+ * reads -1 (a JVM or destination that does not say) counts as quiet. Never longer than {@code
+ * maxNanos} (the warm-up's own time limit) plus one reading of each clock (the destination's is
+ * a Heartbeat call, at most 5 s when it does not answer).
  */
 public final class CompilerQuiet {
   /** Length of one observation window. */
