@@ -154,19 +154,23 @@ final class PageStreamSender {
    *   <li>then a long one, where most of the compiling happens;
    *   <li>then one more, as long again: its first batch meets the code compiled during the long
    *       call, as round 0's first batch will, and the rest of the call leaves the compilers time
-   *       to compile it again (a quarter of the length was too short on two cores). A call's first batch takes
-   *       branches no other batch takes (the destination binds the call to its session, its ledger
-   *       starts the stream's numbering); code compiled while none came treated them as never
-   *       taken, and round 0's first batch threw the destination's whole compiled apply away (0.5 s
-   *       of C2 inside round 0, in JFR). Met in the warm-up instead, they are compiled as branches.
+   *       to compile it again (a quarter of the length was too short on two cores). A call's first
+   *       batch takes branches no other batch takes (the destination binds the call to its
+   *       session, its ledger starts the stream's numbering); code compiled while none came
+   *       treated them as never taken, and round 0's first batch threw the destination's whole
+   *       compiled apply away (0.5 s of C2 inside round 0, in JFR). Met in the warm-up instead,
+   *       they are compiled as branches.
    * </ul>
    */
   static final int WARM_UP_CALLS = 6;
 
+  /** The short calls that open a stream's warm-up (the long one and the last one follow). */
+  private static final int SHORT_WARM_UP_CALLS = WARM_UP_CALLS - 2;
+
   /** The fraction of its stream's remaining warm-up payload and time that call {@code c} takes. */
   static double callShare(int c) {
-    if (c < 4) return 1 / 32.0; // short
-    return c == 4 ? 0.5 : 1; // long, then the rest (as long again)
+    if (c < SHORT_WARM_UP_CALLS) return 1 / 32.0;
+    return c == SHORT_WARM_UP_CALLS ? 0.5 : 1; // the long call, then the rest (as long again)
   }
 
   /**
@@ -175,8 +179,8 @@ final class PageStreamSender {
    * went out (checked after every batch: a call overshoots by at most one batch and the page that
    * did not fit), a pass added no page, or its share of the time to {@code deadlineNanos}
    * (System.nanoTime) passed (checked after every batch and every chunk). A call's share is its
-   * {@link #callShare} of what the stream has left; the last call's is all. A call per pass had the destination map and drop a scratch memory for
-   * every pass; this is one per call.
+   * {@link #callShare} of what the stream has left; the last call's is all. A call per pass had
+   * the destination map and drop a scratch memory for every pass; this is one per call.
    */
   Result warmUp(String sessionId, HarvestBitmap.Round window, GuestMemory mem, long deadlineNanos, long maxWireBytes)
       throws StreamFailedException, InterruptedException {
