@@ -53,10 +53,10 @@ public final class SimulatedVm implements VirtualMachine {
 
   SimulatedVm(
       VmSpec spec, StorePattern pattern, MmuVariant variant, ScanVariant scanVariant,
-      WorkloadFactory workloads, double deviceWriteMbps, java.nio.channels.FileChannel backing) {
+      WorkloadFactory workloads, double deviceWriteMbps, ChunkedGuestMemory fresh) {
     this.spec = spec;
     this.workloads = workloads;
-    this.memory = backing == null ? new ChunkedGuestMemory(spec.slots()) : new ChunkedGuestMemory(spec.slots(), backing);
+    this.memory = fresh == null ? new ChunkedGuestMemory(spec.slots()) : fresh;
     MachineTuning t = spec.tuning();
     this.mmu = new Stage2Mmu(memory, spec.vcpuCount(), t.mmuTuning(), spec.backing(), variant);
     this.dirtyLog = new Stage2DirtyLog(mmu, t.splitPolicy(), scanVariant);

@@ -1,6 +1,7 @@
 package io.dbmmigrate.machine;
 
 import io.dbmmigrate.dirty.ScanVariant;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
 import io.dbmmigrate.mmu.MmuVariant;
 import io.dbmmigrate.vcpu.StorePattern;
 import io.dbmmigrate.vcpu.WorkloadFactory;
@@ -34,7 +35,7 @@ public final class SimulatedVms {
     private int ringEntries = io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_RING_ENTRIES;
     private int hdbssEntries = io.dbmmigrate.dirty.DirtyLogOptions.DEFAULT_HDBSS_ENTRIES;
     private double dirtyLimitMbps;
-    private java.nio.channels.FileChannel backing; // null: a fresh sparse file
+    private ChunkedGuestMemory memory; // null: a fresh sparse memory
 
     private Builder(VmSpec spec) {
       if (spec == null) throw new IllegalArgumentException("spec missing");
@@ -99,11 +100,14 @@ public final class SimulatedVms {
     }
 
     /**
-     * The file behind guest memory ({@link io.dbmmigrate.memory.BackingFile}, e.g. preallocated),
-     * owned by the VM from {@link #build}; null (the default) for a fresh sparse file.
+     * The guest's memory, fresh (nobody wrote it) and of the spec's slots (e.g. {@link
+     * ChunkedGuestMemory#preallocated}), owned by the VM from {@link #build}; null (the default)
+     * for a fresh sparse memory.
      */
-    public Builder backing(java.nio.channels.FileChannel file) {
-      this.backing = file;
+    public Builder memory(ChunkedGuestMemory fresh) {
+      if (fresh != null && !fresh.slots().equals(spec.slots()))
+        throw new IllegalArgumentException("memory of slots " + fresh.slots() + " for a VM of " + spec.slots());
+      this.memory = fresh;
       return this;
     }
 
@@ -116,7 +120,7 @@ public final class SimulatedVms {
 
     public SimulatedVm build() {
       SimulatedVm vm =
-          new SimulatedVm(spec, storePattern, mmuVariant, scanVariant, workloads, deviceWriteMbps, backing);
+          new SimulatedVm(spec, storePattern, mmuVariant, scanVariant, workloads, deviceWriteMbps, memory);
       vm.stage2DirtyLog().setTrackerDefaults(ringEntries, hdbssEntries, dirtyLimitMbps);
       if (prefaultRam) vm.mmu().populate(vm.ram().baseGfn(), vm.ram().endGfn());
       return vm;

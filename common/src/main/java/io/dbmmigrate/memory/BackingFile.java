@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The file behind a {@link ChunkedGuestMemory}: created in a directory (tmpfs by default), open
@@ -103,42 +101,18 @@ public final class BackingFile {
       for (long at = ranges[i]; at < ranges[i] + ranges[i + 1]; at += PREALLOC_CHUNK)
         chunks.add(new long[] {at, Math.min(PREALLOC_CHUNK, ranges[i] + ranges[i + 1] - at)});
     FileChannel ch = sparse(dir, bytes);
-    AtomicInteger next = new AtomicInteger();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Runnable writer =
-        () -> {
-          ByteBuffer zeros = ByteBuffer.allocateDirect(PREALLOC_CHUNK); // zeroed by the JDK
-          try {
-            for (int c = next.getAndIncrement(); c < chunks.size() && failure.get() == null; c = next.getAndIncrement()) {
-              long pos = chunks.get(c)[0];
-              zeros.clear().limit((int) chunks.get(c)[1]);
-              while (zeros.hasRemaining()) pos += ch.write(zeros, pos);
-            }
-          } catch (IOException | RuntimeException e) {
-            failure.compareAndSet(null, e); // an interrupt shows as ClosedByInterruptException
-          }
-        };
-    List<Thread> workers = new ArrayList<>();
-    for (int i = 1; i < threads; i++) {
-      Thread t = new Thread(writer, "guest-prealloc-" + i);
-      t.setDaemon(true);
-      t.start();
-      workers.add(t);
-    }
-    writer.run();
-    boolean interrupted = false;
-    for (Thread t : workers) {
-      while (true) {
-        try {
-          t.join();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true;
-          failure.compareAndSet(null, e); // the workers stop at their next chunk
-        }
-      }
-    }
-    Throwable f = failure.get();
+    Throwable f =
+        ParallelChunks.run(
+            chunks.size(), threads, "guest-prealloc",
+            () -> {
+              ByteBuffer zeros = ByteBuffer.allocateDirect(PREALLOC_CHUNK); // zeroed by the JDK
+              return c -> {
+                long pos = chunks.get(c)[0];
+                zeros.clear().limit((int) chunks.get(c)[1]);
+                while (zeros.hasRemaining()) pos += ch.write(zeros, pos);
+              };
+            });
+    boolean interrupted = Thread.currentThread().isInterrupted();
     if (f == null && interrupted) f = new InterruptedException();
     if (f != null) {
       closeQuietly(ch);

@@ -54,6 +54,12 @@ import java.util.List;
  *       mapping would kill the process with SIGBUS instead).
  * </ul>
  *
+ * A memory made by {@link #preallocated} (a destination's {@code --prealloc-ram}) has every page
+ * backed and mapped before use, as a QEMU guest with preallocated RAM has: there a host write from
+ * a direct buffer is a copy through the mapping (no fault to pay, and no inode lock for two page
+ * streams to take turns on), and readers read in place. The choice is made per 2 MiB block
+ * ({@code populatedBlocks}, fixed at construction); {@link #sampled} populates only some blocks.
+ *
  * Readers follow the same split for whole chunks ({@link PageReader#run}): a 2 MiB block that was
  * only ever placed by the kernel is read with one positional read (pread) instead of 512 faults;
  * a block this process has written through the mapping is read in place. Which blocks those are
@@ -95,7 +101,7 @@ import java.util.List;
  * (a pre-copy page copy) may see the bit clear (page read as zeros) or a torn page; the dirty log
  * reports that page again in the next sync, so the torn copy is always resent.
  */
-public final class ChunkedGuestMemory implements GuestMemory {
+public final class ChunkedGuestMemory implements GuestMemory, AutoCloseable {
   /** Bytes per mapped region (1 GiB: one mapped buffer may hold at most 2 GiB - 1). */
   public static final long REGION_BYTES = 1L << 30;
 
@@ -123,6 +129,15 @@ public final class ChunkedGuestMemory implements GuestMemory {
   private final long[] mappedBlocks;
   /** One bit per file page: set once the page was written (by guest or host). */
   private final long[] written;
+  /**
+   * One bit per 2 MiB block of the file: the block is backed and mapped writable in this
+   * process's page tables ({@link #preallocated}, {@link #sampled}), so host writes from direct
+   * buffers into it are copies through the mapping. Written by the constructor only (a final
+   * field: published with the object), plain reads after.
+   */
+  private final long[] populatedBlocks;
+  /** Every slot block is populated ({@link #preallocated}). */
+  private final boolean populated;
   private final long totalPages;
   private final long gfnLimit;
   private volatile boolean closed;
@@ -134,7 +149,7 @@ public final class ChunkedGuestMemory implements GuestMemory {
 
   /** A memory backed by a sparse, unlinked file created in dir. */
   public ChunkedGuestMemory(List<MemorySlotSpec> slots, Path dir) {
-    this(slots, dir, null);
+    this(slots, dir, null, List.of(), 1);
   }
 
   /**
@@ -144,10 +159,78 @@ public final class ChunkedGuestMemory implements GuestMemory {
    * ({@link BackingFile#preallocated}) that nobody wrote.
    */
   public ChunkedGuestMemory(List<MemorySlotSpec> slots, FileChannel backing) {
-    this(slots, null, backing);
+    this(slots, null, backing, List.of(), 1);
   }
 
-  private ChunkedGuestMemory(List<MemorySlotSpec> slots, Path dir, FileChannel backing) {
+  /**
+   * A memory of these slots whose every page is backed and mapped before it is returned, as a
+   * QEMU memory backend with {@code prealloc=on} is: the file is preallocated ({@link
+   * #preallocatedBacking}), then {@code threads} threads store a zero byte into each page through
+   * the mapping (QEMU touches every page the same way, or asks for {@code MADV_POPULATE_WRITE}),
+   * which leaves every page mapped writable in this process's page tables. Its content is zeros
+   * and no page counts as written.
+   *
+   * <p>Host writes into it ({@link #writePages} from a direct buffer: the receiver's path) are
+   * then plain copies through the mapping: no fault (the page is mapped), no system call, and no
+   * lock shared between writers. A positional write to the file would take the file's inode lock
+   * for each run, so two page streams' appliers would take turns (and spin) on it; a copy through
+   * the mapping runs in parallel. Measured on this project's 2-core machine (2 GiB, 1 MiB writes
+   * from a direct buffer): pwrite 5 to 6.7 GB/s on one thread and no more on two; a copy through
+   * the populated mapping 15 to 20 GB/s on one thread, 25 GB/s on two; populating cost 1.2 µs a
+   * page.
+   *
+   * @throws GuestMemoryExhaustedException when dir cannot hold the slots
+   */
+  public static ChunkedGuestMemory preallocated(List<MemorySlotSpec> slots, Path dir, int threads) {
+    return populatedIn(slots, dir, blocks(slots, 1, Integer.MAX_VALUE), threads);
+  }
+
+  /**
+   * A sparse memory of these slots in which a sample of blocks is populated as {@link
+   * #preallocated} populates all: every {@code everyBlocks}-th 2 MiB block from each slot's start,
+   * at most {@code blocksPerSlot} per slot. Host writes take both of {@link #writePages}' ways in
+   * it: a destination's page-path warm-up writes into such a memory when the VM's memory is
+   * preallocated, so that both JVMs compile the way round 0 takes (and the one the warm-up's
+   * sparse blocks take) before round 0.
+   */
+  public static ChunkedGuestMemory sampled(List<MemorySlotSpec> slots, Path dir, int everyBlocks, int blocksPerSlot) {
+    if (everyBlocks < 1 || blocksPerSlot < 0)
+      throw new IllegalArgumentException("every " + everyBlocks + " blocks, " + blocksPerSlot + " per slot");
+    return populatedIn(slots, dir, blocks(slots, everyBlocks, blocksPerSlot), 1);
+  }
+
+  private static ChunkedGuestMemory populatedIn(List<MemorySlotSpec> slots, Path dir, List<long[]> blocks, int threads) {
+    if (threads < 1) throw new IllegalArgumentException("threads must be positive, got " + threads);
+    long[] ranges = new long[2 * blocks.size()];
+    for (int i = 0; i < blocks.size(); i++) {
+      ranges[2 * i] = blocks.get(i)[0] << PAGE_SHIFT;
+      ranges[2 * i + 1] = blocks.get(i)[1] << PAGE_SHIFT;
+    }
+    long fileBytes = fileLayout(slots)[slots.size()] << PAGE_SHIFT;
+    FileChannel backing = BackingFile.preallocated(dir, fileBytes, ranges, threads);
+    return new ChunkedGuestMemory(slots, dir, backing, blocks, threads);
+  }
+
+  /** The blocks to populate, as (first file page, pages): see {@link #sampled}. */
+  private static List<long[]> blocks(List<MemorySlotSpec> slots, int everyBlocks, int blocksPerSlot) {
+    final long[] bases = fileLayout(slots);
+    java.util.ArrayList<long[]> out = new java.util.ArrayList<>();
+    for (int i = 0; i < slots.size(); i++) {
+      final long pages = slots.get(i).pageCount();
+      int taken = 0;
+      for (long q = 0; q < pages && taken < blocksPerSlot; q += everyBlocks * BLOCK_PAGES, taken++)
+        out.add(new long[] {bases[i] + q, Math.min(BLOCK_PAGES, pages - q)});
+    }
+    return out;
+  }
+
+  /**
+   * @param populate blocks (first file page, pages) to populate with {@code threads} threads
+   *     (see {@link #preallocated}); only blocks the backing has backed: a store into a hole of a
+   *     full tmpfs would kill the process
+   */
+  private ChunkedGuestMemory(
+      List<MemorySlotSpec> slots, Path dir, FileChannel backing, List<long[]> populate, int threads) {
     this.slots = List.copyOf(slots);
     this.slotArray = this.slots.toArray(new MemorySlotSpec[0]);
     final long[] bases = fileLayout(this.slots);
@@ -165,6 +248,7 @@ public final class ChunkedGuestMemory implements GuestMemory {
     if (words > Integer.MAX_VALUE) throw new IllegalArgumentException("guest memory too large");
     this.written = new long[(int) words];
     this.mappedBlocks = new long[(int) ((((filePages + BLOCK_PAGES - 1) >>> BLOCK_SHIFT) + 63) >>> 6)];
+    this.populatedBlocks = new long[mappedBlocks.length];
     this.file = backing != null ? extendTo(backing, filePages) : BackingFile.sparse(dir, filePages << PAGE_SHIFT);
     try {
       this.mappings = map(file, filePages);
@@ -175,6 +259,52 @@ public final class ChunkedGuestMemory implements GuestMemory {
     this.regions = new ByteBuffer[mappings.length];
     for (int r = 0; r < mappings.length; r++)
       regions[r] = mappings[r].buffer().order(ByteOrder.LITTLE_ENDIAN);
+    long populatedPages = 0;
+    for (long[] b : populate) populatedPages += b[1];
+    if (!populate.isEmpty()) populate(populate, threads, dir);
+    this.populated = populatedPages == totalPages && totalPages > 0;
+  }
+
+  /**
+   * Stores a zero byte into every page of the given blocks through the mapping, one block per
+   * chunk, and marks each block populated and mapped (readers then read it in place). The pages
+   * hold zeros (a preallocated file nobody wrote), so the stores change no content; the workers
+   * are joined before the constructor returns, which orders their stores and bits before any use
+   * of this memory.
+   */
+  private void populate(List<long[]> blocks, int threads, Path dir) {
+    Throwable f =
+        ParallelChunks.run(
+            blocks.size(), threads, "guest-populate",
+            () -> c -> {
+              final long first = blocks.get(c)[0];
+              final ByteBuffer r = region(first);
+              for (long p = first; p < first + blocks.get(c)[1]; p++) r.put(offsetInRegion(p), (byte) 0);
+              markMapped(first);
+              final long block = first >>> BLOCK_SHIFT;
+              BITS.getAndBitwiseOr(populatedBlocks, (int) (block >>> 6), 1L << block); // atomic: blocks share words
+            });
+    if (f != null) {
+      close();
+      String what = "cannot map the preallocated guest memory" + (dir == null ? "" : " in " + dir);
+      if (f instanceof InterruptedException) throw new IllegalStateException(what + ": interrupted", f);
+      throw new IllegalStateException(what + ": " + f, f);
+    }
+  }
+
+  /** Whether every page is backed and mapped in this process ({@link #preallocated}). */
+  public boolean populated() {
+    return populated;
+  }
+
+  /** Whether page gfn lies in a populated block ({@link #preallocated}, {@link #sampled}). */
+  public boolean isPopulated(long gfn) {
+    return isPopulatedBlock(filePage(gfn));
+  }
+
+  private boolean isPopulatedBlock(long filePage) {
+    final long block = filePage >>> BLOCK_SHIFT;
+    return (populatedBlocks[(int) (block >>> 6)] & (1L << block)) != 0;
   }
 
   /**
@@ -431,11 +561,17 @@ public final class ChunkedGuestMemory implements GuestMemory {
     int k = 0;
     while (k < pages) {
       final long first = filePage(gfn + k);
-      // Extend the stretch while the file pages follow on and no page is a fresh zero page.
+      final boolean mapped = isPopulatedBlock(first);
+      // Extend the stretch while the file pages follow on in one mapping, in blocks of the same
+      // kind (populated or not), and no page is a fresh zero page.
       int n = 0;
       while (k + n < pages) {
         final long p = first + n;
-        if (n > 0 && filePage(gfn + k + n) != p) break; // the next gfn is in another slot
+        if (n > 0) {
+          if (filePage(gfn + k + n) != p) break; // the next gfn is in another slot
+          if ((p & (BLOCK_PAGES - 1)) == 0 && ((p & REGION_PAGE_MASK) == 0 || isPopulatedBlock(p) != mapped))
+            break; // the next block is in another mapping, or of the other kind
+        }
         if (!isWrittenPage(p) && isZero(src, srcIndex + (k + n) * PAGE_SIZE)) break;
         n++;
       }
@@ -443,7 +579,10 @@ public final class ChunkedGuestMemory implements GuestMemory {
         k++;
         continue;
       }
-      if (place(first, n, src, srcIndex + k * PAGE_SIZE)) {
+      if (mapped) { // populated: one copy, no fault, no system call (see #preallocated)
+        region(first).put(offsetInRegion(first), src, srcIndex + k * PAGE_SIZE, n * PAGE_SIZE);
+        for (int j = 0; j < n; j++) markWritten(first + j);
+      } else if (place(first, n, src, srcIndex + k * PAGE_SIZE)) {
         for (int j = 0; j < n; j++) markWritten(first + j);
       } else {
         for (int j = 0; j < n; j++) copyThroughMapping(first + j, src, srcIndex + (k + j) * PAGE_SIZE);

@@ -13,15 +13,21 @@ import org.junit.jupiter.api.Test;
 /**
  * Host writes placed by the kernel (positional writes to the backing file) and bulk reads of
  * whole runs: they must read back exactly what the page-by-page path would, keep fresh zero
- * pages unbacked, respect slot boundaries, and survive an interrupt (which closes the channel).
+ * pages unbacked, respect slot and mapping boundaries, and survive an interrupt (which closes the
+ * channel). {@link PopulatedPagePlacementTest} runs the same on a preallocated, populated memory,
+ * where the same writes are copies through the mapping.
  */
 class PagePlacementTest {
-  private static final int P = GuestMemory.PAGE_SIZE;
+  static final int P = GuestMemory.PAGE_SIZE;
 
   // Two adjacent slots: gfns 60..63 and 64..71 follow on, but lie in different file regions.
   final ChunkedGuestMemory mem =
-      new ChunkedGuestMemory(
-          List.of(new MemorySlotSpec(0, "low", 60, 4, false), new MemorySlotSpec(1, "high", 64, 1024, false)));
+      newMemory(List.of(new MemorySlotSpec(0, "low", 60, 4, false), new MemorySlotSpec(1, "high", 64, 1024, false)));
+
+  /** The memory under test: sparse here (writes from direct buffers are positional writes). */
+  ChunkedGuestMemory newMemory(List<MemorySlotSpec> slots) {
+    return new ChunkedGuestMemory(slots);
+  }
 
   @AfterEach
   void unmap() {
@@ -29,7 +35,7 @@ class PagePlacementTest {
   }
 
   /** A direct buffer of n pages with random content, except the listed zero pages. */
-  private static ByteBuffer pages(int n, long seed, int... zeroPages) {
+  static ByteBuffer pages(int n, long seed, int... zeroPages) {
     byte[] bytes = new byte[n * P];
     new Random(seed).nextBytes(bytes);
     for (int z : zeroPages) Arrays.fill(bytes, z * P, (z + 1) * P, (byte) 0);
@@ -39,13 +45,13 @@ class PagePlacementTest {
     return b;
   }
 
-  private static byte[] page(ByteBuffer b, int index) {
+  static byte[] page(ByteBuffer b, int index) {
     byte[] out = new byte[P];
     b.get(24 + index * P, out);
     return out;
   }
 
-  private byte[] read(long gfn) {
+  byte[] read(long gfn) {
     byte[] out = new byte[P];
     mem.readPage(gfn, out, 0);
     return out;
@@ -77,6 +83,25 @@ class PagePlacementTest {
     ByteBuffer src = pages(8, 4);
     mem.writePages(60, 8, src, 24); // 60..63 in slot "low", 64..67 in slot "high"
     for (int k = 0; k < 8; k++) assertThat(read(60 + k)).as("gfn %d", 60 + k).isEqualTo(page(src, k));
+  }
+
+  @Test
+  void aRunAcrossTwoMappingsOfOneSlotLandsInBoth() {
+    // One slot a little larger than a mapping (1 GiB): its last pages live in the second region.
+    final long regionPages = ChunkedGuestMemory.REGION_BYTES / P;
+    ChunkedGuestMemory big = newMemory(List.of(new MemorySlotSpec(0, "ram", 0, regionPages + 8, false)));
+    try {
+      ByteBuffer src = pages(8, 10);
+      big.writePages(regionPages - 4, 8, src, 24);
+      for (int k = 0; k < 8; k++) {
+        byte[] got = new byte[P];
+        big.readPage(regionPages - 4 + k, got, 0);
+        assertThat(got).as("gfn %d", regionPages - 4 + k).isEqualTo(page(src, k));
+      }
+      assertThat(big.pagesAllocated()).isEqualTo(8);
+    } finally {
+      big.close();
+    }
   }
 
   @Test

@@ -132,10 +132,12 @@ public final class DestNodeMain implements Callable<Integer> {
       paramLabel = "SIZE",
       converter = ByteSize.class,
       description = {
-        "Back the guest memory of an incoming VM with this much RAM (and the default 2m ROM) before",
-        "listening, like a QEMU -incoming with prealloc=on: backing fresh host pages is then paid at",
-        "start, not in round 0 (on the project's nested test VM it costs ~2 ms per MiB and bounds the",
-        "receiver). Serves the first VM of that layout; others get sparse memory. RSS = SIZE (default: 0, off)."
+        "Back and map the guest memory of an incoming VM with this much RAM (and the default 2m ROM)",
+        "before listening, like a QEMU -incoming with prealloc=on: backing fresh host pages (on the",
+        "project's nested test VM ~2 ms per MiB) and faulting them into this process are then paid at",
+        "start, not in round 0, and received pages are copied in through the mapping (no system call,",
+        "no lock shared between page streams). Serves the first VM of that layout; others get sparse",
+        "memory. RSS = SIZE (default: 0, off)."
       })
   long preallocRamBytes;
 

@@ -9,8 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Where the batches of one page-batch call land: the VM being received ({@link #vm}: its memory,
  * the session's ledger, counters and receipt) or a warm-up's scratch memory ({@link #scratch}: a
- * sparse memory of the guest's layout with a ledger and counters of its own, released when the
- * call ends).
+ * memory of the guest's layout with a ledger of its own, released when the call ends).
  *
  * <p>One final class for both, and {@link ReceiveSession#apply} runs the same statements for both,
  * so that the code the JIT compiles during the page-path warm-up is the code of the rounds, with
@@ -75,15 +74,37 @@ final class BatchTarget {
   }
 
   /**
+   * Every how many 2 MiB blocks a warm-up's scratch memory is populated when the VM's memory is
+   * ({@link #scratch}), and how many per slot: with the source's warm-up range (the ROM and up to
+   * 256 MiB of RAM, {@code JitWarmUp}) one block in 16 of what the warm-up writes, 18 MiB per call
+   * backed up front.
+   */
+  static final int WARM_UP_POPULATED_EVERY_BLOCKS = 16;
+
+  static final int WARM_UP_POPULATED_BLOCKS_PER_SLOT = 8;
+
+  /**
    * A fresh scratch memory of {@code template}'s layout for one warm-up call, charged against the
    * session's warm-up {@code allowance} (remaining bytes of {@code allowed}), counted in the
    * session's warm-up {@code pages} and {@code bytes} (shared by its warm-up calls).
+   *
+   * <p>Sparse, so that it costs no memory beyond what the warm-up writes; but when the VM's memory
+   * is populated ({@code --prealloc-ram}, {@link ChunkedGuestMemory#preallocated}), a sample of its
+   * blocks is populated too ({@link ChunkedGuestMemory#sampled}), so that the warm-up writes pages
+   * both ways the memory writes them. With a sparse scratch only, round 0's first batch took a
+   * branch of {@code writePages} the compiled code had never taken ({@code unstable_if}, JFR), and
+   * the destination compiled its page placement again inside the round (1.0 to 1.9 s of C2 time in
+   * two-stream rounds).
    */
   static BatchTarget scratch(
       GuestMemory template, int streams, AtomicLong pages, AtomicLong bytes, AtomicLong allowance, long allowed) {
-    return new BatchTarget(
-        new ChunkedGuestMemory(template.slots()), new StreamLedger(streams), null, pages, bytes, allowance,
-        allowed, true);
+    ChunkedGuestMemory memory =
+        template instanceof ChunkedGuestMemory c && c.populated()
+            ? ChunkedGuestMemory.sampled(
+                template.slots(), ChunkedGuestMemory.defaultBackingDir(), WARM_UP_POPULATED_EVERY_BLOCKS,
+                WARM_UP_POPULATED_BLOCKS_PER_SLOT)
+            : new ChunkedGuestMemory(template.slots());
+    return new BatchTarget(memory, new StreamLedger(streams), null, pages, bytes, allowance, allowed, true);
   }
 
   /**

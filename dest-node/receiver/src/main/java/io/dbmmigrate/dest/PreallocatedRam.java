@@ -3,8 +3,6 @@ package io.dbmmigrate.dest;
 import io.dbmmigrate.memory.ChunkedGuestMemory;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.memory.MemorySlotSpec;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -12,25 +10,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Guest memory backed before any migration ({@code dest-node --prealloc-ram}), as a QEMU started
- * with {@code -incoming} and a {@code prealloc=on} memory backend backs its RAM before it listens:
- * the host's cost of backing fresh pages is paid at node start, not inside the rounds it would
- * otherwise dominate (see {@link io.dbmmigrate.memory.BackingFile}). It serves the first incoming
- * VM whose memory layout is the one it was made for; any other VM, and every later one, gets
- * sparse memory as without the option.
+ * Guest memory backed and mapped before any migration ({@code dest-node --prealloc-ram}), as a
+ * QEMU started with {@code -incoming} and a {@code prealloc=on} memory backend has its RAM before
+ * it listens: the host's cost of backing fresh pages, and this process's cost of faulting each page
+ * into its page tables, are paid at node start, not inside the rounds they would otherwise dominate
+ * (see {@link io.dbmmigrate.memory.BackingFile} and {@link ChunkedGuestMemory#preallocated}). It
+ * serves the first incoming VM whose memory layout is the one it was made for; any other VM, and
+ * every later one, gets sparse memory as without the option.
  *
- * <p>Threading: {@link #takeFor} hands the file out at most once (an atomic swap); {@link #close}
+ * <p>Threading: {@link #takeFor} hands the memory out at most once (an atomic swap); {@link #close}
  * releases it if nobody took it.
  */
 public final class PreallocatedRam implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PreallocatedRam.class);
 
   private final List<MemorySlotSpec> slots;
-  private final AtomicReference<FileChannel> file;
+  private final AtomicReference<ChunkedGuestMemory> memory;
 
-  private PreallocatedRam(List<MemorySlotSpec> slots, FileChannel file) {
+  private PreallocatedRam(List<MemorySlotSpec> slots, ChunkedGuestMemory memory) {
     this.slots = slots;
-    this.file = new AtomicReference<>(file);
+    this.memory = new AtomicReference<>(memory);
   }
 
   /** Nothing preallocated: every VM gets sparse memory. */
@@ -39,48 +38,42 @@ public final class PreallocatedRam implements AutoCloseable {
   }
 
   /**
-   * Backs a memory of these slots now, with {@code threads} threads.
+   * Backs and maps a memory of these slots now, with {@code threads} threads.
    *
    * @throws io.dbmmigrate.memory.GuestMemoryExhaustedException when dir cannot hold it
    */
   public static PreallocatedRam allocate(List<MemorySlotSpec> slots, Path dir, int threads) {
     long t0 = System.nanoTime();
-    FileChannel ch = ChunkedGuestMemory.preallocatedBacking(slots, dir, threads);
-    long bytes = 0;
-    for (MemorySlotSpec s : slots) bytes += s.pageCount() * GuestMemory.PAGE_SIZE;
+    ChunkedGuestMemory mem = ChunkedGuestMemory.preallocated(slots, dir, threads);
+    long bytes = mem.totalPages() * GuestMemory.PAGE_SIZE;
     double secs = (System.nanoTime() - t0) / 1e9;
     log.info(
-        "preallocated {} MiB of guest memory in {} in {} ms ({} MB/s, {} threads)",
+        "preallocated and mapped {} MiB of guest memory in {} in {} ms ({} MB/s, {} threads)",
         bytes >> 20, dir, Math.round(secs * 1000), Math.round(bytes / secs / 1e6), threads);
-    return new PreallocatedRam(List.copyOf(slots), ch);
+    return new PreallocatedRam(List.copyOf(slots), mem);
   }
 
   /**
-   * The preallocated file for a VM with these slots, now owned by the caller; null when there is
+   * The preallocated memory for a VM with these slots, now owned by the caller; null when there is
    * none left or the layout differs (the caller then creates sparse memory).
    */
-  public FileChannel takeFor(List<MemorySlotSpec> incoming) {
-    if (file.get() == null) return null;
+  public ChunkedGuestMemory takeFor(List<MemorySlotSpec> incoming) {
+    if (memory.get() == null) return null;
     if (!slots.equals(incoming)) {
       log.info("the preallocated memory was made for {}, the incoming VM has {}: using sparse memory", slots, incoming);
       return null;
     }
-    return file.getAndSet(null);
+    return memory.getAndSet(null);
   }
 
-  /** Whether a file is still waiting for its VM. */
+  /** Whether a memory is still waiting for its VM. */
   public boolean available() {
-    return file.get() != null;
+    return memory.get() != null;
   }
 
   @Override
   public void close() {
-    FileChannel ch = file.getAndSet(null);
-    if (ch == null) return;
-    try {
-      ch.close();
-    } catch (IOException e) {
-      // unlinked: the kernel frees the pages with the descriptor
-    }
+    ChunkedGuestMemory mem = memory.getAndSet(null);
+    if (mem != null) mem.close();
   }
 }

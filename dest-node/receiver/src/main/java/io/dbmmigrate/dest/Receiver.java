@@ -11,6 +11,7 @@ import io.dbmmigrate.proto.v1.GuestRateSample;
 import io.dbmmigrate.proto.v1.StartPostcopyResponse;
 import io.dbmmigrate.proto.v1.StartPostcopyRequest;
 import io.dbmmigrate.digest.ReceiptDigest;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.machine.SimulatedVms;
@@ -144,11 +145,13 @@ public final class Receiver {
     String refusal = host.beginReceive();
     if (refusal != null) throw new TargetException(ReceiveError.WRONG_STATE, refusal);
     VirtualMachine vm;
+    ChunkedGuestMemory ram = null;
     try {
-      java.nio.channels.FileChannel backing = preallocated.takeFor(spec.slots());
-      vm = SimulatedVms.builder(spec).backing(backing).build();
-      if (backing != null) log.info("the incoming VM's memory is the one preallocated at start (--prealloc-ram)");
+      ram = preallocated.takeFor(spec.slots());
+      vm = SimulatedVms.builder(spec).memory(ram).build();
+      if (ram != null) log.info("the incoming VM's memory is the one preallocated at start (--prealloc-ram)");
     } catch (RuntimeException | OutOfMemoryError e) {
+      if (ram != null) ram.close(); // nobody else saw it
       host.abortReceive();
       log.warn("cannot create the incoming VM ({} bytes of RAM): {}", spec.ramBytes(), e.toString());
       throw new TargetException(ReceiveError.NO_CAPACITY, "cannot create the incoming VM on this node");

@@ -3,8 +3,8 @@ package io.dbmmigrate.dest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dbmmigrate.memory.BackingFile;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
 import io.dbmmigrate.memory.MemorySlotSpec;
-import java.nio.channels.FileChannel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,19 +20,22 @@ class PreallocatedRamTest {
           List.of(new MemorySlotSpec(0, "rom", 0, 8, true), new MemorySlotSpec(1, "ram", 1 << 18, 512, false));
       assertThat(ram.takeFor(bigger)).as("another layout").isNull();
       assertThat(ram.available()).isTrue();
-      FileChannel ch = ram.takeFor(List.copyOf(LAYOUT));
-      assertThat(ch).isNotNull();
-      assertThat(ch.isOpen()).isTrue();
+      ChunkedGuestMemory mem = ram.takeFor(List.copyOf(LAYOUT));
+      assertThat(mem).isNotNull();
+      assertThat(mem.populated()).as("backed and mapped before it is handed out").isTrue();
+      assertThat(mem.slots()).isEqualTo(LAYOUT);
+      assertThat(mem.pagesAllocated()).as("fresh: nothing written").isZero();
       assertThat(ram.available()).isFalse();
       assertThat(ram.takeFor(LAYOUT)).as("handed out once").isNull();
       ram.close();
-      assertThat(ch.isOpen()).as("close leaves a taken file to its owner").isTrue();
-      ch.close();
+      mem.storeLong(1 << 18, 8, 42L); // close leaves a taken memory to its owner: still mapped
+      assertThat(mem.readLong(1 << 18, 8)).isEqualTo(42L);
+      mem.close();
     }
   }
 
   @Test
-  void closeReleasesAnUntakenFileAndNoneHasNothing() {
+  void closeReleasesAnUntakenMemoryAndNoneHasNothing() {
     PreallocatedRam ram = PreallocatedRam.allocate(LAYOUT, BackingFile.defaultDir(), 1);
     ram.close();
     assertThat(ram.available()).isFalse();

@@ -3,6 +3,7 @@ package io.dbmmigrate.dest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dbmmigrate.machine.VirtualMachine;
+import io.dbmmigrate.memory.BackingFile;
 import io.dbmmigrate.memory.ChunkedGuestMemory;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.memory.MemorySlotSpec;
@@ -12,6 +13,7 @@ import io.dbmmigrate.proto.v1.PageBatch;
 import io.grpc.Status.Code;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,5 +124,42 @@ class WarmUpPagesTest {
     assertThat(h.warmUp(tooMuch).code()).isEqualTo(Code.RESOURCE_EXHAUSTED);
     assertThat(pagesInTheVm()).isEqualTo(before);
     migrateAndMatch(s);
+  }
+
+  /**
+   * The warm-up's scratch memory is of the VM memory's kind: sparse for a sparse VM; for a VM whose
+   * memory is preallocated and populated (--prealloc-ram), sparse with a sample of populated
+   * blocks, so that the warm-up writes pages both ways round 0 may.
+   */
+  @Test
+  void aWarmUpScratchIsSampledWhereTheVmsMemoryIsPopulated() {
+    final int block = 512;
+    List<MemorySlotSpec> layout =
+        List.of(new MemorySlotSpec(0, "rom", 0, 8, true), new MemorySlotSpec(1, "ram", 1 << 18, 40 * block, false));
+    ChunkedGuestMemory populated = ChunkedGuestMemory.preallocated(layout, BackingFile.defaultDir(), 2);
+    ChunkedGuestMemory sparse = new ChunkedGuestMemory(layout);
+    try {
+      BatchTarget warm = scratchOf(populated);
+      ChunkedGuestMemory m = (ChunkedGuestMemory) warm.memory;
+      assertThat(m.slots()).isEqualTo(layout);
+      assertThat(m.populated()).as("not all of it").isFalse();
+      for (int b = 0; b < 40; b++)
+        assertThat(m.isPopulated((1 << 18) + (long) b * block))
+            .as("RAM block %d", b)
+            .isEqualTo(b % BatchTarget.WARM_UP_POPULATED_EVERY_BLOCKS == 0);
+      assertThat(m.isPopulated(0)).as("the ROM's block").isTrue();
+      warm.release();
+      BatchTarget cold = scratchOf(sparse);
+      ChunkedGuestMemory c = (ChunkedGuestMemory) cold.memory;
+      for (int b = 0; b < 40; b++) assertThat(c.isPopulated((1 << 18) + (long) b * block)).isFalse();
+      cold.release();
+    } finally {
+      populated.close();
+      sparse.close();
+    }
+  }
+
+  private static BatchTarget scratchOf(GuestMemory vmMemory) {
+    return BatchTarget.scratch(vmMemory, 1, new AtomicLong(), new AtomicLong(), new AtomicLong(Long.MAX_VALUE), Long.MAX_VALUE);
   }
 }

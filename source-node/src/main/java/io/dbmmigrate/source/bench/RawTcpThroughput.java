@@ -1,12 +1,14 @@
 package io.dbmmigrate.source.bench;
 
 import io.dbmmigrate.memory.BackingFile;
+import io.dbmmigrate.memory.ChunkedGuestMemory;
+import io.dbmmigrate.memory.GuestMemory;
+import io.dbmmigrate.memory.MemorySlotSpec;
 import io.dbmmigrate.util.ByteSize;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -21,11 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code RAW_TCP_MBPS}: the sink discards what it reads (the issue's baseline: the network
  *       path alone).
- *   <li>{@code RAW_TCP_PLACE_FRESH_MBPS}: the sink also places each MiB with a positional write
- *       into a sparse tmpfs file, as a destination places guest pages into memory it backs on the
- *       way; on a host that charges for fresh pages this is the ceiling of any receiver that does.
- *   <li>{@code RAW_TCP_PLACE_BACKED_MBPS}: the same into a file preallocated before the clock
- *       starts ({@code dest-node --prealloc-ram}).
+ *   <li>{@code RAW_TCP_PLACE_FRESH_MBPS}: the sink also places each MiB as pages into a sparse
+ *       guest memory ({@link ChunkedGuestMemory}: a positional write into tmpfs), as a destination
+ *       places guest pages into memory it backs on the way; on a host that charges for fresh pages
+ *       this is the ceiling of any receiver that does.
+ *   <li>{@code RAW_TCP_PLACE_BACKED_MBPS}: the same into a guest memory preallocated and mapped
+ *       before the clock starts ({@link ChunkedGuestMemory#preallocated}, as {@code dest-node
+ *       --prealloc-ram} makes it: a copy through the mapping).
  * </ul>
  *
  * MB = 10^6 bytes. Usage: {@code java -cp source-node-all.jar
@@ -67,16 +71,19 @@ public final class RawTcpThroughput {
    * the last MiB). A placing sink's file is created (and, for BACKED, preallocated) before.
    */
   static double measure(long total, Sink kind) throws IOException, InterruptedException {
-    FileChannel file =
+    if (kind != Sink.DISCARD && total % GuestMemory.PAGE_SIZE != 0)
+      throw new IllegalArgumentException("a placing sink needs whole pages, not " + total + " bytes");
+    List<MemorySlotSpec> layout = List.of(new MemorySlotSpec(0, "ram", 0, total / GuestMemory.PAGE_SIZE, false));
+    ChunkedGuestMemory memory =
         switch (kind) {
           case DISCARD -> null;
-          case FRESH -> BackingFile.sparse(BackingFile.defaultDir(), total);
+          case FRESH -> new ChunkedGuestMemory(layout);
           case BACKED ->
-              BackingFile.preallocated(
-                  BackingFile.defaultDir(), total, new long[] {0, total}, Runtime.getRuntime().availableProcessors());
+              ChunkedGuestMemory.preallocated(
+                  layout, BackingFile.defaultDir(), Runtime.getRuntime().availableProcessors());
         };
     try (ServerSocketChannel server = ServerSocketChannel.open();
-        FileChannel placed = file) {
+        ChunkedGuestMemory placed = memory) {
       server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       AtomicLong received = new AtomicLong();
       Thread sink =
@@ -90,10 +97,8 @@ public final class RawTcpThroughput {
                     int r = 0;
                     while (buf.hasRemaining() && (r = c.read(buf)) >= 0) {}
                     buf.flip();
-                    if (placed != null) {
-                      long at = n;
-                      while (buf.hasRemaining()) at += placed.write(buf, at);
-                    }
+                    if (placed != null) // whole pages: the buffer fills up but at the end, and the total is pages
+                      placed.writePages(n / GuestMemory.PAGE_SIZE, buf.limit() / GuestMemory.PAGE_SIZE, buf, 0);
                     n += buf.limit();
                     if (r < 0) break;
                   }

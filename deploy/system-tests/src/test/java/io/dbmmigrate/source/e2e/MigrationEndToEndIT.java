@@ -158,14 +158,14 @@ class MigrationEndToEndIT {
   /**
    * A destination started with --prealloc-ram backs the incoming VM's memory before it listens and
    * gives it to the VM of that layout (the source's default 2m ROM): the migration completes with
-   * matching digests on the preallocated file.
+   * matching digests on the preallocated memory.
    */
   @Test
   void aDestinationWithPreallocatedRamReceivesIntoIt() throws Exception {
     try (NodeProcess pre =
         NodeProcess.start(LOGS, "dest-prealloc", "512m", NodeProcess.DEST_MAIN, List.of("--port", "0", "--prealloc-ram", "48m"))) {
       int port = pre.awaitPort(60);
-      assertThat(pre.logContains("preallocated 50 MiB of guest memory")).as(pre.diagnostics()).isTrue();
+      assertThat(pre.logContains("preallocated and mapped 50 MiB of guest memory")).as(pre.diagnostics()).isTrue();
       Path report = LOGS.resolve("prealloc.json");
       Files.deleteIfExists(report);
       NodeProcess src =
@@ -178,7 +178,7 @@ class MigrationEndToEndIT {
       assertThat(r.outcome()).isEqualTo(MigrationReport.COMPLETED);
       assertThat(r.match()).isTrue();
       assertThat(pre.logContains("the incoming VM's memory is the one preallocated at start"))
-          .as("the VM got the preallocated file" + pre.diagnostics()).isTrue();
+          .as("the VM got the preallocated memory" + pre.diagnostics()).isTrue();
     }
   }
 }
