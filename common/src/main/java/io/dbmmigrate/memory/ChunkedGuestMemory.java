@@ -562,16 +562,17 @@ public final class ChunkedGuestMemory implements GuestMemory, AutoCloseable {
     while (k < pages) {
       final long first = filePage(gfn + k);
       final boolean mapped = isPopulatedBlock(first);
-      // Extend the stretch while the file pages follow on in one mapping, in blocks of the same
-      // kind (populated or not), and no page is a fresh zero page.
+      // Extend the stretch while the file pages follow on within one 2 MiB block (so within one
+      // mapping and one kind, populated or not) and no page is a fresh zero page. Every block
+      // boundary ends a stretch, not only those between mappings or kinds: a test for a mapping's
+      // end is a branch a warm-up within the first 256 MiB never takes, and round 0 took it 1 GiB
+      // in (JFR: unstable_if in writePages, the placement compiled again inside the round); a block
+      // boundary the warm-up meets every 2 MiB. It costs one more copy or pwrite per 2 MiB.
       int n = 0;
       while (k + n < pages) {
         final long p = first + n;
-        if (n > 0) {
-          if (filePage(gfn + k + n) != p) break; // the next gfn is in another slot
-          if ((p & (BLOCK_PAGES - 1)) == 0 && ((p & REGION_PAGE_MASK) == 0 || isPopulatedBlock(p) != mapped))
-            break; // the next block is in another mapping, or of the other kind
-        }
+        if (n > 0 && ((p & (BLOCK_PAGES - 1)) == 0 || filePage(gfn + k + n) != p))
+          break; // the next page starts a block, or is in another slot
         if (!isWrittenPage(p) && isZero(src, srcIndex + (k + n) * PAGE_SIZE)) break;
         n++;
       }

@@ -21,6 +21,16 @@ package io.dbmmigrate.net;
  * A debugging run asks for the detector on the command line ({@code
  * -Dio.grpc.netty.shaded.io.netty.leakDetection.level=paranoid}).
  *
+ * <p>{@code allocator.cacheTrimInterval=2147483647}: each thread's cache of pooled buffers sweeps
+ * itself every 8192 allocations by default ({@code PoolThreadCache.allocate}). A warm-up that
+ * had not made that many on an event loop left the sweep a branch its compiled code had never
+ * taken, and round 0 took it: JFR on the destination showed {@code unstable_if} in {@code
+ * PoolThreadCache.allocate} in round 0's first 0.3 s of every two-stream run, then 0.3 to 0.6 s of
+ * C2 recompiling the allocator's path inside the round. Without the count-based sweep a thread's
+ * cache keeps what it holds (Netty bounds it: a few MiB per thread, a node has a handful of event
+ * loops); the time-based sweep ({@code allocator.cacheTrimIntervalMillis}) stays off, as by
+ * default.
+ *
  * <p>A value set on the command line wins over each default.
  */
 public final class NettyDefaults {
@@ -29,11 +39,15 @@ public final class NettyDefaults {
 
   static final String LEAK_DETECTION_PROPERTY = "io.grpc.netty.shaded.io.netty.leakDetection.level";
 
+  static final String CACHE_TRIM_PROPERTY = "io.grpc.netty.shaded.io.netty.allocator.cacheTrimInterval";
+
   private NettyDefaults() {}
 
   /** Sets the defaults that were not set on the command line; call first thing in main. */
   public static void apply() {
     if (System.getProperty(REFLECTION_PROPERTY) == null) System.setProperty(REFLECTION_PROPERTY, "true");
     if (System.getProperty(LEAK_DETECTION_PROPERTY) == null) System.setProperty(LEAK_DETECTION_PROPERTY, "disabled");
+    if (System.getProperty(CACHE_TRIM_PROPERTY) == null)
+      System.setProperty(CACHE_TRIM_PROPERTY, String.valueOf(Integer.MAX_VALUE));
   }
 }
