@@ -286,7 +286,7 @@ public final class ChunkedGuestMemory implements GuestMemory, AutoCloseable {
             });
     if (f != null) {
       close();
-      String what = "cannot map the preallocated guest memory" + (dir == null ? "" : " in " + dir);
+      String what = "cannot map the preallocated guest memory in " + dir;
       if (f instanceof InterruptedException) throw new IllegalStateException(what + ": interrupted", f);
       throw new IllegalStateException(what + ": " + f, f);
     }
@@ -561,7 +561,7 @@ public final class ChunkedGuestMemory implements GuestMemory, AutoCloseable {
     int k = 0;
     while (k < pages) {
       final long first = filePage(gfn + k);
-      final boolean mapped = isPopulatedBlock(first);
+      final boolean populatedRun = isPopulatedBlock(first);
       // Extend the stretch while the file pages follow on within one 2 MiB block (so within one
       // mapping and one kind, populated or not) and no page is a fresh zero page. Every block
       // boundary ends a stretch, not only those between mappings or kinds: a test for a mapping's
@@ -580,7 +580,7 @@ public final class ChunkedGuestMemory implements GuestMemory, AutoCloseable {
         k++;
         continue;
       }
-      if (mapped) { // populated: one copy, no fault, no system call (see #preallocated)
+      if (populatedRun) { // one copy, no fault, no system call (see #preallocated)
         region(first).put(offsetInRegion(first), src, srcIndex + k * PAGE_SIZE, n * PAGE_SIZE);
         for (int j = 0; j < n; j++) markWritten(first + j);
       } else if (place(first, n, src, srcIndex + k * PAGE_SIZE)) {
