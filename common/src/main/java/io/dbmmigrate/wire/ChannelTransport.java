@@ -27,9 +27,10 @@ public interface ChannelTransport {
    *       update;
    *   <li>gRPC retries disabled: page streams are never retried by gRPC (resume is the
    *       application's job), and without retries a call serializes each message inside {@code
-   *       onNext} instead of keeping the message object for a possible replay — {@code
-   *       PageBatchEncoder} relies on this to reuse its payload buffers (unary calls fail instead
-   *       of being retried transparently; the engine classifies and handles those failures).
+   *       onNext} instead of keeping the message object for a possible replay — a page stream's
+   *       {@code OutboundBatch} is drained there, from guest memory and the encoder's reused
+   *       buffers (unary calls fail instead of being retried transparently; the engine classifies
+   *       and handles those failures).
    * </ul>
    */
   static ChannelTransport netty(TransportTuning tuning) {

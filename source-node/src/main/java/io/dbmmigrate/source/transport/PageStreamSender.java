@@ -3,14 +3,17 @@ package io.dbmmigrate.source.transport;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.net.RateLimiter;
 import io.dbmmigrate.proto.v1.MigrationTargetGrpc;
-import io.dbmmigrate.proto.v1.PageBatch;
 import io.dbmmigrate.proto.v1.StreamSummary;
 import io.dbmmigrate.source.migration.HarvestBitmap;
 import io.dbmmigrate.source.migration.ProgressSink;
+import io.dbmmigrate.wire.OutboundBatch;
+import io.dbmmigrate.wire.OutboundBatchMarshaller;
 import io.dbmmigrate.wire.PageBatchEncoder;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,14 +23,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * One page stream: in each round, one client-streaming {@code SendPages} call on its own channel,
  * fed by a dedicated sender thread.
  *
- * <p>Send path, per batch: the encoder copies pages straight from guest memory into its reused
- * buffer (no allocation per page); when the batch is full it is built (LZ4, CRC32C; the message
- * wraps the encoder's buffer without a copy — a ring of {@link PageBatchEncoder#DEFAULT_BUFFERS}
- * buffers, safe because gRPC serializes the message inside {@code onNext} on the retry-free
- * channels of {@link Channels}), then the thread waits for the call to be ready (flow control: gRPC buffers at most
- * about one batch per stream, so memory in flight is bounded whatever the link speed), waits for
- * rate-limiter tokens, and hands it to gRPC. Waiting happens on this thread only; gRPC's callbacks
- * just signal the {@link ReadinessGate}.
+ * <p>Send path, per batch: the encoder records pages (uncompressed: a zero test in place, no copy;
+ * LZ4: a copy into its reused buffer); when the batch is full it is built into the encoder's one
+ * {@link OutboundBatch}, then the thread waits for the call to be ready (flow control: gRPC buffers
+ * at most about one batch per stream, so memory in flight is bounded whatever the link speed),
+ * waits for rate-limiter tokens, and hands it to gRPC, whose framer drains it inside {@code onNext}
+ * on the retry-free channels of {@link Channels}: each page is copied once, from guest memory
+ * towards Netty's buffer, its CRC32C taken on the way. Allocation: none per page or per batch on
+ * this side. Waiting happens on this thread only; gRPC's callbacks just signal the {@link
+ * ReadinessGate}.
  *
  * <p>Threading: {@link #sendRound} runs on the stream's sender thread, one round at a time. {@link
  * #cancel} may be called from any thread; it cancels the current call (gRPC's cancel is
@@ -43,7 +47,7 @@ final class PageStreamSender {
   private final PageBatchEncoder encoder;
   private final RateLimiter limiter;
   private final long stallNanos;
-  private final AtomicReference<ClientCallStreamObserver<PageBatch>> current = new AtomicReference<>();
+  private final AtomicReference<ClientCallStreamObserver<OutboundBatch>> current = new AtomicReference<>();
   private volatile String cancelReason;
 
   /** What one stream sent in one round. */
@@ -65,7 +69,7 @@ final class PageStreamSender {
       long stallMillis) {
     this.stream = stream;
     this.stub = stub;
-    this.encoder = new PageBatchEncoder(batchBytes, compress, PageBatchEncoder.DEFAULT_BUFFERS);
+    this.encoder = PageBatchEncoder.forStream(batchBytes, compress);
     this.limiter = limiter;
     this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMillis);
   }
@@ -75,7 +79,7 @@ final class PageStreamSender {
     final ReadinessGate gate = new ReadinessGate();
     final CompletableFuture<StreamSummary> summary = new CompletableFuture<>();
     final boolean warmUp;
-    ClientCallStreamObserver<PageBatch> requests;
+    ClientCallStreamObserver<OutboundBatch> requests;
     /** What went out on this call so far (sender thread only). */
     int sequence;
     long pages;
@@ -88,9 +92,14 @@ final class PageStreamSender {
     }
 
     void open() throws StreamFailedException {
-      ClientResponseObserver<PageBatch, StreamSummary> observer = observer();
-      if (warmUp) stub.warmUpPages(observer);
-      else stub.sendPages(observer);
+      // The generated methods with a marshaller that lets gRPC drain the batch (the stub's own
+      // channel and call options, as the generated stub would use them).
+      ClientCalls.asyncClientStreamingCall(
+          stub.getChannel()
+              .newCall(
+                  warmUp ? OutboundBatchMarshaller.WARM_UP_PAGES : OutboundBatchMarshaller.SEND_PAGES,
+                  stub.getCallOptions()),
+          observer());
       current.set(requests);
       String reason = cancelReason;
       if (reason != null) {
@@ -99,10 +108,10 @@ final class PageStreamSender {
       }
     }
 
-    private ClientResponseObserver<PageBatch, StreamSummary> observer() {
-      return new ClientResponseObserver<PageBatch, StreamSummary>() {
+    private ClientResponseObserver<OutboundBatch, StreamSummary> observer() {
+      return new ClientResponseObserver<OutboundBatch, StreamSummary>() {
         @Override
-        public void beforeStart(ClientCallStreamObserver<PageBatch> r) {
+        public void beforeStart(ClientCallStreamObserver<OutboundBatch> r) {
           requests = r;
           r.setOnReadyHandler(gate::signal);
         }
@@ -356,13 +365,14 @@ final class PageStreamSender {
     call.pages += batchPages;
     call.zeroPages += encoder.zeroPages();
     call.rawBytes += encoder.rawBytes();
-    final PageBatch batch = encoder.build(sessionId, stream, round, call.sequence++);
-    final int bytes = batch.getPayload().size();
+    final OutboundBatch batch = encoder.buildOutbound(sessionId, stream, round, call.sequence++);
+    final int bytes = batch.payloadBytes();
     if (call.requests == null) call.open();
     call.gate.awaitReady(call.requests, stallNanos);
     if (!limiter.acquire(bytes, () -> cancelReason != null))
       throw new StreamFailedException("cancelled: " + cancelReason, null);
     call.requests.onNext(batch);
+    if (!batch.drained()) throw notSent(call, round);
     call.wireBytes += bytes;
     progress.batchSent(batchPages, bytes);
   }
@@ -379,15 +389,38 @@ final class PageStreamSender {
     }
   }
 
+  /**
+   * gRPC did not serialize the batch inside {@code onNext}: the call was already closed (a closed
+   * call's stream drops messages), or the transport defers writes, which the batch's reused
+   * buffers do not allow ({@link OutboundBatch}). Either way the stream fails; its pages are sent
+   * again by the next attempt.
+   */
+  private StreamFailedException notSent(Call call, int round) {
+    Throwable cause = null;
+    if (call.summary.isCompletedExceptionally()) {
+      try {
+        call.summary.getNow(null);
+      } catch (CompletionException e) {
+        cause = e.getCause();
+      }
+    }
+    return new StreamFailedException(
+        String.format(
+            "stream %d round %d: batch %d was not sent (%s)",
+            stream, round, call.sequence - 1,
+            cause != null ? cause.getMessage() : "the call is closed, or the transport did not serialize it inside onNext"),
+        cause);
+  }
+
   /** Drops a half-built batch after a failure (the encoder is reused by later rounds). */
   private void resetEncoder() {
-    if (!encoder.isEmpty()) encoder.build("", stream, 0, 0);
+    encoder.discard();
   }
 
   /** Cancels the running call, and any later one (the session is being torn down). */
   void cancel(String reason) {
     cancelReason = reason == null ? "cancelled" : reason;
-    ClientCallStreamObserver<PageBatch> c = current.get();
+    ClientCallStreamObserver<OutboundBatch> c = current.get();
     if (c != null) c.cancel(cancelReason, null);
   }
 }

@@ -20,11 +20,12 @@ import java.io.UncheckedIOException;
  * sockets.
  *
  * <p>The in-process transport hands the message object itself to the server, which parses it
- * later; a real transport serializes inside {@code sendMessage}. The source reuses its page buffers
- * as soon as {@code onNext} returns ({@code PageBatchEncoder}, documented in {@link
- * ChannelTransport#netty}), so without {@link #SERIALIZE_ON_SEND} the destination would read pages
- * of a later batch (the contract test saw CRC32C mismatches). The interceptor serializes each
- * request on send, as Netty does.
+ * later; a real transport serializes inside {@code sendMessage}. The source reuses its one batch
+ * object as soon as {@code onNext} returns ({@code OutboundBatch}, documented in {@link
+ * ChannelTransport#netty}; the sender fails a batch that was not serialized by then), so without
+ * {@link #SERIALIZE_ON_SEND} the destination would read a later batch. The interceptor serializes
+ * each request on send, as Netty does (by reading the stream, not draining it: the plain-stream
+ * path of {@code OutboundBatch}).
  */
 final class InProcessTransports {
   private InProcessTransports() {}
