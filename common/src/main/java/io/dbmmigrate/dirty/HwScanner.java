@@ -20,15 +20,33 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * happens-before). A worker that has not started when the caller runs out of chunks is called off
  * by a CAS on its hand-off slot rather than waited for: on a loaded host a parked worker's wake-up
  * takes milliseconds (measured: median 7.7 ms at load average 16), longer than the scan. The pool's threads are daemons and live until {@link #close}.
+ *
+ * <p>CPU steering: before it wakes its workers, the caller lets each of them run anywhere but on
+ * the CPU the caller is on ({@link CpuAffinity}; one {@code sched_setaffinity} when that CPU
+ * changed since the last scan, none otherwise). A kernel that packs threads onto few CPUs
+ * otherwise queues the woken worker behind the caller while another CPU idles (see there). The
+ * caller is never restricted; where the calls are unavailable nothing changes.
  */
 final class HwScanner implements AutoCloseable {
   private final Stage2PageTable pt;
   private final ScanVariant.Broken broken;
   private final ThreadPoolExecutor pool;
+  private final CpuAffinity affinity;
+  /** The CPUs the process may use (taken at construction), or null: no steering. */
+  private final long[] processCpus;
+  /**
+   * Kernel thread ids of the workers that have started (copy on write: a worker adds its own when
+   * it starts; the volatile write publishes the new array to the scanning caller).
+   */
+  private volatile int[] workerTids = new int[0];
+  /** Per entry of {@link #workerTids}: the CPU it was last kept off (-1: none). Caller only. */
+  private int[] keptOff = new int[0];
 
-  HwScanner(Stage2PageTable pt, ScanVariant.Broken broken) {
+  HwScanner(Stage2PageTable pt, ScanVariant.Broken broken, CpuAffinity affinity) {
     this.pt = pt;
     this.broken = broken;
+    this.affinity = affinity;
+    this.processCpus = affinity.allowedCpus(affinity.currentThreadId());
     AtomicInteger n = new AtomicInteger();
     this.pool =
         new ThreadPoolExecutor(
@@ -38,10 +56,54 @@ final class HwScanner implements AutoCloseable {
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
             r -> {
-              Thread t = new Thread(r, "dirty-scan-" + n.incrementAndGet());
+              Thread t =
+                  new Thread(
+                      () -> {
+                        addWorkerTid(affinity.currentThreadId());
+                        r.run();
+                      },
+                      "dirty-scan-" + n.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
+  }
+
+  private synchronized void addWorkerTid(int tid) {
+    if (tid < 0) return;
+    int[] next = java.util.Arrays.copyOf(workerTids, workerTids.length + 1);
+    next[next.length - 1] = tid;
+    workerTids = next;
+  }
+
+  /**
+   * Keeps the workers off the caller's CPU (see the class doc). Scan threads only: the caller of
+   * {@link #scan}, one scan at a time.
+   */
+  private void steerWorkers() {
+    if (processCpus == null) return;
+    final int[] tids = workerTids;
+    if (tids.length == 0) return;
+    final int cpu = affinity.currentCpu();
+    if (cpu < 0) return;
+    if (keptOff.length != tids.length) {
+      int[] k = java.util.Arrays.copyOf(keptOff, tids.length);
+      for (int i = keptOff.length; i < k.length; i++) k[i] = -1;
+      keptOff = k;
+    }
+    for (int i = 0; i < tids.length; i++) {
+      if (keptOff[i] == cpu) continue;
+      keptOff[i] = affinity.allowAllBut(tids[i], processCpus, cpu) ? cpu : -1;
+    }
+  }
+
+  /** The CPU each started worker was last kept off (-1: none), for tests (the scanning thread). */
+  int[] keptOffCpus() {
+    return keptOff.clone();
+  }
+
+  /** Kernel thread ids of the started workers, for tests. */
+  int[] workerThreadIds() {
+    return workerTids.clone();
   }
 
   /** Makes sure {@code threads - 1} workers exist (started now, not at the first sync). */
@@ -96,6 +158,7 @@ final class HwScanner implements AutoCloseable {
     // calls it off (CAS 0 → -1) instead of waiting for its wake-up; a worker that got there first
     // (CAS 0 → 1) is waited for, since it may hold a chunk.
     final AtomicIntegerArray handoff = new AtomicIntegerArray(n);
+    if (n > 1) steerWorkers();
     // Workers first, so they wake while the caller starts on its own chunks. Each thread makes its
     // own visitor (in its own allocation buffer): the counters two threads bump are never in one
     // cache line.

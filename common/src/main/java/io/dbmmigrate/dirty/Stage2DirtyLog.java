@@ -117,7 +117,11 @@ public final class Stage2DirtyLog implements DirtyLog, DirtyPageRecorder, AutoCl
     for (int i = 0; i < slots.length; i++) {
       bitmaps[i] = new DirtyBitmap(slots[i].baseGfn(), slots[i].pageCount());
     }
-    this.scanner = new HwScanner(mmu.pageTable(), variant.broken);
+    // -Ddbm.scanSteering=false: leave the scan workers wherever the kernel puts them.
+    this.scanner =
+        new HwScanner(
+            mmu.pageTable(), variant.broken,
+            Boolean.parseBoolean(System.getProperty("dbm.scanSteering", "true")) ? CpuAffinity.load() : CpuAffinity.none());
     this.broken = variant.broken;
     this.deviceBitmaps = new DirtyBitmap[slots.length];
     this.neighbourhoods = new DbmNeighbourhoods[slots.length];
