@@ -1,5 +1,6 @@
 package io.dbmmigrate.bench;
 
+import io.dbmmigrate.dirty.CpuAffinity;
 import io.dbmmigrate.dirty.DirtyLogMode;
 import io.dbmmigrate.util.ByteSize;
 import io.dbmmigrate.dirty.DirtyLogOptions;
@@ -97,6 +98,19 @@ public final class ScanBenchmark {
       long[] plain = new long[(int) pages];
       Arrays.fill(plain, 0x0080_0000_0000_06C3L);
       double[] bw = new double[iterations];
+      // The same read on two threads (the caller and a parked helper it wakes, kept off the
+      // caller's CPU as the scanner keeps its worker): what two threads of this machine can read,
+      // in this run.
+      double[] bw2 = new double[iterations];
+      CpuAffinity affinity = CpuAffinity.load();
+      long[] processCpus = affinity.allowedCpus(affinity.currentThreadId());
+      java.util.concurrent.ExecutorService reader =
+          java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "bench-reader");
+            t.setDaemon(true);
+            return t;
+          });
+      final int readerTid = threadIdOf(reader, affinity);
       VcpuContext cpu = mmu.newContext(0);
       GuestThread guest = new GuestThread(mmu, ram);
       long[] bitmap = new long[words];
@@ -115,6 +129,10 @@ public final class ScanBenchmark {
         long s0 = System.nanoTime();
         sink += sum(plain);
         if (i >= 0) bw[i] = ms(System.nanoTime() - s0);
+        affinity.allowAllBut(readerTid, processCpus, affinity.currentCpu());
+        s0 = System.nanoTime();
+        sink += twoThreadSum(plain, reader);
+        if (i >= 0) bw2[i] = ms(System.nanoTime() - s0);
         for (int threads = 1; threads <= 2; threads++) {
           long ns = guest.dirty(dirtyCount);
           if (i >= 0 && threads == 1) hwStoreNs[i] = (double) ns / dirtyCount;
@@ -141,7 +159,9 @@ public final class ScanBenchmark {
       double othersCores = HostLoad.otherCores(cpu0, cpu1);
       log.disable();
       plain = null;
+      reader.shutdown();
       double bandwidthMs = median(bw);
+      double bandwidth2Ms = median(bw2);
 
       // -- SW syncs --------------------------------------------------------------------------
       log.enable(DirtyLogMode.SW, new DirtyLogOptions(1, DirtyLogOptions.DEFAULT_SCAN_CHUNK_BYTES, false));
@@ -175,6 +195,8 @@ public final class ScanBenchmark {
       row("bandwidth bound (seq. read) [ms]", bandwidthMs, "");
       row("hw t1 / bandwidth bound", hw1 / bandwidthMs, "<= 2");
       row("speedup t1/t2", hw1 / hw2, ">= 1.7");
+      row("bandwidth bound, 2 threads [ms]", bandwidth2Ms, "");
+      row("read speedup t1/t2 (same run)", bandwidthMs / bandwidth2Ms, "");
       row("hw sync, 1 thread, best [ms]", min(t1), "");
       row("hw sync, 2 threads, best [ms]", min(t2), "");
       row("speedup of the bests", min(t1) / min(t2), "");
@@ -208,6 +230,9 @@ public final class ScanBenchmark {
       result("hw_sync_ms_t2_min", min(t2));
       result("bandwidth_bound_ms_min", min(bw));
       result("speedup_of_mins", min(t1) / min(t2));
+      result("bandwidth_bound_ms_t2", bandwidth2Ms);
+      result("read_speedup_t2_over_t1", bandwidthMs / bandwidth2Ms);
+      result("ratio_t2_to_bandwidth_bound_t2", hw2 / bandwidth2Ms);
       result("fault_path_ns_per_store", median(faultNs));
       result("hw_dirty_store_path_ns_per_store", median(hwStoreNs));
       result("tlb_hit_store_ns", tlbHitNs);
@@ -279,9 +304,34 @@ public final class ScanBenchmark {
   }
 
   private static long sum(long[] a) {
+    return sum(a, 0, a.length);
+  }
+
+  private static long sum(long[] a, int from, int to) {
     long s = 0;
-    for (int i = 0; i < a.length; i++) s += a[i];
+    for (int i = from; i < to; i++) s += a[i];
     return s;
+  }
+
+  /** The kernel thread id of the single-thread executor's thread (-1 without the calls). */
+  private static int threadIdOf(java.util.concurrent.ExecutorService thread, CpuAffinity affinity) {
+    try {
+      return thread.submit(affinity::currentThreadId).get();
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Reads a on two threads: the upper half on {@code helper}, the lower half on the caller. */
+  private static long twoThreadSum(long[] a, java.util.concurrent.ExecutorService helper) {
+    final int half = a.length >>> 1;
+    java.util.concurrent.Future<Long> upper = helper.submit(() -> sum(a, half, a.length));
+    long s = sum(a, 0, half);
+    try {
+      return s + upper.get();
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private double tlbHitStoreNs(Stage2Mmu mmu, VcpuContext cpu, MemorySlotSpec ram) {
