@@ -3,6 +3,7 @@ package io.dbmmigrate.wire;
 import com.google.protobuf.ByteString;
 import io.dbmmigrate.memory.GuestMemory;
 import io.dbmmigrate.memory.PageReader;
+import io.dbmmigrate.memory.ZeroPage;
 import io.dbmmigrate.proto.v1.Compression;
 import io.dbmmigrate.proto.v1.PageBatch;
 import java.lang.invoke.MethodHandles;
@@ -51,7 +52,7 @@ public final class PageBatchEncoder {
   private final LZ4Compressor lz4;
   private final int maxBatchBytes;
   private final CRC32C crc = new CRC32C();
-  /** A zero page off the heap, for in-place zero tests against guest memory's mapped views. */
+  /** This encoder's view of the shared direct zero page, for in-place zero tests ({@link ZeroPage}). */
   private final ByteBuffer zeroPage;
   /** End of the page area (the next page's content goes here). */
   private int position;
@@ -95,7 +96,7 @@ public final class PageBatchEncoder {
     this.maxBatchBytes = maxBatchBytes;
     this.index = new long[maxBatchBytes / PageBatchFormat.HEADER_BYTES];
     this.indexBytes = copyOnAdd ? null : new byte[index.length * PageBatchFormat.HEADER_BYTES];
-    this.zeroPage = copyOnAdd ? null : ByteBuffer.allocateDirect(GuestMemory.PAGE_SIZE);
+    this.zeroPage = copyOnAdd ? null : ZeroPage.view();
   }
 
   /**
@@ -156,7 +157,7 @@ public final class PageBatchEncoder {
    * non-zero page's test ends at its first non-zero bytes), full otherwise; nothing is copied.
    */
   private void appendInPlace(long gfn, ByteBuffer page) {
-    if (page == null || page.mismatch(zeroPage) < 0) {
+    if (page == null || ZeroPage.isZero(page, zeroPage)) {
       index[pageCount] = gfn | PageBatchFormat.ZERO_FLAG;
       zeroPages++;
     } else {
